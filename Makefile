@@ -1,0 +1,62 @@
+# Vitrine: `make run` starts the demo site, `make test` runs the whole suite.
+# Every command the project needs is spelled here once; `make help` lists them.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+PROTOS := $(wildcard protos/shop/v1/*.proto)
+GENERATED := api_client/gen/.generated
+
+.DEFAULT_GOAL := help
+.PHONY: help setup protos run api seed test test-unit test-functional lint typecheck bench bootstrap clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(GENERATED): $(PROTOS) $(INSTALLED)
+	rm -rf api_client/gen
+	mkdir -p api_client/gen
+	$(PY) -m grpc_tools.protoc -I protos --python_out=api_client/gen --pyi_out=api_client/gen $(PROTOS)
+	touch $@
+
+setup: $(INSTALLED) $(GENERATED) ## create .venv, install, generate the protobuf modules
+
+protos: $(GENERATED) ## regenerate the protobuf modules from protos/
+
+run: setup ## seed the demo catalogue if empty and start the whole site; Ctrl-C stops it all
+	$(VENV)/bin/vitrine run
+
+api: setup ## start only the API workers (ZeroMQ and HTTP JSON)
+	$(VENV)/bin/vitrine api
+
+seed: setup ## (re)generate the demo catalogue: make seed ARGS="--products 1000000"
+	$(VENV)/bin/vitrine seed $(ARGS)
+
+bootstrap: ## install the system packages the tests need (nginx, chromium, chromium-driver, wrk)
+	scripts/bootstrap
+
+test: setup bootstrap ## install what the tests need and run the whole suite
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-unit: setup ## only the unit tests (no sockets)
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+test-functional: setup ## only the functional tests (real processes on loopback)
+	$(PY) -m pytest tests/functional $(PYTEST_ARGS)
+
+lint: setup ## ruff and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy web api api_client
+
+bench: setup ## the benchmarks under bench/; results land in bench/results/
+	$(PY) bench/api_client_batch.py
+
+clean: ## remove generated files and the demo database (keeps .venv)
+	rm -rf api_client/gen var

@@ -1,0 +1,156 @@
+"""The database tables, in SQLAlchemy Core, the same for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+categories = Table(
+    "categories",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("parent_id", Integer, ForeignKey("categories.id"), nullable=True),
+    Column("slug", String(120), nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("depth", Integer, nullable=False),
+    Column("position", Integer, nullable=False),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("slug", String(200), nullable=False, unique=True),
+    Column("sku", String(40), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("brand", String(80), nullable=False),
+    Column("description", Text, nullable=False),
+    # Always a leaf category; listings of a parent include its whole subtree.
+    Column("category_id", Integer, ForeignKey("categories.id"), nullable=False),
+    # Money in integer minor units; compare_at_price is the "was" price, NULL when none.
+    Column("price", BigInteger, nullable=False),
+    Column("compare_at_price", BigInteger, nullable=True),
+    Column("currency", String(3), nullable=False),
+    Column("discontinued", Boolean, nullable=False, default=False),
+    # The merchandiser's order, used when a listing asks for no particular sort.
+    Column("position", Integer, nullable=False),
+    # Lower-cased name, brand, category and colours: what search matches words against.
+    Column("search_text", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("price >= 0", name="products_price_not_negative"),
+)
+Index("products_category_live", products.c.category_id, products.c.discontinued)
+Index("products_brand", products.c.brand)
+Index("products_price", products.c.price)
+Index("products_created_at", products.c.created_at)
+
+# Slugs a product had before; GetProductBySlug answers them with "moved".
+product_old_slugs = Table(
+    "product_old_slugs",
+    metadata,
+    Column("slug", String(200), primary_key=True),
+    Column("product_id", Integer, ForeignKey("products.id"), nullable=False),
+)
+
+product_images = Table(
+    "product_images",
+    metadata,
+    Column("product_id", Integer, ForeignKey("products.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("url", String(300), nullable=False),
+    Column("alt", String(300), nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+)
+
+variants = Table(
+    "variants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("product_id", Integer, ForeignKey("products.id"), nullable=False),
+    Column("sku", String(60), nullable=False, unique=True),
+    Column("size", String(20), nullable=False, default=""),
+    Column("colour", String(30), nullable=False, default=""),
+    Column("stock", Integer, nullable=False),
+    Column("position", Integer, nullable=False),
+    CheckConstraint("stock >= 0", name="variants_stock_not_negative"),
+)
+Index("variants_product", variants.c.product_id)
+Index("variants_colour", variants.c.colour, variants.c.product_id)
+Index("variants_size", variants.c.size, variants.c.product_id)
+
+product_attributes = Table(
+    "product_attributes",
+    metadata,
+    Column("product_id", Integer, ForeignKey("products.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("value", String(200), nullable=False),
+)
+
+landing_pages = Table(
+    "landing_pages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("slug", String(120), nullable=False, unique=True),  # "home" is the home page
+    Column("title", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+landing_blocks = Table(
+    "landing_blocks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("page_id", Integer, ForeignKey("landing_pages.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),  # "banners" or "rail"
+    # A rail shows a category's products in rail_sort order (a ProductSort value), or, with no
+    # category, the hand-picked products of landing_rail_products.
+    Column("rail_category_id", Integer, ForeignKey("categories.id"), nullable=True),
+    Column("rail_sort", Integer, nullable=False, default=0),
+    Column("rail_limit", Integer, nullable=False, default=8),
+    CheckConstraint("kind IN ('banners', 'rail')", name="landing_blocks_kind"),
+)
+Index("landing_blocks_page", landing_blocks.c.page_id, landing_blocks.c.position)
+
+landing_rail_products = Table(
+    "landing_rail_products",
+    metadata,
+    Column("block_id", Integer, ForeignKey("landing_blocks.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("product_id", Integer, ForeignKey("products.id"), nullable=False),
+)
+
+banners = Table(
+    "banners",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("block_id", Integer, ForeignKey("landing_blocks.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("link", String(300), nullable=False),
+    Column("image_url", String(300), nullable=False),
+    Column("alt", String(300), nullable=False),
+    # Shown only inside [starts_at, ends_at); NULL leaves that side open.
+    Column("starts_at", DateTime(timezone=True), nullable=True),
+    Column("ends_at", DateTime(timezone=True), nullable=True),
+)
+Index("banners_block", banners.c.block_id, banners.c.position)

@@ -1,0 +1,131 @@
+"""Every setting Vitrine reads from the environment, in one place, with defaults that run the demo."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = PROJECT_ROOT / "var"
+
+
+class ConfigError(ValueError):
+    """A setting in the environment cannot be used; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    # sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db
+    database_url: str = f"sqlite+aiosqlite:///{VAR_DIR / 'vitrine.sqlite3'}"
+    # PostgreSQL schema to work in (search_path); empty means the server's default.
+    database_schema: str = ""
+    # The first API worker's ZeroMQ endpoint; worker N of `vitrine api --workers` binds port + N.
+    api_endpoint: str = "tcp://127.0.0.1:5555"
+    api_workers: int = 2
+    # Where fronts find the workers. Defaults to the endpoints `vitrine api` binds.
+    api_endpoints: tuple[str, ...] = ()
+    # The HTTP JSON API, served by every worker on one shared port.
+    api_http_url: str = "http://127.0.0.1:8100"
+    front_url: str = "http://127.0.0.1:8000"
+    # How fronts reach the API: "zmq" or "http" (the JSON API), for comparing the two.
+    api_transport: str = "zmq"
+    # A call's time budget when the caller names none.
+    api_deadline_ms: int = 1000
+    # Benchmark and test knob: extra latency per method, {"shop.v1.Catalog/GetProduct": 200}.
+    api_delays_ms: Mapping[str, int] = field(default_factory=dict)
+    demo_seed: int = 42
+    demo_products: int = 2000
+    debug: bool = False
+    log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        if not self.api_endpoints:
+            object.__setattr__(self, "api_endpoints", worker_endpoints(self.api_endpoint, self.api_workers))
+
+    @property
+    def api_http_port(self) -> int:
+        return _port_of(self.api_http_url, "VITRINE_API_HTTP")
+
+    @property
+    def api_http_host(self) -> str:
+        return urlsplit(self.api_http_url).hostname or "127.0.0.1"
+
+    @property
+    def front_port(self) -> int:
+        return _port_of(self.front_url, "VITRINE_FRONT")
+
+    @property
+    def front_host(self) -> str:
+        return urlsplit(self.front_url).hostname or "127.0.0.1"
+
+
+def worker_endpoints(first: str, workers: int) -> tuple[str, ...]:
+    """The endpoints of `workers` workers numbered up from `first` (tcp://host:port)."""
+    scheme, _, rest = first.partition("://")
+    host, _, port = rest.rpartition(":")
+    if scheme != "tcp" or not port.isdigit():
+        return (first,)  # ipc:// and friends: one worker per explicit endpoint
+    return tuple(f"tcp://{host}:{int(port) + n}" for n in range(workers))
+
+
+def _port_of(url: str, name: str) -> int:
+    port = urlsplit(url).port
+    if port is None:
+        raise ConfigError(f"{name}={url!r} must name a port")
+    return port
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r} must be at least {minimum}")
+    return value
+
+
+def _delays(raw: str) -> dict[str, int]:
+    delays: dict[str, int] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        method, sep, ms = item.partition("=")
+        if not sep or not ms.strip().isdigit() or "/" not in method:
+            raise ConfigError(
+                f"VITRINE_API_DELAYS item {item!r} is not like shop.v1.Catalog/GetProduct=20"
+            )
+        delays[method.strip()] = int(ms)
+    return delays
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the environment (os.environ by default); ConfigError names a bad value."""
+    env = os.environ if env is None else env
+    defaults = Settings()
+    transport = env.get("VITRINE_API_TRANSPORT", defaults.api_transport)
+    if transport not in {"zmq", "http"}:
+        raise ConfigError(f"VITRINE_API_TRANSPORT={transport!r} must be 'zmq' or 'http'")
+    workers = _int(env, "VITRINE_API_WORKERS", defaults.api_workers, minimum=1)
+    endpoint = env.get("VITRINE_API_ENDPOINT", defaults.api_endpoint)
+    endpoints = tuple(e.strip() for e in env.get("VITRINE_API_ENDPOINTS", "").split(",") if e.strip())
+    return Settings(
+        database_url=env.get("VITRINE_DATABASE_URL", defaults.database_url),
+        database_schema=env.get("VITRINE_DATABASE_SCHEMA", ""),
+        api_endpoint=endpoint,
+        api_workers=workers,
+        api_endpoints=endpoints or worker_endpoints(endpoint, workers),
+        api_http_url=env.get("VITRINE_API_HTTP", defaults.api_http_url),
+        front_url=env.get("VITRINE_FRONT", defaults.front_url),
+        api_transport=transport,
+        api_deadline_ms=_int(env, "VITRINE_API_DEADLINE_MS", defaults.api_deadline_ms, minimum=1),
+        api_delays_ms=_delays(env.get("VITRINE_API_DELAYS", "")),
+        demo_seed=_int(env, "VITRINE_DEMO_SEED", defaults.demo_seed),
+        demo_products=_int(env, "VITRINE_DEMO_PRODUCTS", defaults.demo_products, minimum=1),
+        debug=env.get("VITRINE_DEBUG", "").lower() in {"1", "true", "yes", "on"},
+        log_level=env.get("VITRINE_LOG_LEVEL", defaults.log_level).upper(),
+    )
