@@ -1,4 +1,4 @@
-"""A small per-process cache for data every call needs and that changes rarely (the category tree)."""
+"""A per-process cache for what every call needs and rarely changes (the category tree)."""
 
 from __future__ import annotations
 
@@ -9,33 +9,33 @@ from typing import Any
 
 
 class TtlCache:
-    """Values kept for a fixed time; concurrent misses for one key share one load."""
+    """Values kept for a fixed time; concurrent misses for one key share one load.
+
+    A load runs in a task of its own: a caller cut off by its deadline stops waiting, but the
+    load goes on and is stored, so the next caller finds it instead of starting again — a load
+    slower than one deadline still completes.
+    """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._values: dict[str, tuple[float, Any]] = {}
-        self._loading: dict[str, asyncio.Future[Any]] = {}
+        self._loading: dict[str, asyncio.Task[Any]] = {}
 
     async def get(self, key: str, ttl: float, load: Callable[[], Awaitable[Any]]) -> Any:
         hit = self._values.get(key)
         if hit is not None and hit[0] > self._clock():
             return hit[1]
-        if key in self._loading:
-            return await asyncio.shield(self._loading[key])
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._loading[key] = future
-        try:
-            value = await load()
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # the waiters, if any, get it; none is not an error
-            raise
-        else:
-            self._values[key] = (self._clock() + ttl, value)
-            future.set_result(value)
-            return value
-        finally:
-            del self._loading[key]
+        task = self._loading.get(key)
+        if task is None:
+            task = asyncio.ensure_future(load())
+            self._loading[key] = task
+            task.add_done_callback(lambda done: self._finish(key, ttl, done))
+        return await asyncio.shield(task)
+
+    def _finish(self, key: str, ttl: float, task: asyncio.Task[Any]) -> None:
+        del self._loading[key]
+        if not task.cancelled() and task.exception() is None:
+            self._values[key] = (self._clock() + ttl, task.result())
 
     def clear(self) -> None:
         self._values.clear()

@@ -1,0 +1,95 @@
+"""SQL that several services share: which products are live, sort orders, product summaries.
+
+Everything here is SQLAlchemy Core that runs unchanged on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from api import messages
+from api.messages import AnyRow
+from api.schema import product_images, products, variants
+from api_client.contract import catalog_pb2
+
+# What a ProductSummary is made of, besides its image and stock.
+SUMMARY_COLUMNS = (
+    products.c.id,
+    products.c.slug,
+    products.c.name,
+    products.c.brand,
+    products.c.price,
+    products.c.compare_at_price,
+    products.c.currency,
+)
+
+
+def is_live() -> ColumnElement[bool]:
+    # Spelled as a comparison (not NOT discontinued) so the (category_id, discontinued) index
+    # serves it on both databases.
+    return products.c.discontinued == false()
+
+
+def in_categories(category_ids: Iterable[int]) -> ColumnElement[bool]:
+    return products.c.category_id.in_(sorted(category_ids))
+
+
+# Columns every sort order reads, for a subquery that is sorted again outside.
+SORT_COLUMNS = (
+    products.c.id,
+    products.c.position,
+    products.c.price,
+    products.c.created_at,
+    products.c.name,
+)
+
+
+def sort_order(sort: int, columns: Any = products.c) -> list[ColumnElement[Any]]:
+    """ORDER BY for a ProductSort, always ending on a unique column so pages never overlap.
+
+    `columns` is products.c, or the columns of a subquery that selected SORT_COLUMNS.
+    """
+    c = columns
+    if sort == catalog_pb2.PRODUCT_SORT_PRICE_ASC:
+        return [c.price.asc(), c.id.asc()]
+    if sort == catalog_pb2.PRODUCT_SORT_PRICE_DESC:
+        return [c.price.desc(), c.id.asc()]
+    if sort == catalog_pb2.PRODUCT_SORT_NEWEST:
+        return [c.created_at.desc(), c.id.desc()]
+    if sort == catalog_pb2.PRODUCT_SORT_NAME:
+        return [c.name.asc(), c.id.asc()]
+    return [c.position.asc(), c.id.asc()]
+
+
+async def product_summaries(
+    conn: AsyncConnection, rows: Sequence[AnyRow]
+) -> list[catalog_pb2.ProductSummary]:
+    """Summaries for rows holding SUMMARY_COLUMNS, in their order: two queries for any count."""
+    ids = sorted({row.id for row in rows})
+    if not ids:
+        return []
+    first_images: dict[int, AnyRow] = {}
+    image_rows = await conn.execute(
+        select(product_images)
+        .where(product_images.c.product_id.in_(ids))
+        .order_by(product_images.c.product_id, product_images.c.position)
+    )
+    for image in image_rows:
+        first_images.setdefault(image.product_id, image)
+    in_stock = set(
+        (
+            await conn.scalars(
+                select(variants.c.product_id)
+                .where(variants.c.product_id.in_(ids), variants.c.stock > 0)
+                .distinct()
+            )
+        ).all()
+    )
+    return [
+        messages.product_summary(row, first_images.get(row.id), in_stock=row.id in in_stock)
+        for row in rows
+    ]

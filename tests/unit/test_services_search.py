@@ -1,0 +1,179 @@
+"""shop.v1.Search over the hand-made catalogue of catalogue_fixture, on SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from api.services import search
+from api_client.contract import catalog_pb2, common_pb2, search_pb2
+from api_client.errors import Invalid
+from tests.unit.catalogue_fixture import Shop, sqlite_shop
+
+Kind = search_pb2.Suggestion
+
+
+@pytest.fixture
+def shop(tmp_path) -> Iterator[Shop]:
+    with sqlite_shop(tmp_path) as shop:
+        yield shop
+
+
+def find(shop: Shop, query: str, **fields) -> search_pb2.SearchProductsResponse:
+    request = search_pb2.SearchProductsRequest(query=query, **fields)
+    return shop.call(search.search_products, request)
+
+
+def found(shop: Shop, query: str, **fields) -> list[int]:
+    return [p.id for p in find(shop, query, **fields).products]
+
+
+def suggestions(shop: Shop, prefix: str, limit: int = 0) -> list[tuple[str, int, str, int]]:
+    response = shop.call(search.suggest, search_pb2.SuggestRequest(prefix=prefix, limit=limit))
+    return [(s.text, s.kind, s.slug, s.product_id) for s in response.suggestions]
+
+
+# -- SearchProducts ----------------------------------------------------------------------------
+
+
+def test_every_word_must_match_name_brand_category_or_colour(shop):
+    assert found(shop, "dress") == [2, 3, 1]  # live only, all named "dress": by position
+    assert found(shop, "acme dress") == [3, 1]
+    assert found(shop, "ACME,   Dresses!") == [3, 1]  # case and punctuation do not matter
+    assert found(shop, "storm") == [9, 11, 10]
+    assert found(shop, "acme storm") == []
+
+
+def test_names_holding_the_whole_query_come_first(shop):
+    # The Oxford Shirt matches through its "rainbow" variant; the jackets by name.
+    assert found(shop, "rain") == [9, 10, 7]
+    assert found(shop, "rain", sort=catalog_pb2.PRODUCT_SORT_UNSPECIFIED) == [9, 10, 7]
+
+
+def test_search_sorts_like_listings(shop):
+    assert found(shop, "rain", sort=catalog_pb2.PRODUCT_SORT_PRICE_ASC) == [7, 10, 9]
+    assert found(shop, "rain", sort=catalog_pb2.PRODUCT_SORT_NEWEST) == [10, 9, 7]
+    assert found(shop, "rain", sort=catalog_pb2.PRODUCT_SORT_NAME) == [7, 10, 9]
+
+
+def test_search_pages(shop):
+    response = find(shop, "dress", page=common_pb2.PageRequest(page=2, page_size=2))
+    assert [p.id for p in response.products] == [1]
+    assert response.page == common_pb2.PageInfo(page=2, page_size=2, total_items=3, total_pages=2)
+
+    beyond = find(shop, "dress", page=common_pb2.PageRequest(page=5, page_size=2))
+    assert not beyond.products
+    assert beyond.page.total_items == 3
+    assert not beyond.did_you_mean  # there are results, on other pages
+
+    with pytest.raises(Invalid, match="page_size"):
+        find(shop, "dress", page=common_pb2.PageRequest(page_size=500))
+
+
+def test_summaries_are_complete(shop):
+    (summer,) = find(shop, "summer").products
+    assert summer.slug == "summer-dress"
+    assert summer.compare_at_price.amount == 2999
+    assert summer.image.url == "/img/1-1.jpg"
+    assert summer.in_stock
+
+
+def test_like_wildcards_in_the_query_are_plain_characters(shop):
+    # Unescaped, "o_f" would match "oxford" and "%" everything.
+    assert found(shop, "o_f") == []
+    assert found(shop, "100% wool") == []
+    assert found(shop, "wool") == [11]
+
+
+@pytest.mark.parametrize("query", ["", "   ", "?!…", "x" * 201, "a\x00b"])
+def test_empty_punctuation_only_overlong_or_broken_queries_are_invalid(shop, query):
+    with pytest.raises(Invalid):
+        find(shop, query)
+
+
+def test_query_of_200_characters_is_accepted(shop):
+    assert find(shop, "dress " * 33 + "dr").page.total_items == 3
+
+
+def test_did_you_mean_when_nothing_matched(shop):
+    response = find(shop, "jaket")
+    assert response.page.total_items == 0
+    assert list(response.did_you_mean) == ["jacket", "jackets"]
+
+    assert list(find(shop, "rainn jaket").did_you_mean) == ["rain jacket", "rain jackets"]
+    assert list(find(shop, "strom").did_you_mean) == ["storm"]
+    assert list(find(shop, "qwxzv").did_you_mean) == []
+
+
+def test_did_you_mean_is_not_offered_when_the_words_are_known(shop):
+    # Both words exist, only not together.
+    assert list(find(shop, "acme storm").did_you_mean) == []
+
+
+# -- Suggest -----------------------------------------------------------------------------------
+
+
+def test_suggest_mixes_categories_brands_and_products(shop):
+    assert suggestions(shop, "sh") == [
+        ("Shirts", Kind.KIND_CATEGORY, "men-shirts", 0),
+        ("Shoes", Kind.KIND_CATEGORY, "women-shoes", 0),
+        ("Running Shoe", Kind.KIND_PRODUCT, "running-shoe", 5),
+        ("Trail Shoe", Kind.KIND_PRODUCT, "trail-shoe", 6),
+        ("Oxford Shirt", Kind.KIND_PRODUCT, "oxford-shirt", 7),
+        ("Linen Shirt", Kind.KIND_PRODUCT, "linen-shirt", 8),
+    ]
+
+
+def test_suggest_brands_and_any_word_of_a_name(shop):
+    assert suggestions(shop, "  STO ") == [("Storm", Kind.KIND_BRAND, "", 0)]
+    assert suggestions(shop, "rain j") == [
+        ("Rain Jackets", Kind.KIND_CATEGORY, "men-rain-jackets", 0),
+        ("Rain Jacket", Kind.KIND_PRODUCT, "rain-jacket", 9),
+        ("Packable Rain Jacket", Kind.KIND_PRODUCT, "packable-rain-jacket", 10),
+    ]
+
+
+def test_suggest_leaves_out_discontinued_products_and_middle_of_word_matches(shop):
+    assert suggestions(shop, "old") == []  # Old Dress is discontinued
+    assert suggestions(shop, "ress") == []
+
+
+def test_suggest_respects_the_limit_and_keeps_room_for_products(shop):
+    # A quarter of the places for categories, a quarter for brands, the rest for products.
+    assert [text for text, *_ in suggestions(shop, "s", limit=4)] == [
+        "Shirts",
+        "Storm",
+        "Summer Dress",
+        "Running Shoe",
+    ]
+    # With room to spare, every match: 2 categories, 1 brand, 5 products.
+    assert [text for text, *_ in suggestions(shop, "s", limit=20)] == [
+        "Shirts",
+        "Shoes",
+        "Storm",
+        "Summer Dress",
+        "Running Shoe",
+        "Trail Shoe",
+        "Oxford Shirt",
+        "Linen Shirt",
+    ]
+
+
+def test_suggest_texts_are_distinct(shop):
+    texts = [text.casefold() for text, *_ in suggestions(shop, "s", limit=20)]
+    assert len(texts) == len(set(texts))
+
+
+def test_blank_prefix_suggests_nothing(shop):
+    assert suggestions(shop, "") == []
+    assert suggestions(shop, "   ") == []
+
+
+def test_suggest_limits(shop):
+    with pytest.raises(Invalid, match="prefix is 101 characters long"):
+        suggestions(shop, "x" * 101)
+    with pytest.raises(Invalid, match="limit 21"):
+        suggestions(shop, "s", limit=21)
+    assert suggestions(shop, "%") == []
+    assert suggestions(shop, "_") == []
