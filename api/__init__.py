@@ -1,1 +1,1 @@
-"""Vitrine's business API: method implementations over a real database, served over ZeroMQ and HTTP."""
+"""Vitrine's business API: method implementations over a real database, via ZeroMQ and HTTP."""

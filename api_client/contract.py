@@ -1,4 +1,4 @@
-"""The protobuf contract as Python sees it: generated modules and a method table read from descriptors.
+"""The protobuf contract as Python sees it: generated modules, a method table from descriptors.
 
 Both the client and the API service take method names, request and response types and
 idempotency from here, so a method is declared once: in protos/shop/v1/*.proto.
@@ -35,6 +35,7 @@ from shop.v1 import (  # noqa: E402
     common_pb2,
     envelope_pb2,
     landings_pb2,
+    options_pb2,
     orders_pb2,
     search_pb2,
 )
@@ -61,14 +62,16 @@ def snake_case(name: str) -> str:
 
 @dataclass(frozen=True)
 class Method:
-    service: str          # "Catalog"
-    name: str             # "GetProduct"
-    full_name: str        # "shop.v1.Catalog/GetProduct", as it travels in Call.method
+    service: str  # "Catalog"
+    name: str  # "GetProduct"
+    full_name: str  # "shop.v1.Catalog/GetProduct", as it travels in Call.method
     request_class: type[Message]
     response_class: type[Message]
     # Declared in the .proto with `option idempotency_level = NO_SIDE_EFFECTS`: such calls
     # may be retried on another worker after a timeout.
     idempotent: bool
+    # Declared with `option (cache_seconds) = N`: a worker may answer from memory for N seconds.
+    cache_seconds: int
 
     @property
     def service_attr(self) -> str:
@@ -99,6 +102,7 @@ def _method(service: ServiceDescriptor, method: MethodDescriptor) -> Method:
         request_class=GetMessageClass(method.input_type),
         response_class=GetMessageClass(method.output_type),
         idempotent=method.GetOptions().idempotency_level == _NO_SIDE_EFFECTS,
+        cache_seconds=method.GetOptions().Extensions[options_pb2.cache_seconds],
     )
 
 
@@ -115,9 +119,9 @@ METHODS: dict[str, Method] = {
     m.full_name: m for s in SERVICES.values() for m in (_method(s, d) for d in s.methods)
 }
 # "catalog" -> {"GetProduct": Method, ...}: how `api.catalog.GetProduct(...)` resolves.
-METHODS_BY_SERVICE_ATTR: dict[str, dict[str, Method]] = {
-    snake_case(name): {m.name: _method(s, m) for m in s.methods} for name, s in SERVICES.items()
-}
+METHODS_BY_SERVICE_ATTR: dict[str, dict[str, Method]] = {snake_case(name): {} for name in SERVICES}
+for _m in METHODS.values():
+    METHODS_BY_SERVICE_ATTR[_m.service_attr][_m.name] = _m
 
 __all__ = [
     "METHODS",
@@ -132,6 +136,7 @@ __all__ = [
     "common_pb2",
     "envelope_pb2",
     "landings_pb2",
+    "options_pb2",
     "orders_pb2",
     "search_pb2",
     "snake_case",

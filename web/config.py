@@ -1,4 +1,4 @@
-"""Every setting Vitrine reads from the environment, in one place, with defaults that run the demo."""
+"""Every setting Vitrine reads from the environment, in one place; the defaults run the demo."""
 
 from __future__ import annotations
 
@@ -34,8 +34,14 @@ class Settings:
     api_transport: str = "zmq"
     # A call's time budget when the caller names none.
     api_deadline_ms: int = 1000
+    # Workers answer repeated catalogue reads from memory (see `cache_seconds` in the .proto).
+    api_answer_cache: bool = True
     # Benchmark and test knob: extra latency per method, {"shop.v1.Catalog/GetProduct": 200}.
     api_delays_ms: Mapping[str, int] = field(default_factory=dict)
+    # Babel locale for money and dates; the demo catalogue is priced in EUR.
+    locale: str = "en_IE"
+    # Where webassets writes the built, hashed CSS and JS (served under /static/).
+    static_dir: Path = VAR_DIR / "static"
     demo_seed: int = 42
     demo_products: int = 2000
     debug: bool = False
@@ -43,7 +49,9 @@ class Settings:
 
     def __post_init__(self) -> None:
         if not self.api_endpoints:
-            object.__setattr__(self, "api_endpoints", worker_endpoints(self.api_endpoint, self.api_workers))
+            object.__setattr__(
+                self, "api_endpoints", worker_endpoints(self.api_endpoint, self.api_workers)
+            )
 
     @property
     def api_http_port(self) -> int:
@@ -91,6 +99,17 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     return value
 
 
+def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name}={raw!r} must be on or off")
+
+
 def _delays(raw: str) -> dict[str, int]:
     delays: dict[str, int] = {}
     for item in filter(None, (part.strip() for part in raw.split(","))):
@@ -112,7 +131,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"VITRINE_API_TRANSPORT={transport!r} must be 'zmq' or 'http'")
     workers = _int(env, "VITRINE_API_WORKERS", defaults.api_workers, minimum=1)
     endpoint = env.get("VITRINE_API_ENDPOINT", defaults.api_endpoint)
-    endpoints = tuple(e.strip() for e in env.get("VITRINE_API_ENDPOINTS", "").split(",") if e.strip())
+    endpoints = tuple(
+        e.strip() for e in env.get("VITRINE_API_ENDPOINTS", "").split(",") if e.strip()
+    )
     return Settings(
         database_url=env.get("VITRINE_DATABASE_URL", defaults.database_url),
         database_schema=env.get("VITRINE_DATABASE_SCHEMA", ""),
@@ -123,9 +144,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         front_url=env.get("VITRINE_FRONT", defaults.front_url),
         api_transport=transport,
         api_deadline_ms=_int(env, "VITRINE_API_DEADLINE_MS", defaults.api_deadline_ms, minimum=1),
+        api_answer_cache=_flag(env, "VITRINE_API_ANSWER_CACHE", default=True),
         api_delays_ms=_delays(env.get("VITRINE_API_DELAYS", "")),
+        locale=env.get("VITRINE_LOCALE", defaults.locale),
+        static_dir=Path(env.get("VITRINE_STATIC_DIR", str(defaults.static_dir))),
         demo_seed=_int(env, "VITRINE_DEMO_SEED", defaults.demo_seed),
         demo_products=_int(env, "VITRINE_DEMO_PRODUCTS", defaults.demo_products, minimum=1),
-        debug=env.get("VITRINE_DEBUG", "").lower() in {"1", "true", "yes", "on"},
+        debug=_flag(env, "VITRINE_DEBUG", default=False),
         log_level=env.get("VITRINE_LOG_LEVEL", defaults.log_level).upper(),
     )

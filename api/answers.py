@@ -1,0 +1,70 @@
+"""A method's answer, encoded at most once per form, and the worker's cache of shared answers.
+
+A catalogue read asked for again within its method's `cache_seconds` (declared in the .proto) is
+answered from memory: no database round trip, no second encoding, over ZeroMQ or JSON alike.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+from google.protobuf import json_format
+from google.protobuf.message import Message
+
+# Bounds the cache's memory: the least recently used answers go first.
+MAX_CACHED_ANSWERS = 20_000
+
+
+class Answer:
+    """A response message with its wire and JSON forms, each made once, when first needed."""
+
+    __slots__ = ("_json", "_wire", "message")
+
+    def __init__(self, message: Message) -> None:
+        self.message = message
+        self._wire: bytes | None = None
+        self._json: str | None = None
+
+    def wire(self) -> bytes:
+        if self._wire is None:
+            self._wire = self.message.SerializeToString()
+        return self._wire
+
+    def json(self) -> str:
+        if self._json is None:
+            self._json = json.dumps(
+                json_format.MessageToDict(self.message), separators=(",", ":"), ensure_ascii=False
+            )
+        return self._json
+
+
+class AnswerCache:
+    def __init__(
+        self, max_entries: int = MAX_CACHED_ANSWERS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._entries: OrderedDict[tuple[str, bytes], tuple[float, Answer]] = OrderedDict()
+        self._max_entries = max_entries
+        self._clock = clock
+
+    def get(self, method: str, request: bytes) -> Answer | None:
+        key = (method, request)
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] <= self._clock():
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return entry[1]
+
+    def put(self, method: str, request: bytes, answer: Answer, seconds: float) -> None:
+        self._entries[(method, request)] = (self._clock() + seconds, answer)
+        self._entries.move_to_end((method, request))
+        while len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)

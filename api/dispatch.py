@@ -1,0 +1,181 @@
+"""Runs one call: finds the method's implementation from the descriptors, decodes, bounds, answers.
+
+Both servers (ZeroMQ and HTTP JSON) go through `Dispatcher.execute`, so a method behaves the
+same whichever way it is reached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from google.protobuf.message import DecodeError, Message
+
+from api.answers import Answer, AnswerCache
+from api.context import CallContext
+from api_client.contract import METHODS, Method, envelope_pb2
+from api_client.errors import ApiError
+
+log = logging.getLogger("vitrine.api")
+
+# A caller may ask for at most this much time; more is cut down to it.
+MAX_DEADLINE_MS = 30_000
+
+Implementation = Callable[[CallContext, Any], Awaitable[Message]]
+ContextFactory = Callable[[str, datetime], CallContext]
+
+
+class MissingImplementationError(RuntimeError):
+    """An rpc in the .proto has no async function in api/services: the worker refuses to start."""
+
+
+def find_implementations(methods: Mapping[str, Method] = METHODS) -> dict[str, Implementation]:
+    """Map each declared method to `api.services.<service>.<method_in_snake_case>`."""
+    found: dict[str, Implementation] = {}
+    missing: list[str] = []
+    for method in methods.values():
+        module_name = f"api.services.{method.service_attr}"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise  # the module exists but something it imports does not
+            module = None
+        function = getattr(module, method.function_name, None)
+        if function is None or not inspect.iscoroutinefunction(function):
+            missing.append(f"{method.full_name} -> {module_name}.{method.function_name}")
+            continue
+        found[method.full_name] = function
+    if missing:
+        raise MissingImplementationError("no async implementation for: " + ", ".join(missing))
+    return found
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one call came to: a status, the answer when OK, a reason otherwise."""
+
+    status: int
+    answer: Answer | None = None
+    error: str = ""
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        implementations: Mapping[str, Implementation],
+        make_context: ContextFactory,
+        *,
+        default_deadline_ms: int,
+        delays_ms: Mapping[str, int] | None = None,
+        cache: AnswerCache | None = None,
+    ) -> None:
+        self._implementations = implementations
+        self._cache = cache
+        self._make_context = make_context
+        self._default_deadline_ms = default_deadline_ms
+        # Benchmark and test knob (settings.api_delays_ms): added latency per method.
+        self._delays = {name: ms / 1000 for name, ms in (delays_ms or {}).items()}
+
+    def deadline_seconds(self, deadline_ms: int) -> float:
+        return min(deadline_ms or self._default_deadline_ms, MAX_DEADLINE_MS) / 1000
+
+    async def execute(
+        self,
+        method: Method,
+        request: Message,
+        *,
+        deadline_ms: int,
+        trace_id: str,
+        now: datetime,
+        request_bytes: bytes | None = None,
+    ) -> Outcome:
+        """Run an already decoded request within its deadline; never raises for a bad call.
+
+        `request_bytes`, the request as it arrived, keys the answer cache; when absent it is
+        serialized deterministically, which only a cacheable method needs.
+        """
+        implementation = self._implementations.get(method.full_name)
+        if implementation is None:
+            return Outcome(envelope_pb2.UNIMPLEMENTED, error=f"no method {method.full_name}")
+        cache = self._cache if method.cache_seconds else None
+        key = b""
+        if cache is not None:
+            key = request_bytes or request.SerializeToString(deterministic=True)
+        try:
+            async with asyncio.timeout(self.deadline_seconds(deadline_ms)):
+                if delay := self._delays.get(method.full_name):
+                    await asyncio.sleep(delay)
+                if cache is not None and (hit := cache.get(method.full_name, key)):
+                    return Outcome(envelope_pb2.OK, hit)
+                response = await implementation(self._make_context(trace_id, now), request)
+        except TimeoutError:
+            return Outcome(envelope_pb2.DEADLINE_EXCEEDED, error="the call ran out of time")
+        except ApiError as error:
+            return Outcome(error.status, error=error.message)
+        except Exception:
+            log.exception("trace=%s method=%s failed", trace_id, method.full_name)
+            return Outcome(envelope_pb2.INTERNAL, error=f"internal error (trace {trace_id})")
+        return self._answer(method, response, trace_id, cache, key)
+
+    def _answer(
+        self,
+        method: Method,
+        response: Message,
+        trace_id: str,
+        cache: AnswerCache | None,
+        key: bytes,
+    ) -> Outcome:
+        if not isinstance(response, method.response_class):
+            log.error(
+                "trace=%s method=%s returned %s",
+                trace_id,
+                method.full_name,
+                type(response).__name__,
+            )
+            return Outcome(envelope_pb2.INTERNAL, error=f"internal error (trace {trace_id})")
+        answer = Answer(response)
+        if cache is not None:
+            cache.put(method.full_name, key, answer, method.cache_seconds)
+        return Outcome(envelope_pb2.OK, answer)
+
+    async def run_call(self, call: Any, *, trace_id: str, now: datetime) -> Any:
+        """One envelope Call to one envelope Reply."""
+        method = METHODS.get(call.method)
+        if method is None:
+            return make_reply(
+                call.id, trace_id, envelope_pb2.UNIMPLEMENTED, f"unknown method {call.method!r}"
+            )
+        request = method.request_class()
+        try:
+            request.ParseFromString(call.request)
+        except DecodeError:
+            return make_reply(
+                call.id,
+                trace_id,
+                envelope_pb2.INVALID_ARGUMENT,
+                f"request does not parse as {method.request_class.DESCRIPTOR.full_name}",
+            )
+        outcome = await self.execute(
+            method,
+            request,
+            deadline_ms=call.deadline_ms,
+            trace_id=trace_id,
+            now=now,
+            request_bytes=call.request,
+        )
+        reply = make_reply(call.id, trace_id, outcome.status, outcome.error)
+        if outcome.answer is not None:
+            reply.response = outcome.answer.wire()
+        return reply
+
+
+def make_reply(call_id: int, trace_id: str, status: int, error: str = "") -> Any:
+    """A reply for one call, or (call_id 0) for a whole envelope that could not be read."""
+    return envelope_pb2.Reply(call_id=call_id, status=status, error=error, trace_id=trace_id)

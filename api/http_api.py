@@ -1,0 +1,91 @@
+"""The HTTP JSON API: POST /api/v1/<service>/<Method> with protobuf's JSON mapping, for mobile
+clients and third parties. Same dispatcher, same methods, same statuses as over ZeroMQ."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+import tornado.web
+from google.protobuf import json_format
+
+from api.dispatch import Dispatcher
+from api_client.contract import METHODS_BY_SERVICE_ATTR, envelope_pb2
+from api_client.errors import ERRORS_BY_STATUS
+
+# Protobuf's JSON mapping for a body over this size is refused unread.
+MAX_BODY_BYTES = 1 << 20
+TRACE_HEADER = "X-Trace-Id"
+DEADLINE_HEADER = "X-Deadline-Ms"
+
+
+def http_status_for(status: int) -> int:
+    if status == envelope_pb2.OK:
+        return 200
+    error = ERRORS_BY_STATUS.get(status)
+    return error.http_status if error else 500
+
+
+class MethodHandler(tornado.web.RequestHandler):
+    def initialize(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+        self.trace_id = ""
+
+    def prepare(self) -> None:
+        self.trace_id = self.request.headers.get(TRACE_HEADER, "")[:64] or secrets.token_hex(8)
+        self.set_header(TRACE_HEADER, self.trace_id)
+
+    async def post(self, service: str, name: str) -> None:
+        method = METHODS_BY_SERVICE_ATTR.get(service, {}).get(name)
+        if method is None:
+            self._answer_error(envelope_pb2.UNIMPLEMENTED, f"no method {service}/{name}")
+            return
+        if len(self.request.body) > MAX_BODY_BYTES:
+            self._answer_error(envelope_pb2.RESOURCE_EXHAUSTED, "request body is too large")
+            return
+        request = method.request_class()
+        try:
+            json_format.Parse(self.request.body or b"{}", request)
+        except (json_format.ParseError, UnicodeDecodeError) as error:
+            self._answer_error(
+                envelope_pb2.INVALID_ARGUMENT,
+                f"body is not a {method.request_class.DESCRIPTOR.full_name}: {error}",
+            )
+            return
+        deadline = self.request.headers.get(DEADLINE_HEADER, "0")
+        outcome = await self.dispatcher.execute(
+            method,
+            request,
+            deadline_ms=int(deadline) if deadline.isdigit() else 0,
+            trace_id=self.trace_id,
+            now=datetime.now(UTC),
+        )
+        if outcome.answer is None:
+            self._answer_error(outcome.status, outcome.error)
+            return
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(outcome.answer.json())
+
+    def _answer_error(self, status: int, message: str) -> None:
+        self.set_status(http_status_for(status))
+        self._write_json(
+            {"error": {"status": envelope_pb2.Status.Name(status), "message": message}}
+        )
+
+    def _write_json(self, body: dict[str, Any]) -> None:
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(json.dumps(body, separators=(",", ":"), ensure_ascii=False))
+
+    def write_error(self, status_code: int, **_kwargs: Any) -> None:
+        # Tornado's own errors (405, 500...) answer in JSON too, never with a traceback.
+        self._write_json({"error": {"status": f"HTTP_{status_code}", "message": self._reason}})
+
+
+def make_http_api(dispatcher: Dispatcher) -> tornado.web.Application:
+    return tornado.web.Application(
+        [(r"/api/v1/([a-z_]+)/([A-Za-z]+)", MethodHandler, {"dispatcher": dispatcher})],
+        default_handler_class=tornado.web.ErrorHandler,
+        default_handler_args={"status_code": 404},
+    )

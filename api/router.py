@@ -1,0 +1,132 @@
+"""The worker's ZeroMQ ROUTER socket: takes batches, runs their calls concurrently, answers each
+call the moment it is done, and turns anything malformed into an error reply."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+import zmq
+import zmq.asyncio
+from google.protobuf.message import DecodeError
+
+from api.dispatch import Dispatcher, make_reply
+from api_client.contract import envelope_pb2
+
+log = logging.getLogger("vitrine.api")
+
+# A frame larger than this is refused unread.
+MAX_FRAME_BYTES = 1 << 20
+MAX_CALLS_PER_BATCH = 64
+# Calls running at once in one worker; past it new calls are answered UNAVAILABLE at once, so a
+# client moves to another worker instead of waiting behind a queue.
+MAX_CALLS_IN_FLIGHT = 1024
+
+
+class RouterServer:
+    """Owns one ROUTER socket for its whole life: bind, serve, close."""
+
+    def __init__(self, dispatcher: Dispatcher, endpoint: str, context: zmq.asyncio.Context) -> None:
+        self._dispatcher = dispatcher
+        self._socket = context.socket(zmq.ROUTER)
+        self._socket.linger = 0
+        self._socket.bind(endpoint)
+        self.endpoint = self._socket.getsockopt_string(zmq.LAST_ENDPOINT)
+        self._in_flight = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def serve(self) -> None:
+        while True:
+            frames = await self._socket.recv_multipart(copy=True)
+            self._take(frames)
+
+    def _take(self, frames: list[bytes]) -> None:
+        identity, body = frames[0], frames[1:]
+        if len(body) != 1:
+            self._refuse(
+                identity,
+                envelope_pb2.INVALID_ARGUMENT,
+                f"expected one frame holding a shop.v1.Batch, got {len(body)}",
+            )
+            return
+        if len(body[0]) > MAX_FRAME_BYTES:
+            self._refuse(
+                identity,
+                envelope_pb2.RESOURCE_EXHAUSTED,
+                f"frame of {len(body[0])} bytes is over the {MAX_FRAME_BYTES} limit",
+            )
+            return
+        batch = envelope_pb2.Batch()
+        try:
+            batch.ParseFromString(body[0])
+        except DecodeError:
+            self._refuse(identity, envelope_pb2.INVALID_ARGUMENT, "frame is not a shop.v1.Batch")
+            return
+        if len(batch.calls) > MAX_CALLS_PER_BATCH:
+            self._refuse_calls(
+                identity,
+                batch,
+                envelope_pb2.RESOURCE_EXHAUSTED,
+                f"batch of {len(batch.calls)} calls is over the {MAX_CALLS_PER_BATCH} limit",
+            )
+            return
+        if self._in_flight + len(batch.calls) > MAX_CALLS_IN_FLIGHT:
+            self._refuse_calls(identity, batch, envelope_pb2.UNAVAILABLE, "worker saturated")
+            return
+        task = asyncio.create_task(self._run_batch(identity, batch))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run_batch(self, identity: bytes, batch: Any) -> None:
+        started = time.perf_counter()
+        now = datetime.now(UTC)
+        self._in_flight += len(batch.calls)
+        try:
+            statuses = await asyncio.gather(
+                *(self._answer(identity, call, batch.trace_id, now) for call in batch.calls)
+            )
+        finally:
+            self._in_flight -= len(batch.calls)
+        counts = Counter(envelope_pb2.Status.Name(s) for s in statuses)
+        log.info(
+            "batch trace=%s calls=%d statuses=%s ms=%.1f",
+            batch.trace_id,
+            len(batch.calls),
+            ",".join(f"{name}:{n}" for name, n in sorted(counts.items())),
+            (time.perf_counter() - started) * 1000,
+        )
+
+    async def _answer(self, identity: bytes, call: Any, trace_id: str, now: datetime) -> int:
+        reply = await self._dispatcher.run_call(call, trace_id=trace_id, now=now)
+        await self._send(identity, reply)
+        return int(reply.status)
+
+    async def _send(self, identity: bytes, reply: Any) -> None:
+        # A ROUTER drops a message for a peer that has gone away; that is what we want.
+        await self._socket.send_multipart([identity, reply.SerializeToString()])
+
+    def _refuse(self, identity: bytes, status: int, reason: str) -> None:
+        log.warning("refused frame from peer %s: %s", identity.hex(), reason)
+        self._send_now(identity, make_reply(0, "", status, reason))
+
+    def _refuse_calls(self, identity: bytes, batch: Any, status: int, reason: str) -> None:
+        log.warning(
+            "refused batch trace=%s from peer %s: %s", batch.trace_id, identity.hex(), reason
+        )
+        for call in batch.calls:
+            self._send_now(identity, make_reply(call.id, batch.trace_id, status, reason))
+
+    def _send_now(self, identity: bytes, reply: Any) -> None:
+        task = asyncio.create_task(self._send(identity, reply))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        """Let running batches finish (they are bounded by their deadlines), then close."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks))
+        self._socket.close(linger=0)

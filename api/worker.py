@@ -1,0 +1,72 @@
+"""One API worker process: the ZeroMQ ROUTER on its own endpoint and the HTTP JSON API on the
+port all workers share, both over one dispatcher and one database engine."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from datetime import datetime
+
+import tornado.httpserver
+import tornado.netutil
+import zmq.asyncio
+
+from api.answers import AnswerCache
+from api.cache import TtlCache
+from api.context import CallContext
+from api.db import create_engine
+from api.dispatch import Dispatcher, find_implementations
+from api.http_api import make_http_api
+from api.router import RouterServer
+from web.config import Settings
+
+log = logging.getLogger("vitrine.api")
+
+
+async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) -> None:
+    """Serve until SIGTERM or SIGINT, then finish running calls and close everything."""
+    engine = create_engine(settings)
+    cache = TtlCache()
+
+    def make_context(trace_id: str, now: datetime) -> CallContext:
+        return CallContext(db=engine, settings=settings, cache=cache, trace_id=trace_id, now=now)
+
+    dispatcher = Dispatcher(
+        find_implementations(),
+        make_context,
+        default_deadline_ms=settings.api_deadline_ms,
+        delays_ms=settings.api_delays_ms,
+        cache=AnswerCache() if settings.api_answer_cache else None,
+    )
+    context = zmq.asyncio.Context()
+    router = RouterServer(dispatcher, endpoint, context)
+    http_server = None
+    if http:
+        # Every worker binds the same port; the kernel spreads connections among them.
+        sockets = tornado.netutil.bind_sockets(
+            settings.api_http_port, settings.api_http_host, reuse_port=True
+        )
+        http_server = tornado.httpserver.HTTPServer(make_http_api(dispatcher))
+        http_server.add_sockets(sockets)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    serving = asyncio.create_task(router.serve())
+    log.info(
+        "worker ready zmq=%s http=%s", router.endpoint, settings.api_http_url if http else "off"
+    )
+    await stop.wait()
+    log.info("worker stopping")
+    if http_server is not None:
+        http_server.stop()
+    serving.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await serving
+    await router.close()
+    if http_server is not None:
+        await http_server.close_all_connections()
+    context.term()
+    await engine.dispose()

@@ -1,0 +1,353 @@
+"""The batch API the page handlers use.
+
+A handler adds its calls to a batch, each with a deadline and required or optional, then awaits
+the batch once. The batch travels as one message; each call resolves as its reply arrives, and
+the batch is done when its last call settles — by reply or by deadline, never later. A failed
+required call ends the wait at once with its domain error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+from google.protobuf.message import Message
+
+from api_client.contract import METHODS_BY_SERVICE_ATTR, Method, envelope_pb2
+from api_client.errors import ApiError, error_for
+
+if TYPE_CHECKING:
+    from web.config import Settings
+
+log = logging.getLogger("vitrine.api_client")
+
+# An idempotent read with no reply after this share of its deadline is sent once more, to
+# another worker; whichever reply comes first wins.
+RETRY_AFTER_SHARE = 0.5
+
+
+class Call:
+    """One call of a batch: what was asked, and once settled, what came back."""
+
+    __slots__ = (
+        "attempts",
+        "deadline",
+        "deadline_timer",
+        "duration",
+        "error_text",
+        "future",
+        "id",
+        "loop",
+        "method",
+        "payload",
+        "request",
+        "required",
+        "response_size",
+        "retry_timer",
+        "sent",
+        "started",
+        "status",
+        "trace_id",
+    )
+
+    def __init__(
+        self, call_id: int, method: Method, request: Message, *, required: bool, deadline: float
+    ) -> None:
+        self.id = call_id
+        self.method = method
+        self.request = request
+        self.required = required
+        self.deadline = deadline  # seconds
+        self.status = envelope_pb2.STATUS_UNSPECIFIED
+        self.payload: bytes | Message | None = None
+        self.error_text = ""
+        self.duration = 0.0  # seconds from send to settle
+        self.response_size = 0
+        self.attempts = 0  # sends, counting a retry
+        self.sent = False  # reached some worker's socket
+        self.future: asyncio.Future[None] | None = None
+        self.started = 0.0
+        self.trace_id = ""
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.deadline_timer: asyncio.TimerHandle | None = None
+        self.retry_timer: asyncio.TimerHandle | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.status != envelope_pb2.STATUS_UNSPECIFIED
+
+    @property
+    def ok(self) -> bool:
+        return self.status == envelope_pb2.OK
+
+    def result(self) -> Any:
+        """The response message, or the call's domain error raised."""
+        if not self.done:
+            raise RuntimeError(f"{self.method.full_name} has not settled: await its batch first")
+        if not self.ok:
+            raise error_for(self.status, self.error_text, self.method.full_name)
+        if isinstance(self.payload, bytes):
+            self.payload = self.method.response_class.FromString(self.payload)
+        return self.payload
+
+    @property
+    def value(self) -> Any:
+        """The response message, or None when the call failed: for optional blocks."""
+        return self.result() if self.ok else None
+
+    @property
+    def error(self) -> ApiError | None:
+        return (
+            None
+            if self.ok or not self.done
+            else error_for(self.status, self.error_text, self.method.full_name)
+        )
+
+    def settle(
+        self, status: int, payload: bytes | Message | None = None, error: str = "", size: int = 0
+    ) -> bool:
+        """Record the outcome; the first settle wins and later ones (a late reply) are ignored."""
+        if self.done:
+            return False
+        self.status, self.payload, self.error_text, self.response_size = (
+            status,
+            payload,
+            error,
+            size,
+        )
+        if self.loop is not None:
+            self.duration = self.loop.time() - self.started
+        for timer in (self.deadline_timer, self.retry_timer):
+            if timer is not None:
+                timer.cancel()
+        if self.future is not None and not self.future.done():
+            self.future.set_result(None)
+        return True
+
+    def __repr__(self) -> str:
+        state = envelope_pb2.Status.Name(self.status)
+        return f"<Call {self.id} {self.method.full_name} {state}>"
+
+
+class Transport(Protocol):
+    """How calls reach workers: ZeroMQ (api_client.zmq_transport) or HTTP JSON (http_transport).
+
+    A transport sends calls and reports each reply to the `deliver` callback it was built with.
+    """
+
+    def send(self, trace_id: str, calls: Sequence[Call]) -> None: ...
+
+    def resend(self, call: Call) -> bool:
+        """Send one call again to a worker it has not tried; False when there is none."""
+        ...
+
+    def forget(self, call: Call) -> None:
+        """The call settled without a reply (deadline): drop its bookkeeping."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+Deliver = Callable[[Call, int, "bytes | Message | None", str, int], None]
+TransportFactory = Callable[[Deliver], Transport]
+
+
+class ApiClient:
+    """One per process: `api.batch()` for pages; `await api.catalog.GetProduct(id=1)` alone."""
+
+    def __init__(
+        self,
+        transport_factory: TransportFactory,
+        *,
+        default_deadline_ms: int = 1000,
+        trace_ids: Callable[[], str] = lambda: secrets.token_hex(8),
+    ) -> None:
+        self._transport = transport_factory(self._deliver)
+        self._default_deadline = default_deadline_ms / 1000
+        self._next_id = 0
+        self._new_trace_id = trace_ids
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ApiClient:
+        if settings.api_transport == "http":
+            from api_client.http_transport import HttpTransport  # noqa: PLC0415
+
+            return cls(
+                lambda deliver: HttpTransport(settings.api_http_url, deliver),
+                default_deadline_ms=settings.api_deadline_ms,
+            )
+        from api_client.zmq_transport import ZmqTransport  # noqa: PLC0415
+
+        return cls(
+            lambda deliver: ZmqTransport(settings.api_endpoints, deliver),
+            default_deadline_ms=settings.api_deadline_ms,
+        )
+
+    def batch(self, trace_id: str | None = None) -> Batch:
+        return Batch(self, trace_id or self._new_trace_id())
+
+    def __getattr__(self, service: str) -> ServiceCalls:
+        return ServiceCalls(service, self._call_one)
+
+    async def _call_one(
+        self,
+        method: Method,
+        request: Message,
+        *,
+        required: bool = True,
+        deadline_ms: int | None = None,
+    ) -> Any:
+        batch = self.batch()
+        call = batch.add(method, request, required=required, deadline_ms=deadline_ms)
+        await batch
+        return call.result()
+
+    def new_call(
+        self, method: Method, request: Message, *, required: bool, deadline_ms: int | None
+    ) -> Call:
+        self._next_id += 1
+        deadline = deadline_ms / 1000 if deadline_ms else self._default_deadline
+        return Call(self._next_id, method, request, required=required, deadline=deadline)
+
+    def launch(self, trace_id: str, calls: Sequence[Call]) -> None:
+        """Start the clocks of a batch's calls and hand them to the transport as one message."""
+        loop = asyncio.get_running_loop()
+        for call in calls:
+            call.loop = loop
+            call.trace_id = trace_id
+            call.started = loop.time()
+            call.future = loop.create_future()
+            call.deadline_timer = loop.call_at(call.started + call.deadline, self._expire, call)
+            if call.method.idempotent:
+                call.retry_timer = loop.call_at(
+                    call.started + call.deadline * RETRY_AFTER_SHARE, self._retry, call
+                )
+        log.debug("send trace=%s calls=%s", trace_id, ",".join(c.method.name for c in calls))
+        self._transport.send(trace_id, calls)
+
+    def _deliver(
+        self, call: Call, status: int, payload: bytes | Message | None, error: str, size: int
+    ) -> None:
+        # A worker that cannot serve now: an idempotent read gets its one retry at once.
+        if (
+            status == envelope_pb2.UNAVAILABLE
+            and call.method.idempotent
+            and call.attempts < 2
+            and self._transport.resend(call)
+        ):
+            return
+        call.settle(status, payload, error, size)
+
+    def _expire(self, call: Call) -> None:
+        self._transport.forget(call)
+        if call.sent:
+            call.settle(
+                envelope_pb2.DEADLINE_EXCEEDED,
+                error=f"no reply within {call.deadline * 1000:.0f} ms",
+            )
+        else:
+            call.settle(envelope_pb2.UNAVAILABLE, error="no API worker is reachable")
+
+    def _retry(self, call: Call) -> None:
+        call.retry_timer = None
+        if not call.done and call.attempts < 2 and self._transport.resend(call):
+            log.warning(
+                "retry trace=%s call=%s on another worker", call.trace_id, call.method.full_name
+            )
+
+    async def close(self) -> None:
+        await self._transport.close()
+
+
+class ServiceCalls:
+    """`x.catalog`: resolves `x.catalog.GetProduct` from the descriptors, nothing hand-written."""
+
+    def __init__(self, service: str, call: Callable[..., Any]) -> None:
+        methods = METHODS_BY_SERVICE_ATTR.get(service)
+        if methods is None:
+            raise AttributeError(
+                f"no service {service!r}; there are {sorted(METHODS_BY_SERVICE_ATTR)}"
+            )
+        self._service = service
+        self._methods = methods
+        self._call = call
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        method = self._methods.get(name)
+        if method is None:
+            raise AttributeError(
+                f"{self._service} has no method {name!r}; it has {sorted(self._methods)}"
+            )
+
+        def call(
+            request: Message | None = None,
+            *,
+            required: bool = True,
+            deadline_ms: int | None = None,
+            **fields: Any,
+        ) -> Any:
+            return self._call(
+                method,
+                method.new_request(request, **fields),
+                required=required,
+                deadline_ms=deadline_ms,
+            )
+
+        call.__name__ = name
+        return call
+
+
+class Batch:
+    """The calls one page needs, sent as one message and awaited once.
+
+    batch = api.batch(trace_id)
+    product = batch.catalog.GetProductBySlug(slug=slug)
+    related = batch.catalog.GetRelatedProducts(product_id=pid, required=False, deadline_ms=80)
+    await batch          # raises the first failed required call's error
+    product.result(), related.value
+    """
+
+    def __init__(self, client: ApiClient, trace_id: str) -> None:
+        self._client = client
+        self.trace_id = trace_id
+        self.calls: list[Call] = []
+        self._sent = False
+
+    def __getattr__(self, service: str) -> ServiceCalls:
+        if service.startswith("_"):
+            raise AttributeError(service)
+        return ServiceCalls(service, self.add)
+
+    def add(
+        self,
+        method: Method,
+        request: Message,
+        *,
+        required: bool = True,
+        deadline_ms: int | None = None,
+    ) -> Call:
+        if self._sent:
+            raise RuntimeError("this batch has been sent; start a new one")
+        call = self._client.new_call(method, request, required=required, deadline_ms=deadline_ms)
+        self.calls.append(call)
+        return call
+
+    async def wait(self) -> None:
+        if self._sent:
+            raise RuntimeError("a batch is awaited once")
+        self._sent = True
+        if not self.calls:
+            return
+        self._client.launch(self.trace_id, self.calls)
+        pending = {call.future for call in self.calls if call.future is not None}
+        while pending:
+            _done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for call in self.calls:
+                if call.required and call.done and not call.ok:
+                    raise error_for(call.status, call.error_text, call.method.full_name)
+
+    def __await__(self) -> Any:
+        return self.wait().__await__()

@@ -1,0 +1,207 @@
+"""The ZeroMQ transport: one DEALER socket per API worker, all owned by one object per process.
+
+One socket per worker (rather than one DEALER connected to all) lets the client choose the
+worker for each batch — the least busy healthy one — and send a retry to a *different* worker,
+which one round-robin DEALER cannot promise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import zmq
+import zmq.asyncio
+from google.protobuf.message import DecodeError
+
+from api_client.client import Call, Deliver
+from api_client.contract import envelope_pb2
+
+log = logging.getLogger("vitrine.api_client")
+
+# A worker whose socket refused a send, or that let a call time out, is passed over this long
+# while others are healthy.
+SUSPECT_SECONDS = 1.0
+# While no worker at all is connected (start-up, restarts), unsent batches are tried again this
+# often until their deadlines settle them.
+UNSENT_RETRY_SECONDS = 0.01
+RECONNECT_IVL_MS = 100
+RECONNECT_IVL_MAX_MS = 1000
+# ZMTP heartbeats notice a worker that vanished without closing its TCP connection.
+HEARTBEAT_IVL_MS = 1000
+HEARTBEAT_TIMEOUT_MS = 3000
+SEND_HWM = 10_000
+
+
+class _Worker:
+    """One API worker's DEALER socket and what we know of that worker's health."""
+
+    def __init__(self, context: zmq.asyncio.Context, endpoint: str) -> None:
+        self.endpoint = endpoint
+        self.socket = context.socket(zmq.DEALER)
+        self.socket.linger = 0
+        # Queue only to a connected worker, so a send to a dead one fails at once instead of
+        # waiting in a buffer for a reconnect.
+        self.socket.setsockopt(zmq.IMMEDIATE, 1)
+        self.socket.setsockopt(zmq.SNDHWM, SEND_HWM)
+        self.socket.setsockopt(zmq.RECONNECT_IVL, RECONNECT_IVL_MS)
+        self.socket.setsockopt(zmq.RECONNECT_IVL_MAX, RECONNECT_IVL_MAX_MS)
+        self.socket.setsockopt(zmq.HEARTBEAT_IVL, HEARTBEAT_IVL_MS)
+        self.socket.setsockopt(zmq.HEARTBEAT_TIMEOUT, HEARTBEAT_TIMEOUT_MS)
+        self.socket.connect(endpoint)
+        self.in_flight = 0
+        self.suspect_until = 0.0
+        self.reader: asyncio.Task[None] | None = None
+
+    def try_send(self, frame: bytes) -> bool:
+        """Hand one frame to the socket without waiting; False when the worker is not connected."""
+        sending = self.socket.send(frame, flags=zmq.DONTWAIT)
+        if isinstance(sending, asyncio.Future) and sending.done():
+            error = sending.exception()
+            if isinstance(error, zmq.Again):
+                return False
+            if error is not None:
+                raise error
+        return True
+
+
+class ZmqTransport:
+    def __init__(self, endpoints: Sequence[str], deliver: Deliver) -> None:
+        if not endpoints:
+            raise ValueError("ZmqTransport needs at least one API worker endpoint")
+        self._endpoints = list(endpoints)
+        self._deliver = deliver
+        self._context: zmq.asyncio.Context | None = None
+        self._workers: list[_Worker] = []
+        self._pending: dict[int, tuple[Call, _Worker]] = {}
+        self._turn = 0
+
+    def _ensure_workers(self) -> None:
+        # Sockets are made on first use, inside the running event loop that will read them.
+        if self._context is not None:
+            return
+        self._context = zmq.asyncio.Context()
+        for endpoint in self._endpoints:
+            worker = _Worker(self._context, endpoint)
+            worker.reader = asyncio.create_task(self._read(worker))
+            self._workers.append(worker)
+
+    def _ranked(self, exclude: set[str]) -> list[_Worker]:
+        """Workers to try in order: healthy before suspect, then least busy, rotating ties."""
+        now = time.monotonic()
+        self._turn += 1
+        count = len(self._workers)
+        rotated = [self._workers[(self._turn + i) % count] for i in range(count)]
+        return sorted(
+            (w for w in rotated if w.endpoint not in exclude),
+            key=lambda w: (w.suspect_until > now, w.in_flight),
+        )
+
+    def send(self, trace_id: str, calls: Sequence[Call]) -> None:
+        self._ensure_workers()
+        live = [call for call in calls if not call.done]
+        if not live:
+            return
+        frame = envelope_pb2.Batch(
+            trace_id=trace_id,
+            calls=[
+                envelope_pb2.Call(
+                    id=c.id,
+                    method=c.method.full_name,
+                    request=c.request.SerializeToString(),
+                    deadline_ms=_remaining_ms(c),
+                )
+                for c in live
+            ],
+        ).SerializeToString()
+        for worker in self._ranked(exclude=set()):
+            if worker.try_send(frame):
+                self._sent(worker, live)
+                return
+            worker.suspect_until = time.monotonic() + SUSPECT_SECONDS
+        # No worker connected right now: try again shortly; the deadlines bound the wait.
+        asyncio.get_running_loop().call_later(UNSENT_RETRY_SECONDS, self.send, trace_id, live)
+
+    def resend(self, call: Call) -> bool:
+        if call.done or not self._workers:
+            return False
+        tried = self._pending.get(call.id)
+        if tried is not None:
+            tried[1].suspect_until = time.monotonic() + SUSPECT_SECONDS
+        exclude = {tried[1].endpoint} if tried is not None else set()
+        frame = envelope_pb2.Batch(
+            trace_id=call.trace_id,
+            calls=[
+                envelope_pb2.Call(
+                    id=call.id,
+                    method=call.method.full_name,
+                    request=call.request.SerializeToString(),
+                    deadline_ms=_remaining_ms(call),
+                )
+            ],
+        ).SerializeToString()
+        for worker in self._ranked(exclude):
+            if worker.try_send(frame):
+                self._release(call)
+                self._sent(worker, [call])
+                return True
+        return False
+
+    def _sent(self, worker: _Worker, calls: Sequence[Call]) -> None:
+        for call in calls:
+            call.sent = True
+            call.attempts += 1
+            worker.in_flight += 1
+            self._pending[call.id] = (call, worker)
+
+    def _release(self, call: Call) -> None:
+        entry = self._pending.pop(call.id, None)
+        if entry is not None:
+            entry[1].in_flight -= 1
+
+    def forget(self, call: Call) -> None:
+        self._release(call)
+
+    async def _read(self, worker: _Worker) -> None:
+        while True:
+            frames = await worker.socket.recv_multipart(copy=True)
+            try:
+                reply = envelope_pb2.Reply.FromString(frames[-1])
+            except DecodeError:
+                log.warning("unreadable reply from %s", worker.endpoint)
+                continue
+            if reply.call_id == 0:
+                log.warning("worker %s refused a batch: %s", worker.endpoint, reply.error)
+                continue
+            entry = self._pending.get(reply.call_id)
+            if entry is None:
+                continue  # settled already: a late reply to a retried or expired call
+            self._release(entry[0])
+            if reply.status == envelope_pb2.UNAVAILABLE:
+                worker.suspect_until = time.monotonic() + SUSPECT_SECONDS
+            ok = reply.status == envelope_pb2.OK
+            self._deliver(
+                entry[0], reply.status, reply.response if ok else None, reply.error, len(frames[-1])
+            )
+
+    async def close(self) -> None:
+        for worker in self._workers:
+            if worker.reader is not None:
+                worker.reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker.reader
+            worker.socket.close(linger=0)
+        if self._context is not None:
+            self._context.term()
+        self._workers.clear()
+        self._context = None
+
+
+def _remaining_ms(call: Call) -> int:
+    loop: Any = asyncio.get_running_loop()
+    left = call.started + call.deadline - loop.time()
+    return max(1, int(left * 1000))

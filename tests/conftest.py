@@ -1,0 +1,63 @@
+"""Fixtures every test layer shares: the databases the suite runs against."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+POSTGRES_URL_ENV = "VITRINE_TEST_POSTGRES_URL"
+
+
+def _postgres_url() -> str:
+    """The PostgreSQL to test against; a skip locally without one, a failure in CI."""
+    url = os.environ.get(POSTGRES_URL_ENV, "")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but {POSTGRES_URL_ENV} is not set: PostgreSQL tests cannot run")
+        pytest.skip(f"{POSTGRES_URL_ENV} is not set")
+    return url
+
+
+async def _run_sql(url: str, statement: str) -> None:
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    url = _postgres_url()
+    try:
+        asyncio.run(_run_sql(url, "SELECT 1"))
+    except (OSError, ConnectionError) as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL at {url} is unreachable: {error}")
+        pytest.skip(f"PostgreSQL at {url} is unreachable: {error}")
+    return url
+
+
+@contextlib.contextmanager
+def fresh_schema(url: str) -> Iterator[str]:
+    """A schema of its own, dropped afterwards, so runs never see each other's rows."""
+    schema = f"vitrine_test_{secrets.token_hex(4)}"
+    asyncio.run(_run_sql(url, f"CREATE SCHEMA {schema}"))
+    try:
+        yield schema
+    finally:
+        asyncio.run(_run_sql(url, f"DROP SCHEMA {schema} CASCADE"))
+
+
+@pytest.fixture
+def postgres_schema(postgres_url: str) -> Iterator[str]:
+    with fresh_schema(postgres_url) as schema:
+        yield schema

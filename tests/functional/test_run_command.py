@@ -1,0 +1,103 @@
+"""`vitrine run`, as `make run` starts it: seeds an empty database, serves, Ctrl-C stops it all."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from tests.functional.conftest import free_port
+from web.config import PROJECT_ROOT
+
+START_TIMEOUT_SECONDS = 60
+
+
+def children_of(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie has exited; only its parent has not collected it yet.
+    status = Path(f"/proc/{pid}/status")
+    return status.exists() and "zombie" not in status.read_text()
+
+
+def category_tree(http_url: str) -> dict | None:
+    request = urllib.request.Request(
+        f"{http_url}/api/v1/catalog/GetCategoryTree", data=b"{}", method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return json.loads(response.read())
+    except (urllib.error.URLError, ConnectionError):
+        return None
+
+
+def front_page(front_url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(front_url + "/", timeout=5) as response:
+            return response.read().decode()
+    except (urllib.error.URLError, ConnectionError):
+        return None
+
+
+def test_run_seeds_an_empty_database_serves_and_ctrl_c_stops_every_process(tmp_path):
+    http_url = f"http://127.0.0.1:{free_port()}"
+    front_url = f"http://127.0.0.1:{free_port()}"
+    env = {
+        **os.environ,
+        "VITRINE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/fresh.sqlite3",
+        "VITRINE_API_ENDPOINT": f"tcp://127.0.0.1:{free_port()}",
+        "VITRINE_API_WORKERS": "2",
+        "VITRINE_API_HTTP": http_url,
+        "VITRINE_FRONT": front_url,
+        "VITRINE_STATIC_DIR": str(tmp_path / "static"),
+        "VITRINE_DEMO_PRODUCTS": "150",
+    }
+    log_path = tmp_path / "run.log"
+    # Its own process group, like a shell's foreground job: Ctrl-C signals the whole group.
+    with log_path.open("wb") as log:
+        run = subprocess.Popen(
+            [sys.executable, "-m", "web.cli", "run"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        home = None
+        while home is None and time.monotonic() < deadline and run.poll() is None:
+            time.sleep(0.2)
+            home = front_page(front_url)
+        assert home is not None, log_path.read_text()
+        assert "<h2" in home
+        tree = category_tree(http_url)
+        assert tree is not None
+        assert len(tree["roots"]) >= 3
+        children = children_of(run.pid)
+        assert len(children) == 3  # two API workers and the front
+
+        os.killpg(run.pid, signal.SIGINT)
+        run.wait(timeout=30)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
+    assert run.returncode == 0
+    assert "seeding the demo catalogue (150 products)" in log_path.read_text()
+    assert not [pid for pid in children if alive(pid)]
+    assert category_tree(http_url) is None
+    assert front_page(front_url) is None

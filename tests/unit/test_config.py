@@ -1,0 +1,61 @@
+"""Settings come from the environment, with defaults that run the demo."""
+
+from __future__ import annotations
+
+import pytest
+
+from api_client.contract import envelope_pb2
+from api_client.errors import ERRORS_BY_STATUS
+from web.config import ConfigError, load_settings
+
+
+def test_defaults_run_the_demo_on_loopback():
+    settings = load_settings({})
+    assert settings.api_endpoints == ("tcp://127.0.0.1:5555", "tcp://127.0.0.1:5556")
+    assert settings.api_http_url == "http://127.0.0.1:8100"
+    assert settings.front_url == "http://127.0.0.1:8000"
+    assert settings.database_url.startswith("sqlite+aiosqlite:///")
+    assert settings.database_url.endswith("/var/vitrine.sqlite3")
+    assert settings.api_transport == "zmq"
+
+
+def test_worker_endpoints_follow_the_first_one_and_the_worker_count():
+    settings = load_settings(
+        {"VITRINE_API_ENDPOINT": "tcp://10.0.0.5:7000", "VITRINE_API_WORKERS": "3"}
+    )
+    assert settings.api_endpoints == (
+        "tcp://10.0.0.5:7000",
+        "tcp://10.0.0.5:7001",
+        "tcp://10.0.0.5:7002",
+    )
+    explicit = load_settings({"VITRINE_API_ENDPOINTS": "tcp://a:1, tcp://b:2"})
+    assert explicit.api_endpoints == ("tcp://a:1", "tcp://b:2")
+
+
+def test_delays_are_parsed_per_method():
+    settings = load_settings(
+        {"VITRINE_API_DELAYS": "shop.v1.Catalog/GetProduct=20, shop.v1.Search/Suggest=5"}
+    )
+    assert settings.api_delays_ms == {"shop.v1.Catalog/GetProduct": 20, "shop.v1.Search/Suggest": 5}
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"VITRINE_API_TRANSPORT": "grpc"}, "must be 'zmq' or 'http'"),
+        ({"VITRINE_API_WORKERS": "two"}, "is not a whole number"),
+        ({"VITRINE_API_WORKERS": "0"}, "must be at least 1"),
+        ({"VITRINE_API_DELAYS": "GetProduct=fast"}, "is not like shop.v1.Catalog/GetProduct=20"),
+    ],
+)
+def test_a_bad_setting_is_named_in_the_error(env, message):
+    with pytest.raises(ConfigError, match=message):
+        load_settings(env)
+
+
+def test_every_error_status_has_one_domain_exception():
+    statuses = set(envelope_pb2.Status.values()) - {
+        envelope_pb2.STATUS_UNSPECIFIED,
+        envelope_pb2.OK,
+    }
+    assert set(ERRORS_BY_STATUS) == statuses

@@ -1,0 +1,284 @@
+"""Descriptor-driven dispatch, deadlines and envelope framing, without sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import types
+from datetime import UTC, datetime
+
+import pytest
+
+from api.answers import AnswerCache
+from api.cache import TtlCache
+from api.context import CallContext
+from api.dispatch import Dispatcher, MissingImplementationError, find_implementations
+from api.router import MAX_CALLS_PER_BATCH, MAX_FRAME_BYTES, RouterServer
+from api_client import NotFound
+from api_client.contract import METHODS, catalog_pb2, envelope_pb2
+from web.config import Settings
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+GET_PRODUCT = "shop.v1.Catalog/GetProduct"
+
+
+def context(trace_id: str, now: datetime) -> CallContext:
+    return CallContext(
+        db=None,
+        settings=Settings(),
+        cache=TtlCache(),  # type: ignore[arg-type]
+        trace_id=trace_id,
+        now=now,
+    )
+
+
+async def get_product(ctx: CallContext, request: catalog_pb2.GetProductRequest) -> object:
+    if request.id == 404:
+        raise NotFound(f"no product {request.id}")
+    if request.id == 500:
+        raise RuntimeError("secret internals")
+    if request.id == 999:
+        await asyncio.sleep(5)
+    if request.id == 13:
+        return catalog_pb2.GetRelatedProductsResponse()  # the wrong type
+    return catalog_pb2.ProductResponse(product=catalog_pb2.Product(id=request.id, sku=ctx.trace_id))
+
+
+def dispatcher(**kwargs: object) -> Dispatcher:
+    return Dispatcher({GET_PRODUCT: get_product}, context, default_deadline_ms=100, **kwargs)
+
+
+def run_call(d: Dispatcher, method: str, request: bytes, deadline_ms: int = 0) -> object:
+    call = envelope_pb2.Call(id=5, method=method, request=request, deadline_ms=deadline_ms)
+    return asyncio.run(d.run_call(call, trace_id="t-1", now=NOW))
+
+
+def product_request(product_id: int) -> bytes:
+    return catalog_pb2.GetProductRequest(id=product_id).SerializeToString()
+
+
+def test_every_declared_method_has_an_implementation_found_by_name():
+    found = find_implementations()
+    assert set(found) == set(METHODS)
+    assert found[GET_PRODUCT].__module__ == "api.services.catalog"
+    assert found[GET_PRODUCT].__name__ == "get_product"
+
+
+def test_a_declared_method_without_implementation_stops_the_worker_from_starting():
+    method = METHODS[GET_PRODUCT]
+    ghost = types.SimpleNamespace(
+        full_name="shop.v1.Catalog/GetGhost", service_attr="catalog", function_name="get_ghost"
+    )
+    with pytest.raises(
+        MissingImplementationError, match=r"GetGhost -> api\.services\.catalog\.get_ghost"
+    ):
+        find_implementations({GET_PRODUCT: method, "ghost": ghost})  # type: ignore[dict-item]
+
+
+def test_a_call_is_decoded_run_and_answered_with_the_trace_id():
+    reply = run_call(dispatcher(), GET_PRODUCT, product_request(7))
+    assert reply.status == envelope_pb2.OK
+    assert reply.call_id == 5
+    assert reply.trace_id == "t-1"
+    product = catalog_pb2.ProductResponse.FromString(reply.response).product
+    assert (product.id, product.sku) == (7, "t-1")
+
+
+@pytest.mark.parametrize(
+    ("method", "request_bytes", "status", "error"),
+    [
+        (
+            "shop.v1.Catalog/Nope",
+            b"",
+            envelope_pb2.UNIMPLEMENTED,
+            "unknown method 'shop.v1.Catalog/Nope'",
+        ),
+        (
+            GET_PRODUCT,
+            b"\xff\xff\xff",
+            envelope_pb2.INVALID_ARGUMENT,
+            "request does not parse as shop.v1.GetProductRequest",
+        ),
+        (GET_PRODUCT, product_request(404), envelope_pb2.NOT_FOUND, "no product 404"),
+        (GET_PRODUCT, product_request(500), envelope_pb2.INTERNAL, "internal error (trace t-1)"),
+        (GET_PRODUCT, product_request(13), envelope_pb2.INTERNAL, "internal error (trace t-1)"),
+    ],
+)
+def test_bad_calls_get_a_status_and_a_reason_never_a_traceback(
+    method, request_bytes, status, error
+):
+    reply = run_call(dispatcher(), method, request_bytes)
+    assert (reply.status, reply.error) == (status, error)
+    assert reply.response == b""
+
+
+def test_a_slow_method_is_cut_off_at_the_callers_deadline():
+    async def scenario():
+        d = dispatcher()
+        call = envelope_pb2.Call(
+            id=1, method=GET_PRODUCT, request=product_request(999), deadline_ms=50
+        )
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        reply = await d.run_call(call, trace_id="t", now=NOW)
+        return reply, loop.time() - started
+
+    reply, took = asyncio.run(scenario())
+    assert reply.status == envelope_pb2.DEADLINE_EXCEEDED
+    assert 0.05 <= took < 1
+
+
+def test_the_delay_knob_slows_one_method_within_its_deadline():
+    reply = run_call(
+        dispatcher(delays_ms={GET_PRODUCT: 200}), GET_PRODUCT, product_request(1), deadline_ms=100
+    )
+    assert reply.status == envelope_pb2.DEADLINE_EXCEEDED
+    reply = run_call(dispatcher(delays_ms={GET_PRODUCT: 20}), GET_PRODUCT, product_request(1))
+    assert reply.status == envelope_pb2.OK
+
+
+class FakeRouterSocket:
+    linger = 0
+
+    def __init__(self) -> None:
+        self.sent: list[list[bytes]] = []
+
+    def bind(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+
+    def getsockopt_string(self, _option: int) -> str:
+        return self.endpoint
+
+    async def send_multipart(self, frames: list[bytes]) -> None:
+        self.sent.append(frames)
+
+    def close(self, linger: int = 0) -> None:
+        pass
+
+
+def framing(frames: list[bytes]) -> list[tuple[bytes, object]]:
+    """Feed one incoming ZeroMQ message to a ROUTER server and collect what it answers."""
+    sock = FakeRouterSocket()
+    fake_context = types.SimpleNamespace(socket=lambda _kind: sock)
+
+    async def scenario():
+        server = RouterServer(dispatcher(), "tcp://127.0.0.1:1", fake_context)  # type: ignore[arg-type]
+        server._take(frames)
+        await server.close()
+
+    asyncio.run(scenario())
+    return [(identity, envelope_pb2.Reply.FromString(body)) for identity, body in sock.sent]
+
+
+def batch_frame(*calls: object, trace_id: str = "t-9") -> bytes:
+    return envelope_pb2.Batch(trace_id=trace_id, calls=calls).SerializeToString()
+
+
+def test_each_call_of_a_batch_gets_its_own_reply_to_the_sender():
+    replies = framing(
+        [
+            b"peer",
+            batch_frame(
+                envelope_pb2.Call(id=1, method=GET_PRODUCT, request=product_request(1)),
+                envelope_pb2.Call(id=2, method=GET_PRODUCT, request=product_request(404)),
+            ),
+        ]
+    )
+    assert sorted((peer, r.call_id, r.status, r.trace_id) for peer, r in replies) == [
+        (b"peer", 1, envelope_pb2.OK, "t-9"),
+        (b"peer", 2, envelope_pb2.NOT_FOUND, "t-9"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("frames", "status", "error"),
+    [
+        ([b"peer", b"\x0a\xff"], envelope_pb2.INVALID_ARGUMENT, "frame is not a shop.v1.Batch"),
+        (
+            [b"peer", b"a", b"b"],
+            envelope_pb2.INVALID_ARGUMENT,
+            "expected one frame holding a shop.v1.Batch, got 2",
+        ),
+        (
+            [b"peer"],
+            envelope_pb2.INVALID_ARGUMENT,
+            "expected one frame holding a shop.v1.Batch, got 0",
+        ),
+        (
+            [b"peer", b"\x00" * (MAX_FRAME_BYTES + 1)],
+            envelope_pb2.RESOURCE_EXHAUSTED,
+            f"frame of {MAX_FRAME_BYTES + 1} bytes is over the {MAX_FRAME_BYTES} limit",
+        ),
+    ],
+)
+def test_a_malformed_message_gets_one_error_reply_for_the_envelope(frames, status, error):
+    assert [(peer, r.call_id, r.status, r.error) for peer, r in framing(frames)] == [
+        (b"peer", 0, status, error)
+    ]
+
+
+def test_a_batch_over_the_call_limit_is_refused_call_by_call():
+    calls = [
+        envelope_pb2.Call(id=n, method=GET_PRODUCT, request=product_request(1))
+        for n in range(1, MAX_CALLS_PER_BATCH + 2)
+    ]
+    replies = framing([b"peer", batch_frame(*calls)])
+    assert sorted(r.call_id for _, r in replies) == list(range(1, MAX_CALLS_PER_BATCH + 2))
+    assert {r.status for _, r in replies} == {envelope_pb2.RESOURCE_EXHAUSTED}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def counting_dispatcher(cache: AnswerCache) -> tuple[Dispatcher, list[int]]:
+    asked: list[int] = []
+
+    async def counted(ctx: CallContext, request: catalog_pb2.GetProductRequest) -> object:
+        asked.append(request.id)
+        return await get_product(ctx, request)
+
+    return Dispatcher({GET_PRODUCT: counted}, context, default_deadline_ms=100, cache=cache), asked
+
+
+def test_a_repeated_catalogue_read_is_answered_from_memory_for_its_declared_seconds():
+    assert METHODS[GET_PRODUCT].cache_seconds == 5  # declared in catalog.proto
+    clock = Clock()
+    d, asked = counting_dispatcher(AnswerCache(clock=clock))
+    first = run_call(d, GET_PRODUCT, product_request(7))
+    again = run_call(d, GET_PRODUCT, product_request(7))
+    other = run_call(d, GET_PRODUCT, product_request(8))
+    assert asked == [7, 8]
+    assert again.response == first.response
+    assert catalog_pb2.ProductResponse.FromString(other.response).product.id == 8
+    clock.now += 5.01
+    run_call(d, GET_PRODUCT, product_request(7))
+    assert asked == [7, 8, 7]
+
+
+def test_errors_are_never_cached():
+    d, asked = counting_dispatcher(AnswerCache(clock=Clock()))
+    for _ in range(2):
+        assert run_call(d, GET_PRODUCT, product_request(404)).status == envelope_pb2.NOT_FOUND
+    assert asked == [404, 404]
+
+
+def test_the_cache_keeps_at_most_its_bound_dropping_the_least_recently_used():
+    cache = AnswerCache(max_entries=2, clock=Clock())
+    d, asked = counting_dispatcher(cache)
+    for product_id in (1, 2, 1, 3, 1, 2):
+        run_call(d, GET_PRODUCT, product_request(product_id))
+    assert len(cache) == 2
+    assert asked == [1, 2, 3, 2]
+
+
+def test_only_reads_shared_by_every_shopper_declare_a_cache():
+    assert all(m.cache_seconds == 0 for m in METHODS.values() if not m.idempotent)
+    assert {m.service for m in METHODS.values() if m.cache_seconds} <= {
+        "Catalog",
+        "Search",
+        "Landings",
+    }
