@@ -113,13 +113,25 @@ class ProductKind:
 
 
 CLOTHING = ProductKind(
-    adjectives=("Relaxed", "Tailored", "Cropped", "Essential", "Classic", "Everyday", "Soft",
-                "Oversized", "Fitted", "Weekend"),
+    adjectives=(
+        "Relaxed",
+        "Tailored",
+        "Cropped",
+        "Essential",
+        "Classic",
+        "Everyday",
+        "Soft",
+        "Oversized",
+        "Fitted",
+        "Weekend",
+    ),
     material_label="Material",
     attributes=(
         ("Fit", ("Regular fit", "Slim fit", "Relaxed fit", "Oversized fit")),
-        ("Care", ("Machine wash at 30°C", "Machine wash at 40°C", "Hand wash only",
-                  "Dry clean only")),
+        (
+            "Care",
+            ("Machine wash at 30°C", "Machine wash at 40°C", "Hand wash only", "Dry clean only"),
+        ),
         ("Origin", ORIGINS),
     ),
     sentences=(
@@ -130,8 +142,16 @@ CLOTHING = ProductKind(
     image_size=(800, 1000),
 )
 SHOES = ProductKind(
-    adjectives=("Classic", "Lightweight", "Retro", "Chunky", "Everyday", "City", "Heritage",
-                "Low-Profile"),
+    adjectives=(
+        "Classic",
+        "Lightweight",
+        "Retro",
+        "Chunky",
+        "Everyday",
+        "City",
+        "Heritage",
+        "Low-Profile",
+    ),
     material_label="Upper",
     attributes=(
         ("Sole", ("Natural rubber", "EVA foam", "Leather", "Crepe rubber")),
@@ -146,8 +166,16 @@ SHOES = ProductKind(
     image_size=(800, 1000),
 )
 ACCESSORIES = ProductKind(
-    adjectives=("Classic", "Everyday", "Structured", "Slouchy", "Minimal", "Weekend", "Heritage",
-                "Woven"),
+    adjectives=(
+        "Classic",
+        "Everyday",
+        "Structured",
+        "Slouchy",
+        "Minimal",
+        "Weekend",
+        "Heritage",
+        "Woven",
+    ),
     material_label="Material",
     attributes=(
         ("Lining", ("Cotton", "Recycled polyester", "Unlined")),
@@ -162,8 +190,16 @@ ACCESSORIES = ProductKind(
     image_size=(800, 800),
 )
 GEAR = ProductKind(
-    adjectives=("Lightweight", "Packable", "Alpine", "Rugged", "Compact", "Expedition",
-                "Ultralight", "Trail"),
+    adjectives=(
+        "Lightweight",
+        "Packable",
+        "Alpine",
+        "Rugged",
+        "Compact",
+        "Expedition",
+        "Ultralight",
+        "Trail",
+    ),
     material_label="Material",
     attributes=(
         ("Warranty", ("2 years", "5 years", "Lifetime")),
@@ -178,8 +214,17 @@ GEAR = ProductKind(
     image_size=(800, 800),
 )
 HOMEWARE = ProductKind(
-    adjectives=("Handmade", "Speckled", "Classic", "Soft", "Woven", "Minimal", "Rustic",
-                "Nordic", "Textured"),
+    adjectives=(
+        "Handmade",
+        "Speckled",
+        "Classic",
+        "Soft",
+        "Woven",
+        "Minimal",
+        "Rustic",
+        "Nordic",
+        "Textured",
+    ),
     material_label="Material",
     attributes=(
         ("Finish", ("Matt", "Gloss", "Natural", "Brushed")),
@@ -230,143 +275,405 @@ class Department:
 # the seed varies the products. Words here must hold no digits: see _SlugAllocator.
 TAXONOMY = (
     Department(
-        "women", "Women", "Clothing, shoes and accessories for women.",
+        "women",
+        "Women",
+        "Clothing, shoes and accessories for women.",
         brands=("Maison Fleur", "Aldgate & Co", "Solstice", "Marlowe", "Tidewater", "Kestrel"),
         sections=(
-            Section("clothing", "Clothing", "Dresses, tops and knitwear for every day.", (
-                Leaf("dresses", "Dresses", "Easy dresses from weekday to evening.", CLOTHING,
-                     ("Dress", "Midi Dress", "Wrap Dress", "Shirt Dress"),
-                     ("Linen", "Cotton", "Viscose", "Silk", "Jersey"), (30, 240), CLOTHING_SIZES),
-                Leaf("tops", "Tops", "T-shirts, blouses and shirts to build on.", CLOTHING,
-                     ("T-Shirt", "Blouse", "Tank Top", "Shirt"),
-                     ("Cotton", "Linen", "Jersey", "Silk", "Modal"), (12, 95), CLOTHING_SIZES),
-                Leaf("knitwear", "Knitwear", "Jumpers and cardigans in natural yarns.", CLOTHING,
-                     ("Jumper", "Cardigan", "Roll Neck", "Knitted Vest"),
-                     ("Merino", "Cashmere", "Cotton", "Alpaca", "Wool"), (35, 290),
-                     CLOTHING_SIZES),
-            )),
-            Section("shoes", "Shoes", "Trainers, boots and sandals for women.", (
-                Leaf("trainers", "Trainers", "Trainers for city miles and weekends.", SHOES,
-                     ("Trainers", "Runners", "Sneakers"),
-                     ("Suede", "Leather", "Canvas", "Mesh", "Knit"), (45, 190), WOMEN_SHOE_SIZES),
-                Leaf("boots", "Boots", "Ankle, Chelsea and knee-high boots.", SHOES,
-                     ("Ankle Boots", "Chelsea Boots", "Knee Boots"),
-                     ("Leather", "Suede", "Nubuck"), (80, 380), WOMEN_SHOE_SIZES),
-                Leaf("sandals", "Sandals", "Sandals, slides and espadrilles for warm days.",
-                     SHOES, ("Sandals", "Slides", "Espadrilles"),
-                     ("Leather", "Raffia", "Suede", "Cork"), (20, 140), WOMEN_SHOE_SIZES),
-            )),
-            Section("accessories", "Accessories", "Bags and scarves to finish an outfit.", (
-                Leaf("bags", "Bags", "Totes, crossbody bags and clutches.", ACCESSORIES,
-                     ("Tote", "Crossbody Bag", "Shopper", "Clutch"),
-                     ("Leather", "Canvas", "Suede", "Straw"), (25, 620)),
-                Leaf("scarves", "Scarves", "Light silks and warm wool wraps.", ACCESSORIES,
-                     ("Scarf", "Wrap", "Bandana"),
-                     ("Silk", "Wool", "Cashmere", "Cotton"), (9, 160)),
-            )),
+            Section(
+                "clothing",
+                "Clothing",
+                "Dresses, tops and knitwear for every day.",
+                (
+                    Leaf(
+                        "dresses",
+                        "Dresses",
+                        "Easy dresses from weekday to evening.",
+                        CLOTHING,
+                        ("Dress", "Midi Dress", "Wrap Dress", "Shirt Dress"),
+                        ("Linen", "Cotton", "Viscose", "Silk", "Jersey"),
+                        (30, 240),
+                        CLOTHING_SIZES,
+                    ),
+                    Leaf(
+                        "tops",
+                        "Tops",
+                        "T-shirts, blouses and shirts to build on.",
+                        CLOTHING,
+                        ("T-Shirt", "Blouse", "Tank Top", "Shirt"),
+                        ("Cotton", "Linen", "Jersey", "Silk", "Modal"),
+                        (12, 95),
+                        CLOTHING_SIZES,
+                    ),
+                    Leaf(
+                        "knitwear",
+                        "Knitwear",
+                        "Jumpers and cardigans in natural yarns.",
+                        CLOTHING,
+                        ("Jumper", "Cardigan", "Roll Neck", "Knitted Vest"),
+                        ("Merino", "Cashmere", "Cotton", "Alpaca", "Wool"),
+                        (35, 290),
+                        CLOTHING_SIZES,
+                    ),
+                ),
+            ),
+            Section(
+                "shoes",
+                "Shoes",
+                "Trainers, boots and sandals for women.",
+                (
+                    Leaf(
+                        "trainers",
+                        "Trainers",
+                        "Trainers for city miles and weekends.",
+                        SHOES,
+                        ("Trainers", "Runners", "Sneakers"),
+                        ("Suede", "Leather", "Canvas", "Mesh", "Knit"),
+                        (45, 190),
+                        WOMEN_SHOE_SIZES,
+                    ),
+                    Leaf(
+                        "boots",
+                        "Boots",
+                        "Ankle, Chelsea and knee-high boots.",
+                        SHOES,
+                        ("Ankle Boots", "Chelsea Boots", "Knee Boots"),
+                        ("Leather", "Suede", "Nubuck"),
+                        (80, 380),
+                        WOMEN_SHOE_SIZES,
+                    ),
+                    Leaf(
+                        "sandals",
+                        "Sandals",
+                        "Sandals, slides and espadrilles for warm days.",
+                        SHOES,
+                        ("Sandals", "Slides", "Espadrilles"),
+                        ("Leather", "Raffia", "Suede", "Cork"),
+                        (20, 140),
+                        WOMEN_SHOE_SIZES,
+                    ),
+                ),
+            ),
+            Section(
+                "accessories",
+                "Accessories",
+                "Bags and scarves to finish an outfit.",
+                (
+                    Leaf(
+                        "bags",
+                        "Bags",
+                        "Totes, crossbody bags and clutches.",
+                        ACCESSORIES,
+                        ("Tote", "Crossbody Bag", "Shopper", "Clutch"),
+                        ("Leather", "Canvas", "Suede", "Straw"),
+                        (25, 620),
+                    ),
+                    Leaf(
+                        "scarves",
+                        "Scarves",
+                        "Light silks and warm wool wraps.",
+                        ACCESSORIES,
+                        ("Scarf", "Wrap", "Bandana"),
+                        ("Silk", "Wool", "Cashmere", "Cotton"),
+                        (9, 160),
+                    ),
+                ),
+            ),
         ),
     ),
     Department(
-        "men", "Men", "Clothing, shoes and accessories for men.",
+        "men",
+        "Men",
+        "Clothing, shoes and accessories for men.",
         brands=("Aldgate & Co", "Brixton Row", "Northwind", "Kestrel", "Marlowe", "Tidewater"),
         sections=(
-            Section("clothing", "Clothing", "Shirts, trousers and jackets for men.", (
-                Leaf("shirts", "Shirts", "Oxfords, overshirts and linen shirts.", CLOTHING,
-                     ("Shirt", "Oxford Shirt", "Overshirt"),
-                     ("Cotton", "Linen", "Flannel", "Denim", "Chambray"), (25, 130),
-                     CLOTHING_SIZES),
-                Leaf("trousers", "Trousers", "Chinos, jeans and smart trousers.", CLOTHING,
-                     ("Chinos", "Trousers", "Cargo Trousers", "Jeans"),
-                     ("Cotton", "Denim", "Wool", "Corduroy", "Linen"), (35, 180), CLOTHING_SIZES),
-                Leaf("jackets", "Jackets", "Blazers, bombers and overcoats.", CLOTHING,
-                     ("Jacket", "Overcoat", "Bomber", "Blazer"),
-                     ("Wool", "Cotton", "Leather", "Tweed", "Corduroy"), (70, 480),
-                     CLOTHING_SIZES),
-            )),
-            Section("shoes", "Shoes", "Trainers and boots for men.", (
-                Leaf("trainers", "Trainers", "Clean court styles and cushioned runners.", SHOES,
-                     ("Trainers", "Runners", "Sneakers"),
-                     ("Suede", "Leather", "Canvas", "Mesh"), (50, 210), MEN_SHOE_SIZES),
-                Leaf("boots", "Boots", "Chelsea, derby and work boots.", SHOES,
-                     ("Chelsea Boots", "Derby Boots", "Work Boots"),
-                     ("Leather", "Suede", "Nubuck"), (90, 390), MEN_SHOE_SIZES),
-            )),
-            Section("accessories", "Accessories", "Belts and hats.", (
-                Leaf("belts", "Belts", "Leather and canvas belts that last.", ACCESSORIES,
-                     ("Belt", "Braided Belt", "Dress Belt"),
-                     ("Leather", "Suede", "Canvas", "Webbing"), (15, 95)),
-                Leaf("hats", "Hats", "Beanies, caps and flat caps.", ACCESSORIES,
-                     ("Beanie", "Cap", "Bucket Hat", "Flat Cap"),
-                     ("Wool", "Cotton", "Tweed", "Merino"), (9, 70)),
-            )),
+            Section(
+                "clothing",
+                "Clothing",
+                "Shirts, trousers and jackets for men.",
+                (
+                    Leaf(
+                        "shirts",
+                        "Shirts",
+                        "Oxfords, overshirts and linen shirts.",
+                        CLOTHING,
+                        ("Shirt", "Oxford Shirt", "Overshirt"),
+                        ("Cotton", "Linen", "Flannel", "Denim", "Chambray"),
+                        (25, 130),
+                        CLOTHING_SIZES,
+                    ),
+                    Leaf(
+                        "trousers",
+                        "Trousers",
+                        "Chinos, jeans and smart trousers.",
+                        CLOTHING,
+                        ("Chinos", "Trousers", "Cargo Trousers", "Jeans"),
+                        ("Cotton", "Denim", "Wool", "Corduroy", "Linen"),
+                        (35, 180),
+                        CLOTHING_SIZES,
+                    ),
+                    Leaf(
+                        "jackets",
+                        "Jackets",
+                        "Blazers, bombers and overcoats.",
+                        CLOTHING,
+                        ("Jacket", "Overcoat", "Bomber", "Blazer"),
+                        ("Wool", "Cotton", "Leather", "Tweed", "Corduroy"),
+                        (70, 480),
+                        CLOTHING_SIZES,
+                    ),
+                ),
+            ),
+            Section(
+                "shoes",
+                "Shoes",
+                "Trainers and boots for men.",
+                (
+                    Leaf(
+                        "trainers",
+                        "Trainers",
+                        "Clean court styles and cushioned runners.",
+                        SHOES,
+                        ("Trainers", "Runners", "Sneakers"),
+                        ("Suede", "Leather", "Canvas", "Mesh"),
+                        (50, 210),
+                        MEN_SHOE_SIZES,
+                    ),
+                    Leaf(
+                        "boots",
+                        "Boots",
+                        "Chelsea, derby and work boots.",
+                        SHOES,
+                        ("Chelsea Boots", "Derby Boots", "Work Boots"),
+                        ("Leather", "Suede", "Nubuck"),
+                        (90, 390),
+                        MEN_SHOE_SIZES,
+                    ),
+                ),
+            ),
+            Section(
+                "accessories",
+                "Accessories",
+                "Belts and hats.",
+                (
+                    Leaf(
+                        "belts",
+                        "Belts",
+                        "Leather and canvas belts that last.",
+                        ACCESSORIES,
+                        ("Belt", "Braided Belt", "Dress Belt"),
+                        ("Leather", "Suede", "Canvas", "Webbing"),
+                        (15, 95),
+                    ),
+                    Leaf(
+                        "hats",
+                        "Hats",
+                        "Beanies, caps and flat caps.",
+                        ACCESSORIES,
+                        ("Beanie", "Cap", "Bucket Hat", "Flat Cap"),
+                        ("Wool", "Cotton", "Tweed", "Merino"),
+                        (9, 70),
+                    ),
+                ),
+            ),
         ),
     ),
     Department(
-        "outdoor", "Outdoor", "Clothing, footwear and gear for hills, trails and campsites.",
+        "outdoor",
+        "Outdoor",
+        "Clothing, footwear and gear for hills, trails and campsites.",
         brands=("Northwind", "Fjordline", "Pinecrest", "Kestrel", "Tidewater"),
         sections=(
-            Section("clothing", "Clothing", "Layers that keep out wind, rain and cold.", (
-                Leaf("rain-jackets", "Rain jackets", "Waterproof shells and parkas.", CLOTHING,
-                     ("Rain Jacket", "Shell Jacket", "Parka"),
-                     ("Recycled Nylon", "Waxed Cotton", "Ripstop"), (60, 420), CLOTHING_SIZES),
-                Leaf("fleeces", "Fleeces", "Warm mid-layers for cold starts.", CLOTHING,
-                     ("Fleece", "Half-Zip Fleece", "Fleece Gilet"),
-                     ("Recycled Polyester", "Sherpa", "Brushed Polyester"), (30, 150),
-                     CLOTHING_SIZES),
-                Leaf("base-layers", "Base layers", "Next-to-skin layers that wick and warm.",
-                     CLOTHING, ("Base Layer Top", "Base Layer Leggings", "Thermal Top"),
-                     ("Merino", "Bamboo", "Polyester"), (20, 110), CLOTHING_SIZES),
-            )),
-            Section("footwear", "Footwear", "Boots and shoes for trails and hills.", (
-                Leaf("hiking-boots", "Hiking boots", "Supportive boots for long days out.",
-                     SHOES, ("Hiking Boots", "Trekking Boots", "Walking Boots"),
-                     ("Leather", "Nubuck", "Suede"), (90, 340), SHOE_SIZES),
-                Leaf("trail-shoes", "Trail shoes", "Light, grippy shoes for running off-road.",
-                     SHOES, ("Trail Shoes", "Trail Runners", "Approach Shoes"),
-                     ("Mesh", "Knit", "Ripstop"), (70, 210), SHOE_SIZES),
-            )),
-            Section("gear", "Gear", "Packs, bottles and shelters.", (
-                Leaf("backpacks", "Backpacks", "Daypacks and rucksacks for every trip.", GEAR,
-                     ("Backpack", "Daypack", "Rucksack"),
-                     ("Ripstop", "Canvas", "Recycled Nylon", "Waxed Cotton"), (25, 280)),
-                Leaf("water-bottles", "Water bottles", "Bottles and flasks that keep drinks "
-                     "hot or cold.", GEAR, ("Water Bottle", "Flask", "Travel Mug"),
-                     ("Stainless Steel", "Glass", "Aluminium"), (6, 45)),
-                Leaf("tents", "Tents", "Shelters from one-night tarps to family domes.", GEAR,
-                     ("Tent", "Dome Tent", "Tarp Shelter"),
-                     ("Ripstop", "Canvas", "Silnylon"), (90, 640)),
-            )),
+            Section(
+                "clothing",
+                "Clothing",
+                "Layers that keep out wind, rain and cold.",
+                (
+                    Leaf(
+                        "rain-jackets",
+                        "Rain jackets",
+                        "Waterproof shells and parkas.",
+                        CLOTHING,
+                        ("Rain Jacket", "Shell Jacket", "Parka"),
+                        ("Recycled Nylon", "Waxed Cotton", "Ripstop"),
+                        (60, 420),
+                        CLOTHING_SIZES,
+                    ),
+                    Leaf(
+                        "fleeces",
+                        "Fleeces",
+                        "Warm mid-layers for cold starts.",
+                        CLOTHING,
+                        ("Fleece", "Half-Zip Fleece", "Fleece Gilet"),
+                        ("Recycled Polyester", "Sherpa", "Brushed Polyester"),
+                        (30, 150),
+                        CLOTHING_SIZES,
+                    ),
+                    Leaf(
+                        "base-layers",
+                        "Base layers",
+                        "Next-to-skin layers that wick and warm.",
+                        CLOTHING,
+                        ("Base Layer Top", "Base Layer Leggings", "Thermal Top"),
+                        ("Merino", "Bamboo", "Polyester"),
+                        (20, 110),
+                        CLOTHING_SIZES,
+                    ),
+                ),
+            ),
+            Section(
+                "footwear",
+                "Footwear",
+                "Boots and shoes for trails and hills.",
+                (
+                    Leaf(
+                        "hiking-boots",
+                        "Hiking boots",
+                        "Supportive boots for long days out.",
+                        SHOES,
+                        ("Hiking Boots", "Trekking Boots", "Walking Boots"),
+                        ("Leather", "Nubuck", "Suede"),
+                        (90, 340),
+                        SHOE_SIZES,
+                    ),
+                    Leaf(
+                        "trail-shoes",
+                        "Trail shoes",
+                        "Light, grippy shoes for running off-road.",
+                        SHOES,
+                        ("Trail Shoes", "Trail Runners", "Approach Shoes"),
+                        ("Mesh", "Knit", "Ripstop"),
+                        (70, 210),
+                        SHOE_SIZES,
+                    ),
+                ),
+            ),
+            Section(
+                "gear",
+                "Gear",
+                "Packs, bottles and shelters.",
+                (
+                    Leaf(
+                        "backpacks",
+                        "Backpacks",
+                        "Daypacks and rucksacks for every trip.",
+                        GEAR,
+                        ("Backpack", "Daypack", "Rucksack"),
+                        ("Ripstop", "Canvas", "Recycled Nylon", "Waxed Cotton"),
+                        (25, 280),
+                    ),
+                    Leaf(
+                        "water-bottles",
+                        "Water bottles",
+                        "Bottles and flasks that keep drinks hot or cold.",
+                        GEAR,
+                        ("Water Bottle", "Flask", "Travel Mug"),
+                        ("Stainless Steel", "Glass", "Aluminium"),
+                        (6, 45),
+                    ),
+                    Leaf(
+                        "tents",
+                        "Tents",
+                        "Shelters from one-night tarps to family domes.",
+                        GEAR,
+                        ("Tent", "Dome Tent", "Tarp Shelter"),
+                        ("Ripstop", "Canvas", "Silnylon"),
+                        (90, 640),
+                    ),
+                ),
+            ),
         ),
     ),
     Department(
-        "home", "Home", "Textiles, tableware and bedding for a calmer home.",
+        "home",
+        "Home",
+        "Textiles, tableware and bedding for a calmer home.",
         brands=("Lumen Home", "Oak & Ember", "Maison Fleur", "Pinecrest", "Solstice", "Fjordline"),
         sections=(
-            Section("living", "Living", "Cushions, throws and rugs.", (
-                Leaf("cushions", "Cushions", "Cushions in linen, velvet and boucle.", HOMEWARE,
-                     ("Cushion", "Floor Cushion", "Bolster"),
-                     ("Linen", "Velvet", "Cotton", "Boucle"), (12, 70)),
-                Leaf("throws", "Throws", "Blankets and throws for the sofa and bed.", HOMEWARE,
-                     ("Throw", "Blanket"), ("Wool", "Cotton", "Alpaca", "Mohair"), (30, 220)),
-                Leaf("rugs", "Rugs", "Hand-woven rugs and runners.", HOMEWARE,
-                     ("Rug", "Runner", "Doormat"), ("Jute", "Wool", "Cotton", "Sisal"), (40, 650)),
-            )),
-            Section("kitchen", "Kitchen", "Mugs and tableware for every day.", (
-                Leaf("mugs", "Mugs", "Mugs and cups for the first coffee of the day.", HOMEWARE,
-                     ("Mug", "Cup", "Espresso Cup"),
-                     ("Stoneware", "Porcelain", "Ceramic", "Enamel"), (5, 28)),
-                Leaf("tableware", "Tableware", "Plates, bowls and serving dishes.", HOMEWARE,
-                     ("Plate", "Bowl", "Serving Dish", "Salad Bowl"),
-                     ("Stoneware", "Porcelain", "Glass", "Oak"), (8, 130)),
-            )),
-            Section("bedroom", "Bedroom", "Bedding and towels.", (
-                Leaf("bedding", "Bedding", "Duvet covers and sheets in natural fibres.", HOMEWARE,
-                     ("Duvet Cover", "Sheet Set", "Pillowcases"),
-                     ("Linen", "Cotton Percale", "Cotton Sateen"), (30, 260)),
-                Leaf("towels", "Towels", "Thick, absorbent towels.", HOMEWARE,
-                     ("Bath Towel", "Hand Towel", "Bath Sheet"),
-                     ("Cotton", "Waffle Cotton", "Linen", "Turkish Cotton"), (8, 65)),
-            )),
+            Section(
+                "living",
+                "Living",
+                "Cushions, throws and rugs.",
+                (
+                    Leaf(
+                        "cushions",
+                        "Cushions",
+                        "Cushions in linen, velvet and boucle.",
+                        HOMEWARE,
+                        ("Cushion", "Floor Cushion", "Bolster"),
+                        ("Linen", "Velvet", "Cotton", "Boucle"),
+                        (12, 70),
+                    ),
+                    Leaf(
+                        "throws",
+                        "Throws",
+                        "Blankets and throws for the sofa and bed.",
+                        HOMEWARE,
+                        ("Throw", "Blanket"),
+                        ("Wool", "Cotton", "Alpaca", "Mohair"),
+                        (30, 220),
+                    ),
+                    Leaf(
+                        "rugs",
+                        "Rugs",
+                        "Hand-woven rugs and runners.",
+                        HOMEWARE,
+                        ("Rug", "Runner", "Doormat"),
+                        ("Jute", "Wool", "Cotton", "Sisal"),
+                        (40, 650),
+                    ),
+                ),
+            ),
+            Section(
+                "kitchen",
+                "Kitchen",
+                "Mugs and tableware for every day.",
+                (
+                    Leaf(
+                        "mugs",
+                        "Mugs",
+                        "Mugs and cups for the first coffee of the day.",
+                        HOMEWARE,
+                        ("Mug", "Cup", "Espresso Cup"),
+                        ("Stoneware", "Porcelain", "Ceramic", "Enamel"),
+                        (5, 28),
+                    ),
+                    Leaf(
+                        "tableware",
+                        "Tableware",
+                        "Plates, bowls and serving dishes.",
+                        HOMEWARE,
+                        ("Plate", "Bowl", "Serving Dish", "Salad Bowl"),
+                        ("Stoneware", "Porcelain", "Glass", "Oak"),
+                        (8, 130),
+                    ),
+                ),
+            ),
+            Section(
+                "bedroom",
+                "Bedroom",
+                "Bedding and towels.",
+                (
+                    Leaf(
+                        "bedding",
+                        "Bedding",
+                        "Duvet covers and sheets in natural fibres.",
+                        HOMEWARE,
+                        ("Duvet Cover", "Sheet Set", "Pillowcases"),
+                        ("Linen", "Cotton Percale", "Cotton Sateen"),
+                        (30, 260),
+                    ),
+                    Leaf(
+                        "towels",
+                        "Towels",
+                        "Thick, absorbent towels.",
+                        HOMEWARE,
+                        ("Bath Towel", "Hand Towel", "Bath Sheet"),
+                        ("Cotton", "Waffle Cotton", "Linen", "Turkish Cotton"),
+                        (8, 65),
+                    ),
+                ),
+            ),
         ),
     ),
 )
@@ -433,18 +740,36 @@ def generate_categories() -> list[DemoCategory]:
     categories: list[DemoCategory] = []
     ids = itertools.count(1)
     for dept_position, dept in enumerate(TAXONOMY):
-        top = DemoCategory(next(ids), None, dept.slug, dept.name, dept.description, 0,
-                           dept_position, dept.brands)
+        top = DemoCategory(
+            next(ids), None, dept.slug, dept.name, dept.description, 0, dept_position, dept.brands
+        )
         categories.append(top)
         for section_position, section in enumerate(dept.sections):
-            middle = DemoCategory(next(ids), top.id, f"{top.slug}-{section.slug}", section.name,
-                                  section.description, 1, section_position, dept.brands)
+            middle = DemoCategory(
+                next(ids),
+                top.id,
+                f"{top.slug}-{section.slug}",
+                section.name,
+                section.description,
+                1,
+                section_position,
+                dept.brands,
+            )
             categories.append(middle)
             for leaf_position, leaf in enumerate(section.leaves):
-                categories.append(DemoCategory(
-                    next(ids), middle.id, f"{middle.slug}-{leaf.slug}", leaf.name,
-                    leaf.description, 2, leaf_position, dept.brands, leaf,
-                ))
+                categories.append(
+                    DemoCategory(
+                        next(ids),
+                        middle.id,
+                        f"{middle.slug}-{leaf.slug}",
+                        leaf.name,
+                        leaf.description,
+                        2,
+                        leaf_position,
+                        dept.brands,
+                        leaf,
+                    )
+                )
     return categories
 
 
@@ -567,39 +892,43 @@ class _ProductFactory:
         compare_at = _compare_at(rng, price) if rng.random() < COMPARE_AT_SHARE else None
         created_at = self._created_at(index)
         edited_after = timedelta(seconds=rng.randrange(int(MAX_EDIT_DELAY.total_seconds())))
-        chunk.products.append({
-            "id": product_id,
-            "slug": slug,
-            "sku": sku,
-            "name": name,
-            "brand": brand,
-            "description": _description(
-                rng, kind, noun=noun, brand=brand, material=material, colours=colours
-            ),
-            "category_id": category.id,
-            "price": price,
-            "compare_at_price": compare_at,
-            "currency": CURRENCY,
-            "discontinued": role == _DISCONTINUED,
-            "position": (self._position_step * index + self._position_offset) % self._count,
-            "search_text": " ".join((name, brand, category.name, *colours)).lower(),
-            "created_at": created_at,
-            "updated_at": min(REFERENCE_TIME, created_at + edited_after),
-        })
+        chunk.products.append(
+            {
+                "id": product_id,
+                "slug": slug,
+                "sku": sku,
+                "name": name,
+                "brand": brand,
+                "description": _description(
+                    rng, kind, noun=noun, brand=brand, material=material, colours=colours
+                ),
+                "category_id": category.id,
+                "price": price,
+                "compare_at_price": compare_at,
+                "currency": CURRENCY,
+                "discontinued": role == _DISCONTINUED,
+                "position": (self._position_step * index + self._position_offset) % self._count,
+                "search_text": " ".join((name, brand, category.name, *colours)).lower(),
+                "created_at": created_at,
+                "updated_at": min(REFERENCE_TIME, created_at + edited_after),
+            }
+        )
         if role == _MOVED:
             chunk.old_slugs.append({"slug": _old_slug(slug, sku), "product_id": product_id})
 
         width, height = kind.image_size
         for position in range(rng.randint(1, MAX_IMAGES)):
             colour = colours[position % len(colours)]
-            chunk.images.append({
-                "product_id": product_id,
-                "position": position,
-                "url": f"/media/demo/products/{product_id}-{position + 1}.svg",
-                "alt": f"{name} in {colour.lower()}, {IMAGE_VIEWS[position]}",
-                "width": width,
-                "height": height,
-            })
+            chunk.images.append(
+                {
+                    "product_id": product_id,
+                    "position": position,
+                    "url": f"/media/demo/products/{product_id}-{position + 1}.svg",
+                    "alt": f"{name} in {colour.lower()}, {IMAGE_VIEWS[position]}",
+                    "width": width,
+                    "height": height,
+                }
+            )
 
         options = list(itertools.product(colours, leaf.sizes or ("",)))
         stocks = [0 if role == _SOLD_OUT else _stock(rng.random()) for _ in options]
@@ -607,15 +936,17 @@ class _ProductFactory:
             # Only the products picked to be sold out are, so their share holds exactly.
             stocks[0] = MAX_STOCK // 4
         for position, ((colour, size), stock) in enumerate(zip(options, stocks, strict=True)):
-            chunk.variants.append({
-                "id": next(self._variant_ids),
-                "product_id": product_id,
-                "sku": f"{sku}-{position + 1:02d}",
-                "size": size,
-                "colour": colour,
-                "stock": stock,
-                "position": position,
-            })
+            chunk.variants.append(
+                {
+                    "id": next(self._variant_ids),
+                    "product_id": product_id,
+                    "sku": f"{sku}-{position + 1:02d}",
+                    "size": size,
+                    "colour": colour,
+                    "stock": stock,
+                    "position": position,
+                }
+            )
 
         extra = sorted(rng.sample(range(len(kind.attributes)), rng.randint(1, 3)))
         attributes = [(kind.material_label, material)]
@@ -666,8 +997,10 @@ def _description(
         rng.choice(kind.sentences),
     ]
     if len(colours) > 1:
-        sentences.append(f"Available in {len(colours)} colours: "
-                         f"{', '.join(colour.lower() for colour in colours)}.")
+        sentences.append(
+            f"Available in {len(colours)} colours: "
+            f"{', '.join(colour.lower() for colour in colours)}."
+        )
     else:
         sentences.append(f"Shown here in {colours[0].lower()}.")
     if rng.random() < 0.5:
@@ -724,61 +1057,109 @@ class _Page:
 
 LANDING_PAGES = (
     _Page(
-        "home", "Vitrine: clothing, shoes and homeware",
+        "home",
+        "Vitrine: clothing, shoes and homeware",
         "Clothing, shoes, outdoor gear and homeware from independent brands, delivered free "
         "across Europe.",
         updated_days_ago=2,
         blocks=(
-            _Banners("Highlights", (
-                _Banner("The winter sale: up to 40% off", "/l/winter-sale",
-                        "A model in a camel wool overcoat on a snowy street", CURRENT),
-                _Banner("New arrivals", "/l/new-arrivals",
-                        "A rail of new-season knitwear in autumn colours", ALWAYS),
-                _Banner("The linen edit", "/c/women-clothing-dresses",
-                        "A white linen dress drying in the sun", ENDED),
-                _Banner("Gifts for the holidays", "/c/home-living",
-                        "Wrapped presents beside a wool throw and cushions", UPCOMING),
-            )),
+            _Banners(
+                "Highlights",
+                (
+                    _Banner(
+                        "The winter sale: up to 40% off",
+                        "/l/winter-sale",
+                        "A model in a camel wool overcoat on a snowy street",
+                        CURRENT,
+                    ),
+                    _Banner(
+                        "New arrivals",
+                        "/l/new-arrivals",
+                        "A rail of new-season knitwear in autumn colours",
+                        ALWAYS,
+                    ),
+                    _Banner(
+                        "The linen edit",
+                        "/c/women-clothing-dresses",
+                        "A white linen dress drying in the sun",
+                        ENDED,
+                    ),
+                    _Banner(
+                        "Gifts for the holidays",
+                        "/c/home-living",
+                        "Wrapped presents beside a wool throw and cushions",
+                        UPCOMING,
+                    ),
+                ),
+            ),
             _Rail("New in: women's shoes", "women-shoes", SORT_NEWEST),
             _Rail("Editor's picks"),
-            _Banners("Shop by department", (
-                _Banner("Women", "/c/women", "A woman in a knitted cardigan and boots", ALWAYS),
-                _Banner("Men", "/c/men", "A man in an overshirt and chinos", ALWAYS),
-                _Banner("Outdoor", "/c/outdoor", "Hikers on a ridge in rain jackets", ALWAYS),
-                _Banner("Home", "/c/home", "A sofa with linen cushions and a throw", ALWAYS),
-            )),
+            _Banners(
+                "Shop by department",
+                (
+                    _Banner("Women", "/c/women", "A woman in a knitted cardigan and boots", ALWAYS),
+                    _Banner("Men", "/c/men", "A man in an overshirt and chinos", ALWAYS),
+                    _Banner("Outdoor", "/c/outdoor", "Hikers on a ridge in rain jackets", ALWAYS),
+                    _Banner("Home", "/c/home", "A sofa with linen cushions and a throw", ALWAYS),
+                ),
+            ),
             _Rail("Home favourites", "home", SORT_MERCHANDISED),
         ),
     ),
     _Page(
-        "winter-sale", "The winter sale",
+        "winter-sale",
+        "The winter sale",
         "Up to 40% off coats, knitwear, boots and blankets while stocks last.",
         updated_days_ago=5,
         blocks=(
-            _Banners("The winter sale", (
-                _Banner("Up to 40% off coats and jackets", "/c/men-clothing-jackets",
-                        "Wool overcoats on a clothes rail", ALWAYS),
-                _Banner("Knitwear from 25 EUR", "/c/women-clothing-knitwear",
-                        "A stack of folded merino jumpers", STARTED),
-                _Banner("Last chance: final reductions", "/c/outdoor",
-                        "A red sale tag on a rain jacket", UPCOMING),
-            )),
+            _Banners(
+                "The winter sale",
+                (
+                    _Banner(
+                        "Up to 40% off coats and jackets",
+                        "/c/men-clothing-jackets",
+                        "Wool overcoats on a clothes rail",
+                        ALWAYS,
+                    ),
+                    _Banner(
+                        "Knitwear from 25 EUR",
+                        "/c/women-clothing-knitwear",
+                        "A stack of folded merino jumpers",
+                        STARTED,
+                    ),
+                    _Banner(
+                        "Last chance: final reductions",
+                        "/c/outdoor",
+                        "A red sale tag on a rain jacket",
+                        UPCOMING,
+                    ),
+                ),
+            ),
             _Rail("Knitwear, lowest prices first", "women-clothing-knitwear", SORT_PRICE_ASC),
             _Rail("Boots worth investing in", "men-shoes-boots", SORT_PRICE_DESC),
             _Rail("Sale picks"),
         ),
     ),
     _Page(
-        "new-arrivals", "New arrivals",
+        "new-arrivals",
+        "New arrivals",
         "The newest clothing, shoes and homeware, added every week.",
         updated_days_ago=1,
         blocks=(
-            _Banners("Just in", (
-                _Banner("New this week", "/c/women",
-                        "A model in a new-season midi dress", ALWAYS),
-                _Banner("The new homeware collection", "/c/home-kitchen",
-                        "Speckled stoneware mugs on an oak shelf", CURRENT),
-            )),
+            _Banners(
+                "Just in",
+                (
+                    _Banner(
+                        "New this week", "/c/women", "A model in a new-season midi dress", ALWAYS
+                    ),
+                    _Banner(
+                        "The new homeware collection",
+                        "/c/home-kitchen",
+                        "Speckled stoneware mugs on an oak shelf",
+                        CURRENT,
+                    ),
+                ),
+            ),
             _Rail("New for women", "women", SORT_NEWEST),
             _Rail("New for men", "men", SORT_NEWEST),
             _Rail("Outdoor gear A to Z", "outdoor-gear", SORT_NAME),
@@ -797,18 +1178,26 @@ def generate_landings(
     block_ids = itertools.count(1)
     banner_ids = itertools.count(1)
     for page_id, page in enumerate(LANDING_PAGES, start=1):
-        rows.pages.append({
-            "id": page_id,
-            "slug": page.slug,
-            "title": page.title,
-            "description": page.description,
-            "updated_at": REFERENCE_TIME - timedelta(days=page.updated_days_ago),
-        })
+        rows.pages.append(
+            {
+                "id": page_id,
+                "slug": page.slug,
+                "title": page.title,
+                "description": page.description,
+                "updated_at": REFERENCE_TIME - timedelta(days=page.updated_days_ago),
+            }
+        )
         for position, block in enumerate(page.blocks):
             block_id = next(block_ids)
-            row = {"id": block_id, "page_id": page_id, "position": position, "title": block.title,
-                   "rail_category_id": None, "rail_sort": SORT_MERCHANDISED,
-                   "rail_limit": RAIL_LIMIT}
+            row = {
+                "id": block_id,
+                "page_id": page_id,
+                "position": position,
+                "title": block.title,
+                "rail_category_id": None,
+                "rail_sort": SORT_MERCHANDISED,
+                "rail_limit": RAIL_LIMIT,
+            }
             rows.blocks.append(row)
             if isinstance(block, _Banners):
                 row["kind"] = "banners"
@@ -816,17 +1205,19 @@ def generate_landings(
                     _check_link(banner.link, category_ids, page_slugs)
                     banner_id = next(banner_ids)
                     starts, ends = banner.window
-                    rows.banners.append({
-                        "id": banner_id,
-                        "block_id": block_id,
-                        "position": banner_position,
-                        "title": banner.title,
-                        "link": banner.link,
-                        "image_url": f"/media/demo/banners/{banner_id}.svg",
-                        "alt": banner.alt,
-                        "starts_at": None if starts is None else REFERENCE_TIME + starts,
-                        "ends_at": None if ends is None else REFERENCE_TIME + ends,
-                    })
+                    rows.banners.append(
+                        {
+                            "id": banner_id,
+                            "block_id": block_id,
+                            "position": banner_position,
+                            "title": banner.title,
+                            "link": banner.link,
+                            "image_url": f"/media/demo/banners/{banner_id}.svg",
+                            "alt": banner.alt,
+                            "starts_at": None if starts is None else REFERENCE_TIME + starts,
+                            "ends_at": None if ends is None else REFERENCE_TIME + ends,
+                        }
+                    )
             else:
                 row["kind"] = "rail"
                 row["rail_sort"] = block.sort

@@ -74,6 +74,7 @@ class Dispatcher:
         *,
         default_deadline_ms: int,
         delays_ms: Mapping[str, int] | None = None,
+        faults: Mapping[str, str] | None = None,
         cache: AnswerCache | None = None,
     ) -> None:
         self._implementations = implementations
@@ -82,11 +83,15 @@ class Dispatcher:
         self._default_deadline_ms = default_deadline_ms
         # Benchmark and test knob (settings.api_delays_ms): added latency per method.
         self._delays = {name: ms / 1000 for name, ms in (delays_ms or {}).items()}
+        # Test knob (settings.api_faults): methods that always answer one error status.
+        self._faults = {
+            name: envelope_pb2.Status.Value(status) for name, status in (faults or {}).items()
+        }
 
     def deadline_seconds(self, deadline_ms: int) -> float:
         return min(deadline_ms or self._default_deadline_ms, MAX_DEADLINE_MS) / 1000
 
-    async def execute(
+    async def execute(  # noqa: PLR0911 - one return per way a call can end
         self,
         method: Method,
         request: Message,
@@ -104,6 +109,8 @@ class Dispatcher:
         implementation = self._implementations.get(method.full_name)
         if implementation is None:
             return Outcome(envelope_pb2.UNIMPLEMENTED, error=f"no method {method.full_name}")
+        if fault := self._faults.get(method.full_name):
+            return Outcome(fault, error="injected by VITRINE_API_FAULTS")
         cache = self._cache if method.cache_seconds else None
         key = b""
         if cache is not None:

@@ -38,6 +38,7 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
         make_context,
         default_deadline_ms=settings.api_deadline_ms,
         delays_ms=settings.api_delays_ms,
+        faults=settings.api_faults,
         cache=AnswerCache() if settings.api_answer_cache else None,
     )
     context = zmq.asyncio.Context()

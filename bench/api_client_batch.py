@@ -159,6 +159,7 @@ def main() -> int:
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "rounds": args.rounds,
         "pinned": pin,
+        "answer_cache": not args.no_answer_cache,
         "scenarios": rows,
         "zmq_batch_over_http_batch_median": round(ratio, 3),
         "target": "zmq batch of 5 <= 0.25 x http 5 calls",

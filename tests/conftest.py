@@ -12,7 +12,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from api.db import create_engine
+from api.demo import seed_demo
+from web.config import Settings
+
 POSTGRES_URL_ENV = "VITRINE_TEST_POSTGRES_URL"
+# Small enough to seed in a second or two, large enough for several pages per category.
+DEMO_PRODUCTS = 300
+DEMO_SEED = 7
 
 
 def _postgres_url() -> str:
@@ -61,3 +68,30 @@ def fresh_schema(url: str) -> Iterator[str]:
 def postgres_schema(postgres_url: str) -> Iterator[str]:
     with fresh_schema(postgres_url) as schema:
         yield schema
+
+
+async def _seed(settings: Settings) -> None:
+    engine = create_engine(settings)
+    try:
+        await seed_demo(engine, products=DEMO_PRODUCTS, seed=DEMO_SEED)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
+    """The environment that points a process at a seeded demo database, on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "vitrine.sqlite3"
+        env = {"VITRINE_DATABASE_URL": f"sqlite+aiosqlite:///{path}"}
+        asyncio.run(_seed(Settings(database_url=env["VITRINE_DATABASE_URL"])))
+        yield env
+        return
+    url = request.getfixturevalue("postgres_url")
+    with fresh_schema(url) as schema:
+        asyncio.run(_seed(Settings(database_url=url, database_schema=schema)))
+        yield {"VITRINE_DATABASE_URL": url, "VITRINE_DATABASE_SCHEMA": schema}

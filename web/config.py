@@ -38,6 +38,8 @@ class Settings:
     api_answer_cache: bool = True
     # Benchmark and test knob: extra latency per method, {"shop.v1.Catalog/GetProduct": 200}.
     api_delays_ms: Mapping[str, int] = field(default_factory=dict)
+    # Test knob: methods that always answer one status: {"shop.v1.Catalog/X": "UNAVAILABLE"}.
+    api_faults: Mapping[str, str] = field(default_factory=dict)
     # Babel locale for money and dates; the demo catalogue is priced in EUR.
     locale: str = "en_IE"
     # Where webassets writes the built, hashed CSS and JS (served under /static/).
@@ -110,6 +112,18 @@ def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
     raise ConfigError(f"{name}={raw!r} must be on or off")
 
 
+def _faults(raw: str) -> dict[str, str]:
+    faults: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        method, sep, status = item.partition("=")
+        if not sep or "/" not in method or not status.strip().isupper():
+            raise ConfigError(
+                f"VITRINE_API_FAULTS item {item!r} is not like shop.v1.Search/Suggest=UNAVAILABLE"
+            )
+        faults[method.strip()] = status.strip()
+    return faults
+
+
 def _delays(raw: str) -> dict[str, int]:
     delays: dict[str, int] = {}
     for item in filter(None, (part.strip() for part in raw.split(","))):
@@ -146,6 +160,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         api_deadline_ms=_int(env, "VITRINE_API_DEADLINE_MS", defaults.api_deadline_ms, minimum=1),
         api_answer_cache=_flag(env, "VITRINE_API_ANSWER_CACHE", default=True),
         api_delays_ms=_delays(env.get("VITRINE_API_DELAYS", "")),
+        api_faults=_faults(env.get("VITRINE_API_FAULTS", "")),
         locale=env.get("VITRINE_LOCALE", defaults.locale),
         static_dir=Path(env.get("VITRINE_STATIC_DIR", str(defaults.static_dir))),
         demo_seed=_int(env, "VITRINE_DEMO_SEED", defaults.demo_seed),

@@ -40,7 +40,7 @@ async def first_leaf_slug(client: ApiClient) -> str:
 
 
 def test_a_slow_call_does_not_hold_back_the_other_four_of_its_batch(workers):
-    worker = workers.start(delays=f"{SLOW}=200")
+    worker = workers.start_worker(delays=f"{SLOW}=200")
 
     async def scenario():
         client = zmq_client(worker)
@@ -66,7 +66,7 @@ def test_a_slow_call_does_not_hold_back_the_other_four_of_its_batch(workers):
 
 
 def test_killing_one_of_two_workers_leaves_no_call_waiting_past_its_deadline(workers):
-    doomed, survivor = workers.start(), workers.start()
+    doomed, survivor = workers.start_worker(), workers.start_worker()
     deadline = 0.3
 
     async def scenario():
@@ -101,7 +101,7 @@ def test_killing_one_of_two_workers_leaves_no_call_waiting_past_its_deadline(wor
 
 
 def test_malformed_input_gets_error_replies_and_the_worker_keeps_serving(workers):
-    worker = workers.start()
+    worker = workers.start_worker()
     get_product = "shop.v1.Catalog/GetProduct"
     good_request = catalog_pb2.GetProductRequest(id=1).SerializeToString()
 
@@ -171,7 +171,7 @@ def test_malformed_input_gets_error_replies_and_the_worker_keeps_serving(workers
 
 
 def test_the_http_json_transport_gives_the_same_results_as_zeromq(workers):
-    worker = workers.start()
+    worker = workers.start_worker()
 
     async def fetch(client: ApiClient):
         slug = await first_leaf_slug(client)
@@ -235,7 +235,7 @@ def post_json(url: str, body: bytes) -> tuple[int, dict]:
 def test_the_http_json_api_answers_bad_requests_with_a_status_and_a_message(
     workers, path, body, status, error_status
 ):
-    worker = workers.start()
+    worker = workers.start_worker()
     code, document = post_json(worker.http_url + path, body)
     assert code == status
     assert document["error"]["status"] == error_status
@@ -243,7 +243,7 @@ def test_the_http_json_api_answers_bad_requests_with_a_status_and_a_message(
 
 
 def test_the_http_json_api_uses_protobufs_json_mapping(workers):
-    worker = workers.start()
+    worker = workers.start_worker()
     code, document = post_json(worker.http_url + "/api/v1/catalog/GetProduct", b'{"id": 1}')
     assert code == 200
     product = document["product"]
@@ -254,7 +254,7 @@ def test_the_http_json_api_uses_protobufs_json_mapping(workers):
 
 def test_a_trace_id_travels_with_the_batch_into_both_sides_logs(workers, caplog):
     caplog.set_level(logging.DEBUG, "vitrine.api_client")
-    worker = workers.start()
+    worker = workers.start_worker()
 
     async def scenario():
         client = zmq_client(worker)

@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tests.functional.conftest import free_port
+from tests.processes import free_port
 from web.config import PROJECT_ROOT
 
 START_TIMEOUT_SECONDS = 60

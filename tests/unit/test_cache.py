@@ -69,8 +69,9 @@ def test_a_failed_load_is_not_stored_and_every_waiter_gets_its_error():
         raise ValueError("database gone")
 
     async def scenario():
-        results = await asyncio.gather(*(cache.get("k", 5, broken) for _ in range(3)),
-                                       return_exceptions=True)
+        results = await asyncio.gather(
+            *(cache.get("k", 5, broken) for _ in range(3)), return_exceptions=True
+        )
 
         async def working() -> str:
             return "ok"

@@ -61,9 +61,7 @@ def _catalogue(
         assert len(chunk.products) <= chunk_size
         for rows in ("products", "images", "variants", "attributes", "old_slugs"):
             getattr(merged, rows).extend(getattr(chunk, rows))
-    landings = generate_landings(
-        seeded_rng(seed, "landings"), categories, live_product_ids(merged)
-    )
+    landings = generate_landings(seeded_rng(seed, "landings"), categories, live_product_ids(merged))
     return categories, merged, landings
 
 
@@ -81,8 +79,15 @@ def _catalogue_digest(
     categories, chunk, landings = _catalogue(products, seed, chunk_size)
     return _digest(
         [category.row() for category in categories],
-        chunk.products, chunk.images, chunk.variants, chunk.attributes, chunk.old_slugs,
-        landings.pages, landings.blocks, landings.banners, landings.rail_products,
+        chunk.products,
+        chunk.images,
+        chunk.variants,
+        chunk.attributes,
+        chunk.old_slugs,
+        landings.pages,
+        landings.blocks,
+        landings.banners,
+        landings.rail_products,
     )
 
 
@@ -231,9 +236,7 @@ def test_every_price_band_is_populated() -> None:
     _, chunk, _ = _catalogue()
     prices = [product["price"] for product in chunk.products]
     for low, high in PRICE_BANDS_EUR:
-        in_band = [
-            p for p in prices if p >= low * 100 and (high is None or p < high * 100)
-        ]
+        in_band = [p for p in prices if p >= low * 100 and (high is None or p < high * 100)]
         assert len(in_band) >= 10, (low, high)
     assert min(prices) >= 400
     assert max(prices) <= 700_00

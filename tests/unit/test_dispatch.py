@@ -282,3 +282,14 @@ def test_only_reads_shared_by_every_shopper_declare_a_cache():
         "Search",
         "Landings",
     }
+
+
+def test_the_fault_knob_answers_its_status_without_running_the_method():
+    d, asked = counting_dispatcher(AnswerCache(clock=Clock()))
+    d._faults = {GET_PRODUCT: envelope_pb2.UNAVAILABLE}
+    reply = run_call(d, GET_PRODUCT, product_request(1))
+    assert (reply.status, reply.error) == (
+        envelope_pb2.UNAVAILABLE,
+        "injected by VITRINE_API_FAULTS",
+    )
+    assert asked == []

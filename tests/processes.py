@@ -1,0 +1,133 @@
+"""Real Vitrine processes for tests: API workers and fronts on random loopback ports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from web.config import PROJECT_ROOT
+
+READY_TIMEOUT_SECONDS = 30
+STOP_TIMEOUT_SECONDS = 10
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Process:
+    """One `vitrine` subprocess, its log file, and the address it serves."""
+
+    name: str
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    @property
+    def endpoint(self) -> str:
+        return self.url
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+
+@dataclass
+class WorkerProcess(Process):
+    http_url: str = ""
+
+
+@dataclass
+class Processes:
+    """Starts API workers and fronts; every one is stopped when the test ends."""
+
+    env: dict[str, str]
+    tmp_path: Path
+    http_port: int = field(default_factory=free_port)
+    started: list[Process] = field(default_factory=list)
+
+    def _spawn(
+        self, name: str, argv: list[str], env: dict[str, str], ready: str
+    ) -> tuple[subprocess.Popen[bytes], Path]:
+        log_path = self.tmp_path / f"{name}-{len(self.started)}.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "web.cli", *argv],
+                cwd=PROJECT_ROOT,
+                env={**os.environ, **self.env, "VITRINE_LOG_LEVEL": "INFO", **env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while ready not in log_path.read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                pytest.fail(f"{name} did not start:\n{log_path.read_text(errors='replace')}")
+            time.sleep(0.05)
+        return process, log_path
+
+    def start_worker(self, *, delays: str = "", faults: str = "") -> WorkerProcess:
+        """One `vitrine api-worker`; `delays` and `faults` are its VITRINE_API_* test knobs."""
+        endpoint = f"tcp://127.0.0.1:{free_port()}"
+        http_url = f"http://127.0.0.1:{self.http_port}"
+        process, log_path = self._spawn(
+            "worker",
+            ["api-worker", "--bind", endpoint],
+            {
+                "VITRINE_API_HTTP": http_url,
+                "VITRINE_API_DELAYS": delays,
+                "VITRINE_API_FAULTS": faults,
+            },
+            "worker ready",
+        )
+        worker = WorkerProcess("worker", endpoint, process, log_path, http_url)
+        self.started.append(worker)
+        return worker
+
+    def start_front(
+        self, *workers: WorkerProcess, endpoints: str = "", transport: str = "zmq"
+    ) -> Process:
+        """One `vitrine front` reaching the given workers (or `endpoints`)."""
+        url = f"http://127.0.0.1:{free_port()}"
+        process, log_path = self._spawn(
+            "front",
+            ["front"],
+            {
+                "VITRINE_FRONT": url,
+                "VITRINE_API_ENDPOINTS": endpoints or ",".join(w.endpoint for w in workers),
+                "VITRINE_API_HTTP": workers[0].http_url if workers else "",
+                "VITRINE_API_TRANSPORT": transport,
+                "VITRINE_STATIC_DIR": str(self.tmp_path / "static"),
+            },
+            "front ready",
+        )
+        front = Process("front", url, process, log_path)
+        self.started.append(front)
+        return front
+
+    def stop_all(self) -> None:
+        for started in self.started:
+            if started.process.poll() is None:
+                started.process.terminate()
+        for started in self.started:
+            try:
+                started.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                started.process.kill()
+                started.process.wait()

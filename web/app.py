@@ -1,0 +1,89 @@
+"""The storefront application: `make_app(settings, api)` and its whole route table."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import jinja2
+import tornado.web
+
+from api_client import ApiClient
+from web.assets import Assets
+from web.config import Settings
+from web.handlers.base import NotFoundHandler
+from web.handlers.catalog import (
+    CategoryPageHandler,
+    HomePageHandler,
+    LandingPageHandler,
+    ProductPageHandler,
+    ProductSlugHandler,
+)
+from web.handlers.media import AssetHandler, DemoImageHandler
+from web.handlers.search import SearchPageHandler, SuggestHandler
+from web.templating import make_environment
+
+access_log = logging.getLogger("vitrine.access")
+
+SLUG = r"([a-z0-9][a-z0-9-]{0,199})"
+PRODUCT_ID = r"([1-9][0-9]{0,17})"
+# Pages whose URL a wrong case or trailing slash is redirected to (see NotFoundHandler).
+PAGE_ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
+    (r"/", HomePageHandler),
+    (rf"/l/{SLUG}", LandingPageHandler),
+    (rf"/c/{SLUG}", CategoryPageHandler),
+    (rf"/p/{PRODUCT_ID}/{SLUG}", ProductPageHandler),
+    (rf"/p/{PRODUCT_ID}", ProductPageHandler),
+    (rf"/p/{SLUG}", ProductSlugHandler),
+    (r"/search", SearchPageHandler),
+]
+
+
+class VitrineApplication(tornado.web.Application):
+    """The Tornado application, holding what handlers share: the API client, templates, assets."""
+
+    def __init__(self, settings: Settings, api: ApiClient) -> None:
+        self.config = settings
+        self.api = api
+        self.assets = Assets(settings)
+        self.templates: jinja2.Environment = make_environment(
+            settings.locale, self.assets.urls, auto_reload=settings.debug
+        )
+        self._page_patterns = [re.compile(pattern + "$") for pattern, _ in PAGE_ROUTES]
+        routes: list[
+            tuple[str, type[tornado.web.RequestHandler]] | tuple[str, Any, dict[str, Any]]
+        ] = [
+            *PAGE_ROUTES,
+            (r"/search/suggest", SuggestHandler),
+            (r"/media/demo/(products|banners)/([A-Za-z0-9-]{1,40})\.svg", DemoImageHandler),
+            (r"/static/(.+)", AssetHandler, {"path": str(settings.static_dir)}),
+        ]
+        super().__init__(
+            routes,
+            default_handler_class=NotFoundHandler,
+            debug=settings.debug,
+            log_function=log_request,
+        )
+
+    def is_page_path(self, path: str) -> bool:
+        return any(pattern.match(path) for pattern in self._page_patterns)
+
+
+def log_request(handler: tornado.web.RequestHandler) -> None:
+    """One line per request, with the trace id the API workers log for the same page."""
+    status = handler.get_status()
+    level = logging.INFO if status < 500 else logging.ERROR
+    access_log.log(
+        level,
+        "request trace=%s status=%d method=%s path=%s ms=%.1f",
+        getattr(handler, "trace_id", "") or "-",
+        status,
+        handler.request.method,
+        handler.request.uri,
+        handler.request.request_time() * 1000,
+    )
+
+
+def make_app(settings: Settings, api: ApiClient) -> VitrineApplication:
+    return VitrineApplication(settings, api)

@@ -1,0 +1,123 @@
+"""What every page needs, once: the batch with the navigation call, domain errors turned into
+HTTP statuses and error pages, the Server-Timing header, the trace id."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+from typing import TYPE_CHECKING, Any
+
+import tornado.web
+
+from api_client import ApiError, Batch, Call, Invalid, NotFound
+from api_client.contract import envelope_pb2
+
+if TYPE_CHECKING:
+    from web.app import VitrineApplication
+
+log = logging.getLogger("vitrine.web")
+
+# The navigation is optional on every page: cached on the workers, it is fast or it is left out.
+NAV_DEADLINE_MS = 250
+# An incoming X-Request-Id (from nginx) is kept as the trace id when it looks like one.
+TRACE_ID = re.compile(r"[0-9a-f]{16,32}")
+ERROR_TEMPLATES = {
+    400: "errors/400.html",
+    404: "errors/404.html",
+    503: "errors/503.html",
+}
+
+
+class PageError(tornado.web.HTTPError):
+    """An error page with a message for the shopper (never a traceback)."""
+
+    def __init__(self, status: int, message: str = "") -> None:
+        super().__init__(status, log_message=message.replace("%", "%%") or None)
+        self.message = message
+
+
+class BaseHandler(tornado.web.RequestHandler):
+    application: VitrineApplication
+
+    def initialize(self) -> None:
+        self.trace_id = ""
+        self.calls: list[Call] = []
+        self.nav: Call | None = None
+
+    def prepare(self) -> None:
+        incoming = self.request.headers.get("X-Request-Id", "")
+        self.trace_id = incoming if TRACE_ID.fullmatch(incoming) else secrets.token_hex(8)
+        self.set_header("X-Trace-Id", self.trace_id)
+
+    def page_batch(self) -> Batch:
+        """A batch already holding what the page frame needs (the navigation)."""
+        batch = self.application.api.batch(self.trace_id)
+        self.nav = batch.catalog.GetCategoryTree(required=False, deadline_ms=NAV_DEADLINE_MS)
+        return batch
+
+    async def send(self, batch: Batch) -> None:
+        """Await the page's one batch; a failed required call becomes the matching error page."""
+        self.calls = batch.calls
+        try:
+            await batch
+        except NotFound as error:
+            raise PageError(404, "We could not find that page.") from error
+        except Invalid as error:
+            raise PageError(400, error.message) from error
+        except ApiError as error:
+            log.warning("trace=%s required call failed: %s", self.trace_id, error)
+            raise PageError(503) from error
+
+    def render_page(self, template: str, **context: Any) -> None:
+        started = time.perf_counter()
+        html = self.application.templates.get_template(template).render(self.frame(context))
+        self.set_header("Server-Timing", self.server_timing(time.perf_counter() - started))
+        self.finish(html)
+
+    def frame(self, context: dict[str, Any]) -> dict[str, Any]:
+        """What base.html reads, under what the page itself passes."""
+        nav = self.nav.value if self.nav is not None and self.nav.done else None
+        return {"nav": nav, "search_query": "", "canonical_path": self.request.path, **context}
+
+    def server_timing(self, render_seconds: float) -> str:
+        entries = []
+        for call in self.calls:
+            name = f"api.{call.method.service_attr}.{call.method.name}"
+            entry = f"{name};dur={call.duration * 1000:.1f}"
+            if call.done and not call.ok:
+                entry += f';desc="{envelope_pb2.Status.Name(call.status)}"'
+            entries.append(entry)
+        entries.append(f"render;dur={render_seconds * 1000:.1f}")
+        return ", ".join(entries)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        if self.settings.get("serve_traceback") and status_code >= 500:
+            super().write_error(status_code, **kwargs)
+            return
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        message = error.message if isinstance(error, PageError) else ""
+        template = ERROR_TEMPLATES.get(status_code, "errors/500.html")
+        try:
+            self.render_page(template, status_code=status_code, message=message)
+        except Exception:
+            # The error page itself failed: a plain line, still without a traceback.
+            log.exception("trace=%s error page %s failed", self.trace_id, template)
+            self.finish(f"{status_code}: {self._reason}")
+
+
+class NotFoundHandler(BaseHandler):
+    """Unknown URLs: 404 with a search box, or 301 when only case or a trailing slash is off."""
+
+    async def get(self) -> None:
+        canonical = self.request.path.lower().rstrip("/") or "/"
+        if canonical != self.request.path and self.application.is_page_path(canonical):
+            query = f"?{self.request.query}" if self.request.query else ""
+            self.redirect(canonical + query, permanent=True)
+            return
+        batch = self.page_batch()
+        await self.send(batch)
+        raise PageError(404, "We could not find that page.")
+
+    head = get

@@ -1,0 +1,146 @@
+"""Home, landing, category and product pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from api_client.contract import catalog_pb2, common_pb2
+from web.handlers.base import BaseHandler, PageError
+from web.urls import product_url
+
+# Related products are a nice-to-have block: late means left out, never a slower page.
+RELATED_DEADLINE_MS = 150
+PAGE_SIZE = 24
+# The category page's sort parameter; absent means the merchandiser's order.
+SORTS = {
+    "price-asc": catalog_pb2.PRODUCT_SORT_PRICE_ASC,
+    "price-desc": catalog_pb2.PRODUCT_SORT_PRICE_DESC,
+    "newest": catalog_pb2.PRODUCT_SORT_NEWEST,
+    "name": catalog_pb2.PRODUCT_SORT_NAME,
+}
+SORT_LABELS = {
+    "": "Featured",
+    "price-asc": "Price: low to high",
+    "price-desc": "Price: high to low",
+    "newest": "Newest",
+    "name": "Name",
+}
+# URL parameter -> FacetFilter field; a facet's API name -> URL parameter.
+FACET_PARAMS = {"brand": "brands", "colour": "colours", "size": "sizes", "price": "price_bands"}
+PARAM_OF_FACET = {"brand": "brand", "colour": "colour", "size": "size", "price_band": "price"}
+MAX_PAGE = 10_000
+MAX_FILTER_VALUES = 20
+
+
+@dataclass
+class ListingQuery:
+    """A category URL's query string, checked: page, sort and facet filters."""
+
+    page: int = 1
+    sort: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, handler: BaseHandler) -> ListingQuery:
+        raw_page = handler.get_query_argument("page", "1")
+        if not raw_page.isdigit() or not 1 <= int(raw_page) <= MAX_PAGE:
+            raise PageError(400, f"Page must be a whole number from 1 to {MAX_PAGE}.")
+        sort = handler.get_query_argument("sort", "")
+        if sort and sort not in SORTS:
+            raise PageError(400, f"Unknown sort {sort[:40]!r}: use one of {', '.join(SORTS)}.")
+        filters = {}
+        for param in FACET_PARAMS:
+            values = sorted({v.strip() for v in handler.get_query_arguments(param) if v.strip()})
+            if len(values) > MAX_FILTER_VALUES:
+                raise PageError(400, f"At most {MAX_FILTER_VALUES} values of {param}.")
+            if values:
+                filters[param] = values
+        return cls(int(raw_page), sort, filters)
+
+    def request_filter(self) -> catalog_pb2.FacetFilter:
+        return catalog_pb2.FacetFilter(
+            **{FACET_PARAMS[param]: values for param, values in self.filters.items()}
+        )
+
+    def arguments(self) -> dict[str, Any]:
+        """The query as template-friendly parameters, for building links that change one thing."""
+        return {**({"sort": self.sort} if self.sort else {}), **self.filters}
+
+
+class HomePageHandler(BaseHandler):
+    async def get(self) -> None:
+        batch = self.page_batch()
+        home = batch.landings.GetHomePage()
+        await self.send(batch)
+        self.render_page("landing/home.html", page=home.result())
+
+
+class LandingPageHandler(BaseHandler):
+    async def get(self, slug: str) -> None:
+        batch = self.page_batch()
+        landing = batch.landings.GetLandingPage(slug=slug)
+        await self.send(batch)
+        self.render_page("landing/page.html", page=landing.result())
+
+
+class CategoryPageHandler(BaseHandler):
+    async def get(self, slug: str) -> None:
+        query = ListingQuery.parse(self)
+        batch = self.page_batch()
+        listing = batch.catalog.ListCategoryProducts(
+            category_slug=slug,
+            page=common_pb2.PageRequest(page=query.page, page_size=PAGE_SIZE),
+            sort=SORTS.get(query.sort, catalog_pb2.PRODUCT_SORT_UNSPECIFIED),
+            filter=query.request_filter(),
+        )
+        await self.send(batch)
+        result = listing.result()
+        if query.page > max(1, result.page.total_pages):
+            raise PageError(404, f"This category has {result.page.total_pages} pages.")
+        self.render_page(
+            "catalog/category.html",
+            listing=result,
+            query=query.arguments(),
+            sort=query.sort,
+            sorts=SORT_LABELS,
+            facet_param=PARAM_OF_FACET,
+        )
+
+
+class ProductPageHandler(BaseHandler):
+    """/p/<id>/<slug>; a wrong or missing slug is answered 301 to the canonical URL."""
+
+    async def get(self, product_id: str, slug: str | None = None) -> None:
+        batch = self.page_batch()
+        found = batch.catalog.GetProduct(id=int(product_id))
+        related = batch.catalog.GetRelatedProducts(
+            product_id=int(product_id), required=False, deadline_ms=RELATED_DEADLINE_MS
+        )
+        await self.send(batch)
+        product = found.result().product
+        if slug != product.slug:
+            self.redirect(product_url(product), permanent=True)
+            return
+        if product.discontinued:
+            self.set_status(410)
+        self.render_page(
+            "product/detail.html",
+            product=product,
+            related=related.value.products if related.value else [],
+        )
+
+
+class ProductSlugHandler(BaseHandler):
+    """/p/<slug>, as links from before ids were in URLs: 301 to the canonical product URL."""
+
+    async def get(self, slug: str) -> None:
+        batch = self.application.api.batch(self.trace_id)
+        found = batch.catalog.GetProductBySlug(slug=slug)
+        await self.send(batch)
+        answer = found.result()
+        if answer.HasField("moved"):
+            target = f"/p/{answer.moved.product_id}/{answer.moved.canonical_slug}"
+        else:
+            target = product_url(answer.product)
+        self.redirect(target, permanent=True)

@@ -1,0 +1,69 @@
+"""The search results page and the suggestions the search box asks for as a shopper types."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from api_client.contract import common_pb2, search_pb2
+from web.handlers.base import BaseHandler, PageError
+from web.handlers.catalog import MAX_PAGE, PAGE_SIZE
+
+MAX_QUERY_LENGTH = 200
+SUGGEST_DEADLINE_MS = 300
+SUGGEST_LIMIT = 8
+
+
+class SearchPageHandler(BaseHandler):
+    async def get(self) -> None:
+        text = self.get_query_argument("q", "").strip()
+        raw_page = self.get_query_argument("page", "1")
+        if len(text) > MAX_QUERY_LENGTH:
+            raise PageError(400, f"Search for at most {MAX_QUERY_LENGTH} characters.")
+        if not raw_page.isdigit() or not 1 <= int(raw_page) <= MAX_PAGE:
+            raise PageError(400, f"Page must be a whole number from 1 to {MAX_PAGE}.")
+        batch = self.page_batch()
+        results = None
+        if text:
+            results = batch.search.SearchProducts(
+                query=text, page=common_pb2.PageRequest(page=int(raw_page), page_size=PAGE_SIZE)
+            )
+        await self.send(batch)
+        found = results.result() if results is not None else None
+        if found is not None and int(raw_page) > max(1, found.page.total_pages):
+            raise PageError(404, f"These results have {found.page.total_pages} pages.")
+        self.render_page("search/results.html", search_query=text, results=found)
+
+
+class SuggestHandler(BaseHandler):
+    """JSON for the search box: [{"text": ..., "url": ...}]. An empty list rather than an error
+    page when the API is slow: suggestions are an enhancement."""
+
+    async def get(self) -> None:
+        prefix = self.get_query_argument("q", "").strip()[:100]
+        suggestions = []
+        if prefix:
+            batch = self.application.api.batch(self.trace_id)
+            call = batch.search.Suggest(
+                prefix=prefix, limit=SUGGEST_LIMIT, required=False, deadline_ms=SUGGEST_DEADLINE_MS
+            )
+            await self.send(batch)
+            suggestions = [
+                {
+                    "text": s.text,
+                    "kind": search_pb2.Suggestion.Kind.Name(s.kind).removeprefix("KIND_").lower(),
+                    "url": _url(s),
+                }
+                for s in (call.value.suggestions if call.value else [])
+            ]
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.set_header("Cache-Control", "public, max-age=60")
+        self.finish(json.dumps(suggestions))
+
+
+def _url(suggestion: search_pb2.Suggestion) -> str:
+    if suggestion.kind == search_pb2.Suggestion.KIND_PRODUCT:
+        return f"/p/{suggestion.product_id}/{suggestion.slug}"
+    if suggestion.kind == search_pb2.Suggestion.KIND_CATEGORY:
+        return f"/c/{suggestion.slug}"
+    return "/search?" + urlencode({"q": suggestion.text})

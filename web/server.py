@@ -1,0 +1,39 @@
+"""One front process: the storefront on its port until SIGTERM or SIGINT, then a clean stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import tornado.httpserver
+
+from api_client import ApiClient
+from web.app import make_app
+from web.config import Settings
+
+log = logging.getLogger("vitrine.web")
+
+# Requests in flight at SIGTERM get this long to finish.
+SHUTDOWN_GRACE_SECONDS = 10.0
+
+
+async def serve_front(settings: Settings) -> None:
+    api = ApiClient.from_settings(settings)
+    app = make_app(settings, api)
+    server = tornado.httpserver.HTTPServer(app)
+    server.listen(settings.front_port, settings.front_host)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    log.info("front ready on %s (API over %s)", settings.front_url, settings.api_transport)
+    await stop.wait()
+    log.info("front stopping")
+    server.stop()
+    try:
+        async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
+            await server.close_all_connections()
+    except TimeoutError:
+        log.warning("requests still running after %.0f s; stopping anyway", SHUTDOWN_GRACE_SECONDS)
+    await api.close()
