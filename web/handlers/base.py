@@ -93,6 +93,9 @@ class BaseHandler(tornado.web.RequestHandler):
         return ", ".join(entries)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
+        # send_error cleared the headers; an error page is traced like any other.
+        if self.trace_id:
+            self.set_header("X-Trace-Id", self.trace_id)
         if self.settings.get("serve_traceback") and status_code >= 500:
             super().write_error(status_code, **kwargs)
             return

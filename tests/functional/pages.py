@@ -1,0 +1,139 @@
+"""Helpers for page tests: fetch without following redirects, read facts from the demo catalogue."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from email.message import Message
+
+from sqlalchemy import select
+
+from api.db import create_engine
+from api.schema import categories, product_old_slugs, products
+from web.config import Settings
+
+
+@dataclass
+class Page:
+    status: int
+    headers: Message
+    body: str
+
+    def cards(self) -> list[str]:
+        return re.findall(r'<article class="product-card">(.*?)</article>', self.body, re.DOTALL)
+
+    def card_brands(self) -> list[str]:
+        return [re.search(r'product-card__brand">([^<]*)<', c).group(1) for c in self.cards()]
+
+    def card_prices(self) -> list[float]:
+        return [
+            float(re.search(r"price__now[^>]*>€([\d,]+\.\d\d)<", c).group(1).replace(",", ""))
+            for c in self.cards()
+        ]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *_args: object, **_kwargs: object) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> Page:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with _OPENER.open(request, timeout=10) as response:
+            return Page(response.status, response.headers, response.read().decode())
+    except urllib.error.HTTPError as error:
+        with error:
+            return Page(error.code, error.headers, error.read().decode())
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Real slugs and ids from the seeded catalogue, so tests name what is there."""
+
+    department_slug: str
+    leaf_slug: str
+    leaf_name: str
+    product_id: int
+    product_slug: str
+    product_name: str
+    discontinued_id: int
+    discontinued_slug: str
+    old_slug: str
+    moved_id: int
+    moved_slug: str
+
+
+async def _read_facts(settings: Settings) -> Facts:
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as conn:
+            department = (
+                await conn.execute(
+                    select(categories.c.slug)
+                    .where(categories.c.depth == 0)
+                    .order_by(categories.c.position)
+                )
+            ).first()
+            leaf = (
+                await conn.execute(
+                    select(categories.c.slug, categories.c.name, categories.c.id)
+                    .where(
+                        categories.c.depth == 2,
+                        categories.c.id.in_(
+                            select(products.c.category_id).where(products.c.discontinued.is_(False))
+                        ),
+                    )
+                    .order_by(categories.c.id)
+                )
+            ).first()
+            product = (
+                await conn.execute(
+                    select(products.c.id, products.c.slug, products.c.name)
+                    .where(products.c.discontinued.is_(False), products.c.category_id == leaf.id)
+                    .order_by(products.c.id)
+                )
+            ).first()
+            gone = (
+                await conn.execute(
+                    select(products.c.id, products.c.slug)
+                    .where(products.c.discontinued.is_(True))
+                    .order_by(products.c.id)
+                )
+            ).first()
+            moved = (
+                await conn.execute(
+                    select(product_old_slugs.c.slug, products.c.id, products.c.slug.label("now"))
+                    .join(products, products.c.id == product_old_slugs.c.product_id)
+                    .order_by(products.c.id)
+                )
+            ).first()
+    finally:
+        await engine.dispose()
+    return Facts(
+        department.slug,
+        leaf.slug,
+        leaf.name,
+        product.id,
+        product.slug,
+        product.name,
+        gone.id,
+        gone.slug,
+        moved.slug,
+        moved.id,
+        moved.now,
+    )
+
+
+def catalogue_facts(database: dict[str, str]) -> Facts:
+    settings = Settings(
+        database_url=database["VITRINE_DATABASE_URL"],
+        database_schema=database.get("VITRINE_DATABASE_SCHEMA", ""),
+    )
+    return asyncio.run(_read_facts(settings))
