@@ -9,7 +9,7 @@ PROTOS := $(wildcard protos/shop/v1/*.proto)
 GENERATED := api_client/gen/.generated
 
 .DEFAULT_GOAL := help
-.PHONY: help setup protos run api seed test test-unit test-functional lint typecheck bench bootstrap clean
+.PHONY: help setup protos run api seed test test-unit test-functional test-e2e lint bench bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ test-unit: setup ## only the unit tests (no sockets)
 
 test-functional: setup ## only the functional tests (real processes on loopback)
 	$(PY) -m pytest tests/functional $(PYTEST_ARGS)
+
+test-e2e: setup bootstrap ## only the browser tests (Selenium with Debian's Chromium)
+	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
 lint: setup ## ruff and mypy
 	$(VENV)/bin/ruff check .

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from datetime import datetime
+from datetime import UTC, datetime
 
 import tornado.httpserver
 import tornado.netutil
@@ -20,9 +20,15 @@ from api.db import create_engine
 from api.dispatch import Dispatcher, find_implementations
 from api.http_api import make_http_api
 from api.router import RouterServer
+from api_client.contract import METHODS
 from web.config import Settings
 
 log = logging.getLogger("vitrine.api")
+
+# Run once before the worker says it is ready: they open a database connection and fill the
+# per-worker caches every page needs, so the first pages after a start are not the slow ones.
+WARM_UP_METHODS = ("shop.v1.Catalog/GetCategoryTree",)
+WARM_UP_DEADLINE_MS = 30_000
 
 
 async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) -> None:
@@ -41,6 +47,17 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
         faults=settings.api_faults,
         cache=AnswerCache() if settings.api_answer_cache else None,
     )
+    for name in WARM_UP_METHODS:
+        method = METHODS[name]
+        outcome = await dispatcher.execute(
+            method,
+            method.request_class(),
+            deadline_ms=WARM_UP_DEADLINE_MS,
+            trace_id="warm-up",
+            now=datetime.now(UTC),
+        )
+        if outcome.answer is None:
+            log.warning("warm-up call %s answered %s: %s", name, outcome.status, outcome.error)
     context = zmq.asyncio.Context()
     router = RouterServer(dispatcher, endpoint, context)
     http_server = None

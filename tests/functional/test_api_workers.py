@@ -61,7 +61,7 @@ def test_a_slow_call_does_not_hold_back_the_other_four_of_its_batch(workers):
     assert all(call.ok for call in [*calls, slow])
     assert slow.duration >= 0.2
     # Each fast reply arrived while the slow call was still running on the worker.
-    assert max(call.duration for call in calls) < slow.duration - 0.1
+    assert max(call.duration for call in calls) < slow.duration - 0.05
     assert calls[2].result().product.id == 1
 
 
