@@ -50,6 +50,9 @@ class VitrineApplication(tornado.web.Application):
         self.templates: jinja2.Environment = make_environment(
             settings.locale, self.assets.urls, auto_reload=settings.debug
         )
+        # Compile every template now: the first shopper after a start would wait for it.
+        for name in self.templates.list_templates(extensions=["html"]):
+            self.templates.get_template(name)
         self._page_patterns = [re.compile(pattern + "$") for pattern, _ in PAGE_ROUTES]
         routes: list[
             tuple[str, type[tornado.web.RequestHandler]] | tuple[str, Any, dict[str, Any]]
