@@ -9,6 +9,7 @@ import logging
 import signal
 from datetime import UTC, datetime
 
+import tornado.autoreload
 import tornado.httpserver
 import tornado.netutil
 import zmq.asyncio
@@ -16,7 +17,7 @@ import zmq.asyncio
 from api.answers import AnswerCache
 from api.cache import TtlCache
 from api.context import CallContext
-from api.db import create_engine
+from api.db import create_engine, open_connections
 from api.dispatch import Dispatcher, find_implementations
 from api.http_api import make_http_api
 from api.router import RouterServer
@@ -29,6 +30,8 @@ log = logging.getLogger("vitrine.api")
 # per-worker caches every page needs, so the first pages after a start are not the slow ones.
 WARM_UP_METHODS = ("shop.v1.Catalog/GetCategoryTree",)
 WARM_UP_DEADLINE_MS = 30_000
+# A product page's batch runs about five calls at once; each needs a connection of its own.
+WARM_CONNECTIONS = 6
 
 
 async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) -> None:
@@ -47,6 +50,7 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
         faults=settings.api_faults,
         cache=AnswerCache() if settings.api_answer_cache else None,
     )
+    await open_connections(engine, WARM_CONNECTIONS)
     for name in WARM_UP_METHODS:
         method = METHODS[name]
         outcome = await dispatcher.execute(
@@ -73,6 +77,9 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     serving = asyncio.create_task(router.serve())
+    if settings.debug:
+        # `make dev`: restart this process (same pid, same command) when a Python file changes.
+        tornado.autoreload.start()
     log.info(
         "worker ready zmq=%s http=%s", router.endpoint, settings.api_http_url if http else "off"
     )

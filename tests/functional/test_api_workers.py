@@ -42,9 +42,7 @@ async def first_leaf_slug(client: ApiClient) -> str:
 def test_a_slow_call_does_not_hold_back_the_other_four_of_its_batch(workers):
     worker = workers.start_worker(delays=f"{SLOW}=200")
 
-    async def scenario():
-        client = zmq_client(worker)
-        slug = await first_leaf_slug(client)
+    async def five_calls(client: ApiClient, slug: str):
         batch = client.batch()
         calls = [
             batch.catalog.GetCategoryTree(),
@@ -54,8 +52,17 @@ def test_a_slow_call_does_not_hold_back_the_other_four_of_its_batch(workers):
         ]
         slow = batch.catalog.GetRelatedProducts(product_id=1)
         await batch
-        await client.close()
         return calls, slow
+
+    async def scenario():
+        client = zmq_client(worker)
+        slug = await first_leaf_slug(client)
+        # Once to prepare each query on a fresh worker (asyncpg prepares on first use), then
+        # measured: what is under test is that no reply waits for another.
+        await five_calls(client, slug)
+        measured = await five_calls(client, slug)
+        await client.close()
+        return measured
 
     calls, slow = asyncio.run(scenario())
     assert all(call.ok for call in [*calls, slow])
@@ -67,7 +74,7 @@ def test_a_slow_call_does_not_hold_back_the_other_four_of_its_batch(workers):
 
 def test_killing_one_of_two_workers_leaves_no_call_waiting_past_its_deadline(workers):
     doomed, survivor = workers.start_worker(), workers.start_worker()
-    deadline = 0.3
+    deadline = 0.5
 
     async def scenario():
         client = zmq_client(doomed, survivor)
