@@ -1,0 +1,237 @@
+"""The steps of a shopper's visit, as a browser takes them (clicks, typing, waiting for the next
+page), and the checks every page of the visit must pass.
+
+A step starts on the page the previous one led to, and returns what the shopper picked (a
+brand, a product) so that a test can assert on it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
+
+from selenium.webdriver.chrome.webdriver import WebDriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.select import Select
+from selenium.webdriver.support.wait import WebDriverWait
+
+# Pages come from loopback in milliseconds; this only bounds a failure.
+WAIT_SECONDS = 10
+# "€1,234.56" (the en_IE locale the demo shop formats money in) -> 1234.56
+EURO_AMOUNT = re.compile(r"€\s?(\d[\d,]*(?:\.\d+)?)")
+# A facet value's link text: "Aldgate & Co (13)".
+FACET_VALUE = re.compile(r"^(?P<label>.+) \((?P<count>\d+)\)$")
+PRODUCT_COUNT = re.compile(r"^(\d+) products?$")
+# Where a product page's search word comes from: a word a shopper would type.
+SEARCH_WORD = re.compile(r"[A-Za-z]{4,}")
+PRICE_LOW_TO_HIGH = "Price: low to high"
+
+
+def wait(browser: WebDriver) -> WebDriverWait[WebDriver]:
+    return WebDriverWait(browser, WAIT_SECONDS)
+
+
+def query_of(browser: WebDriver) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(browser.current_url).query)
+
+
+def text_of(browser: WebDriver, css: str, within: WebElement | None = None) -> str:
+    return (within or browser).find_element(By.CSS_SELECTOR, css).text.strip()
+
+
+def attribute(element: WebElement, name: str) -> str:
+    """An attribute's (or DOM property's) value; an absent one reads as empty."""
+    return element.get_attribute(name) or ""
+
+
+def link_path(element: WebElement, name: str = "href") -> str:
+    return urlsplit(attribute(element, name)).path
+
+
+def euros(text: str) -> Decimal:
+    found = EURO_AMOUNT.search(text)
+    assert found, f"no euro amount in {text!r}"
+    return Decimal(found.group(1).replace(",", ""))
+
+
+# The checks every page passes.
+
+
+def wait_for_page(browser: WebDriver) -> None:
+    wait(browser).until(lambda b: b.execute_script("return document.readyState") == "complete")
+
+
+def console_errors(browser: WebDriver, *, expected_status: int | None = None) -> list[str]:
+    """The console's errors since the last look; a favicon miss or the page's own expected
+    error status (the 404 page is a 404) is not a fault."""
+    own_status = f"{browser.current_url} - Failed to load resource: the server responded with a "
+    return [
+        entry["message"]
+        for entry in browser.get_log("browser")
+        if entry["level"] == "SEVERE"
+        and "favicon" not in entry["message"]
+        and not (
+            expected_status
+            and entry["message"].startswith(f"{own_status}status of {expected_status}")
+        )
+    ]
+
+
+def foreign_requests(browser: WebDriver, site_url: str) -> list[str]:
+    """Every address the page loaded or refers to for loading (images not loaded yet, lazily,
+    included), that is neither on the site's own origin nor inline data."""
+    origin = urlsplit(site_url)[:2]
+    # The DOM properties (not attributes) are the resolved absolute URLs.
+    addresses: list[str] = browser.execute_script(
+        """
+        const urls = performance.getEntriesByType("resource").map((entry) => entry.name);
+        const loaders = "img, script[src], iframe, audio, video, source";
+        for (const el of document.querySelectorAll(loaders)) {
+          if (el.src) { urls.push(el.src); }
+        }
+        for (const el of document.querySelectorAll("link[href]")) { urls.push(el.href); }
+        for (const el of document.querySelectorAll("[srcset]")) {
+          for (const candidate of el.srcset.split(",")) {
+            const url = candidate.trim().split(/\\s+/)[0];
+            if (url) { urls.push(new URL(url, document.baseURI).href); }
+          }
+        }
+        return urls;
+        """
+    )
+    return [
+        address
+        for address in addresses
+        if urlsplit(address).scheme != "data" and urlsplit(address)[:2] != origin
+    ]
+
+
+def assert_page_is_sound(
+    browser: WebDriver, site_url: str, *, expected_status: int | None = None
+) -> None:
+    """The page has loaded, logged no error, and took nothing from anywhere but the site."""
+    wait_for_page(browser)
+    assert console_errors(browser, expected_status=expected_status) == []
+    assert foreign_requests(browser, site_url) == []
+
+
+def open_page(browser: WebDriver, site_url: str, path: str) -> None:
+    browser.get(site_url + path)
+    assert_page_is_sound(browser, site_url)
+
+
+def follow(browser: WebDriver, site_url: str, element: WebElement) -> None:
+    """Click a link or button and wait until the next page has replaced this one."""
+    page = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    wait(browser).until(ec.staleness_of(page))
+    assert_page_is_sound(browser, site_url)
+
+
+def submit_by_enter(browser: WebDriver, site_url: str, field: WebElement, text: str) -> None:
+    page = browser.find_element(By.TAG_NAME, "html")
+    field.clear()
+    field.send_keys(text + "\n")
+    wait(browser).until(ec.staleness_of(page))
+    assert_page_is_sound(browser, site_url)
+
+
+# What a page shows.
+
+
+def product_cards(browser: WebDriver, container: str = ".product-grid") -> list[WebElement]:
+    return browser.find_elements(By.CSS_SELECTOR, f"{container} .product-card")
+
+
+def listed_count(browser: WebDriver) -> int:
+    heading = text_of(browser, "#results-title")
+    found = PRODUCT_COUNT.match(heading)
+    assert found, f"the listing heading {heading!r} is not 'N products'"
+    return int(found.group(1))
+
+
+def header_search_box(browser: WebDriver) -> WebElement:
+    return browser.find_element(By.CSS_SELECTOR, ".site-header input[name=q]")
+
+
+# The journey's steps.
+
+
+def open_home(browser: WebDriver, site_url: str) -> None:
+    open_page(browser, site_url, "/")
+
+
+def department_links(browser: WebDriver) -> list[WebElement]:
+    return browser.find_elements(By.CSS_SELECTOR, "nav.site-nav[aria-label=Departments] a")
+
+
+def open_first_department(browser: WebDriver, site_url: str) -> str:
+    """From the home page, the header's first department; returns its name."""
+    open_home(browser, site_url)
+    link = department_links(browser)[0]
+    name = link.text.strip()
+    follow(browser, site_url, link)
+    return name
+
+
+@dataclass
+class FacetValue:
+    label: str
+    count: int
+
+
+def brand_values(browser: WebDriver) -> list[WebElement]:
+    return browser.find_elements(
+        By.XPATH, "//section[@class='facet'][h3='Brand']//a[contains(@class, 'facet__value')]"
+    )
+
+
+def filter_by_first_brand(browser: WebDriver, site_url: str) -> FacetValue:
+    """On a category page, the first value of the Brand facet; returns that value."""
+    link = brand_values(browser)[0]
+    found = FACET_VALUE.match(link.text.strip())
+    assert found, f"the facet value {link.text!r} is not 'Label (count)'"
+    follow(browser, site_url, link)
+    return FacetValue(found.group("label"), int(found.group("count")))
+
+
+def sort_button(browser: WebDriver) -> WebElement:
+    return browser.find_element(By.CSS_SELECTOR, ".sort-form button[type=submit]")
+
+
+def sort_by(browser: WebDriver, site_url: str, label: str, *, javascript: bool) -> None:
+    """Choose a sort: with JavaScript the choice alone reloads the page, without it the shopper
+    presses Sort."""
+    page = browser.find_element(By.TAG_NAME, "html")
+    Select(browser.find_element(By.CSS_SELECTOR, ".sort-form select")).select_by_visible_text(label)
+    if not javascript:
+        sort_button(browser).click()
+    wait(browser).until(ec.staleness_of(page))
+    assert_page_is_sound(browser, site_url)
+
+
+@dataclass
+class ChosenProduct:
+    name: str
+    price: str
+
+
+def open_first_product_in_stock(browser: WebDriver, site_url: str) -> ChosenProduct:
+    """On a listing, the first product card that is not out of stock."""
+    for card in product_cards(browser):
+        if not card.find_elements(By.CSS_SELECTOR, ".stock--out"):
+            chosen = ChosenProduct(
+                text_of(browser, ".product-card__name", card), text_of(browser, ".price__now", card)
+            )
+            follow(browser, site_url, card.find_element(By.CSS_SELECTOR, "a"))
+            return chosen
+    raise AssertionError("every product on this page is out of stock")
+
+
+def search_for(browser: WebDriver, site_url: str, text: str) -> None:
+    """Type into the header's search box and press Enter."""
+    submit_by_enter(browser, site_url, header_search_box(browser), text)
