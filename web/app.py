@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -21,8 +22,9 @@ from web.handlers.catalog import (
     ProductSlugHandler,
 )
 from web.handlers.media import AssetHandler, DemoImageHandler
+from web.handlers.preview import PreviewIndexHandler, PreviewPageHandler
 from web.handlers.search import SearchPageHandler, SuggestHandler
-from web.templating import make_environment
+from web.templating import TEMPLATES_DIR, make_environment
 
 access_log = logging.getLogger("vitrine.access")
 
@@ -38,27 +40,47 @@ PAGE_ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (rf"/p/{SLUG}", ProductSlugHandler),
     (r"/search", SearchPageHandler),
 ]
+# Debug mode only: every page template rendered with its fixtures (docs/templates.md).
+PREVIEW_ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
+    (r"/_preview/", PreviewIndexHandler),
+    (r"/_preview/([a-z0-9_/-]+\.html)", PreviewPageHandler),
+]
 
 
 class VitrineApplication(tornado.web.Application):
-    """The Tornado application, holding what handlers share: the API client, templates, assets."""
+    """The Tornado application, holding what handlers share: the API client, templates, assets.
 
-    def __init__(self, settings: Settings, api: ApiClient) -> None:
+    With no API client (`vitrine preview`) it serves only the template preview and the files
+    pages link to; the preview needs debug mode.
+    """
+
+    def __init__(
+        self, settings: Settings, api: ApiClient | None, templates_dir: Path = TEMPLATES_DIR
+    ) -> None:
+        if api is None and not settings.debug:
+            raise ValueError("a front without an API serves only the preview: set debug mode")
         self.config = settings
         self.api = api
         self.assets = Assets(settings)
+        self.templates_dir = templates_dir
         self.templates: jinja2.Environment = make_environment(
-            settings.locale, self.assets.urls, auto_reload=settings.debug
+            settings.locale, self.assets.urls, directory=templates_dir, auto_reload=settings.debug
         )
         # Compile every template now: the first shopper after a start would wait for it.
         for name in self.templates.list_templates(extensions=["html"]):
             self.templates.get_template(name)
-        self._page_patterns = [re.compile(pattern + "$") for pattern, _ in PAGE_ROUTES]
+        pages = PAGE_ROUTES if api is not None else []
+        self._page_patterns = [re.compile(pattern + "$") for pattern, _ in pages]
         routes: list[
             tuple[str, type[tornado.web.RequestHandler]] | tuple[str, Any, dict[str, Any]]
         ] = [
-            *PAGE_ROUTES,
-            (r"/search/suggest", SuggestHandler),
+            *pages,
+            *(PREVIEW_ROUTES if settings.debug else []),
+            *(
+                [(r"/search/suggest", SuggestHandler)]
+                if api is not None
+                else [(r"/", tornado.web.RedirectHandler, {"url": "/_preview/"})]
+            ),
             (r"/media/demo/(products|banners)/([A-Za-z0-9-]{1,40})\.svg", DemoImageHandler),
             (r"/static/(.+)", AssetHandler, {"path": str(settings.static_dir)}),
         ]
@@ -88,5 +110,8 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
     )
 
 
-def make_app(settings: Settings, api: ApiClient) -> VitrineApplication:
-    return VitrineApplication(settings, api)
+def make_app(
+    settings: Settings, api: ApiClient | None, *, templates_dir: Path = TEMPLATES_DIR
+) -> VitrineApplication:
+    """The storefront; `api=None` gives the preview-only front (debug mode, no API needed)."""
+    return VitrineApplication(settings, api, templates_dir)

@@ -1,14 +1,23 @@
-"""The `vitrine` command: run the site, the API workers, or seed the demo catalogue."""
+"""The `vitrine` command: run the site, the API workers, the template preview; seed the demo
+catalogue; capture template fixtures from a running site."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import json
 import logging
+import re
 import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from web.config import ConfigError, Settings, load_settings, worker_endpoints
 from web.supervisor import Child, Supervisor
+from web.templating import TEMPLATES_DIR
 
 log = logging.getLogger("vitrine")
 
@@ -68,6 +77,60 @@ def command_front(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def command_preview(settings: Settings, _args: argparse.Namespace) -> int:
+    from web.server import serve_front  # noqa: PLC0415
+
+    # The preview exists only in debug mode, and needs no API.
+    settings = dataclasses.replace(settings, debug=True)
+    print(f"Vitrine template preview on {settings.front_url}/_preview/", flush=True)
+    asyncio.run(serve_front(settings, with_api=False))
+    return 0
+
+
+# Capturing waits this long for a page; a debug front renders any page well within it.
+CAPTURE_TIMEOUT_SECONDS = 30
+
+
+def command_fixtures(_settings: Settings, args: argparse.Namespace) -> int:
+    """`vitrine fixtures capture URL...`: store each page's context beside its template."""
+    from web.fixtures import FixtureError, check_name, save_fixture  # noqa: PLC0415
+    from web.handlers.base import CAPTURE_HEADER  # noqa: PLC0415
+
+    if args.name and len(args.urls) > 1:
+        print("vitrine: --name names one capture: give one URL", file=sys.stderr)
+        return 2
+    for url in args.urls:
+        if urlsplit(url).scheme not in {"http", "https"}:
+            print(f"vitrine: {url!r} is not an http(s) URL", file=sys.stderr)
+            return 2
+        request = urllib.request.Request(url, headers={CAPTURE_HEADER: "1"})  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=CAPTURE_TIMEOUT_SECONDS) as response:  # noqa: S310
+                body = response.read()
+        except urllib.error.HTTPError as error:  # 400, 404, 410 pages are worth capturing too
+            body = error.read()
+        except OSError as error:
+            print(f"vitrine: cannot fetch {url}: {error}", file=sys.stderr)
+            return 1
+        try:
+            answer = json.loads(body)
+            name = check_name(args.name or fixture_name_for(url))
+            path = save_fixture(answer["template"], name, answer["context"], args.into)
+        except (ValueError, KeyError, TypeError) as error:
+            hint = "" if isinstance(error, FixtureError) else " (is that front in VITRINE_DEBUG=1?)"
+            print(f"vitrine: {url} gave no page context{hint}: {error}", file=sys.stderr)
+            return 1
+        print(f"{url} -> {path} (status {answer.get('status')})")
+    return 0
+
+
+def fixture_name_for(url: str) -> str:
+    """A name from the URL: /c/women?brand=Kestrel -> c-women-brand-kestrel."""
+    parts = urlsplit(url)
+    words = re.sub(r"[^a-z0-9]+", "-", f"{parts.path} {parts.query}".lower()).strip("-")
+    return words[:80].strip("-") or "home"
+
+
 def command_run(settings: Settings, _args: argparse.Namespace) -> int:
     asyncio.run(_prepare_database(settings))
     print(
@@ -111,6 +174,21 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     worker = commands.add_parser("api-worker", help="one API worker in this process")
     worker.add_argument("--bind", default=settings.api_endpoint, help="ZeroMQ endpoint to bind")
     worker.add_argument("--no-http", action="store_true", help="serve ZeroMQ only")
+    commands.add_parser(
+        "preview",
+        help="serve only the template preview (/_preview/) on VITRINE_FRONT; no API needed",
+    )
+    fixtures = commands.add_parser("fixtures", help="template fixtures (see docs/templates.md)")
+    fixture_commands = fixtures.add_subparsers(dest="fixtures_command", required=True)
+    capture = fixture_commands.add_parser(
+        "capture",
+        help="fetch pages from a front in debug mode and store each context beside its template",
+    )
+    capture.add_argument("urls", nargs="+", metavar="URL")
+    capture.add_argument("--name", default="", help="the fixture's name (default: from the URL)")
+    capture.add_argument(
+        "--into", type=Path, default=TEMPLATES_DIR, help="the templates folder to write into"
+    )
     seed = commands.add_parser("seed", help="replace the catalogue with a generated demo one")
     seed.add_argument("--products", type=int, default=settings.demo_products)
     seed.add_argument("--seed", type=int, default=settings.demo_seed)
@@ -122,6 +200,8 @@ COMMANDS = {
     "api": command_api,
     "api-worker": command_api_worker,
     "front": command_front,
+    "preview": command_preview,
+    "fixtures": command_fixtures,
     "seed": command_seed,
 }
 

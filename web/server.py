@@ -18,8 +18,9 @@ log = logging.getLogger("vitrine.web")
 SHUTDOWN_GRACE_SECONDS = 10.0
 
 
-async def serve_front(settings: Settings) -> None:
-    api = ApiClient.from_settings(settings)
+async def serve_front(settings: Settings, *, with_api: bool = True) -> None:
+    """Serve until a signal; `with_api=False` is the preview-only front (`vitrine preview`)."""
+    api = ApiClient.from_settings(settings) if with_api else None
     app = make_app(settings, api)
     server = tornado.httpserver.HTTPServer(app)
     server.listen(settings.front_port, settings.front_host)
@@ -27,7 +28,10 @@ async def serve_front(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    log.info("front ready on %s (API over %s)", settings.front_url, settings.api_transport)
+    if api is None:
+        log.info("front ready on %s (template preview only, no API)", settings.front_url)
+    else:
+        log.info("front ready on %s (API over %s)", settings.front_url, settings.api_transport)
     await stop.wait()
     log.info("front stopping")
     server.stop()
@@ -36,4 +40,5 @@ async def serve_front(settings: Settings) -> None:
             await server.close_all_connections()
     except TimeoutError:
         log.warning("requests still running after %.0f s; stopping anyway", SHUTDOWN_GRACE_SECONDS)
-    await api.close()
+    if api is not None:
+        await api.close()

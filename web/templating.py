@@ -6,6 +6,7 @@ plus a currency code, turned into text here, once, with Babel.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -14,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import jinja2
+import jinja2.meta
 from babel.dates import format_date
 from babel.numbers import format_currency, get_currency_precision
 
@@ -21,6 +23,12 @@ from web.config import PROJECT_ROOT
 from web.urls import category_url, landing_url, product_url
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
+# Folders whose templates are not pages: included pieces and the developer tools' own pages.
+NOT_PAGES = ("partials/", "debug/")
+# The contract at the top of every template: `{#- What it is.\n    Reads: a (type), b (type). -#}`
+# Names are comma-separated; text in parentheses is for people; the list ends at the first full
+# stop outside parentheses and may wrap lines. `Reads: nothing.` declares none.
+CONTRACT = re.compile(r"\A\{#-?(?P<comment>.*?)-?#\}", re.DOTALL)
 
 
 def money(value: Any, locale: str) -> str:
@@ -77,3 +85,63 @@ def make_environment(
         locale=locale,
     )
     return env
+
+
+def page_templates(env: jinja2.Environment) -> list[str]:
+    """The templates a handler renders: everything but base.html, partials and the dev tools."""
+    return [
+        name
+        for name in env.list_templates(extensions=["html"])
+        if name != "base.html" and not name.startswith(NOT_PAGES)
+    ]
+
+
+def declared_reads(source: str) -> frozenset[str]:
+    """The variable names a template's opening comment says it reads (see CONTRACT)."""
+    found = CONTRACT.match(source)
+    comment = found.group("comment") if found else ""
+    _, marker, rest = comment.partition("Reads:")
+    if not marker:
+        raise ValueError("the opening comment has no 'Reads:' list")
+    names, depth, current = [], 0, ""
+    for char in rest:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif depth == 0 and char in ",.":
+            names.append(current.strip())
+            current = ""
+            if char == ".":
+                break
+        elif depth == 0:
+            current += char
+    else:
+        names.append(current.strip())
+    words = [name for name in names if name]
+    if words == ["nothing"]:
+        return frozenset()
+    if not all(word.isidentifier() for word in words):
+        raise ValueError(f"'Reads:' must list names, comma-separated: found {words}")
+    return frozenset(words)
+
+
+def found_reads(env: jinja2.Environment, name: str) -> frozenset[str]:
+    """The context variables Jinja finds the template reading: undeclared names, less the
+    environment's globals and what the template sets itself (Jinja reports a name `{% set %}`
+    in only one branch of an `if` as undeclared)."""
+    source = env.loader.get_source(env, name)[0] if env.loader else ""
+    tree = env.parse(source)
+    targets = [
+        node.target
+        for node in tree.find_all((jinja2.nodes.Assign, jinja2.nodes.AssignBlock))
+        if isinstance(node, jinja2.nodes.Assign | jinja2.nodes.AssignBlock)
+    ]
+    assigned = {
+        name.name
+        for target in targets
+        for name in [target, *target.find_all(jinja2.nodes.Name)]
+        if isinstance(name, jinja2.nodes.Name)
+    }
+    undeclared = jinja2.meta.find_undeclared_variables(tree)
+    return frozenset(undeclared - set(env.globals) - assigned)

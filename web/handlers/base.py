@@ -3,6 +3,7 @@ HTTP statuses and error pages, the Server-Timing header, the trace id."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import secrets
@@ -13,6 +14,8 @@ import tornado.web
 
 from api_client import ApiError, Batch, Call, Invalid, NotFound
 from api_client.contract import envelope_pb2
+from web.debug_panel import call_rows, variable_rows
+from web.fixtures import encode_context
 
 if TYPE_CHECKING:
     from web.app import VitrineApplication
@@ -23,6 +26,9 @@ log = logging.getLogger("vitrine.web")
 NAV_DEADLINE_MS = 250
 # An incoming X-Request-Id (from nginx) is kept as the trace id when it looks like one.
 TRACE_ID = re.compile(r"[0-9a-f]{16,32}")
+# In debug mode a request carrying this header is answered with the page's context as JSON
+# (what `vitrine fixtures capture` stores) instead of the HTML.
+CAPTURE_HEADER = "X-Vitrine-Capture"
 ERROR_TEMPLATES = {
     400: "errors/400.html",
     404: "errors/404.html",
@@ -51,9 +57,15 @@ class BaseHandler(tornado.web.RequestHandler):
         self.trace_id = incoming if TRACE_ID.fullmatch(incoming) else secrets.token_hex(8)
         self.set_header("X-Trace-Id", self.trace_id)
 
+    def api_batch(self) -> Batch:
+        """An empty batch traced with this request's id."""
+        if self.application.api is None:  # the preview-only front (`vitrine preview`)
+            raise PageError(503, "This front serves only the template preview.")
+        return self.application.api.batch(self.trace_id)
+
     def page_batch(self) -> Batch:
         """A batch already holding what the page frame needs (the navigation)."""
-        batch = self.application.api.batch(self.trace_id)
+        batch = self.api_batch()
         self.nav = batch.catalog.GetCategoryTree(required=False, deadline_ms=NAV_DEADLINE_MS)
         return batch
 
@@ -72,9 +84,31 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def render_page(self, template: str, **context: Any) -> None:
         started = time.perf_counter()
-        html = self.application.templates.get_template(template).render(self.frame(context))
+        page_context = self.frame(context)
+        debug = self.application.config.debug
+        if debug and self.request.headers.get(CAPTURE_HEADER) == "1":
+            self.capture(template, page_context)
+            return
+        html = self.application.templates.get_template(template).render(page_context)
+        if debug:
+            html = self.with_debug_panel(html, template, page_context)
         self.set_header("Server-Timing", self.server_timing(time.perf_counter() - started))
         self.finish(html)
+
+    def capture(self, template: str, context: dict[str, Any]) -> None:
+        """The page's context as a fixture (debug mode only): see web/fixtures.py."""
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        answer = {"template": template, "status": self.get_status()}
+        self.finish(json.dumps({**answer, "context": encode_context(context)}, ensure_ascii=False))
+
+    def with_debug_panel(self, html: str, template: str, context: dict[str, Any]) -> str:
+        """The page with the debug panel (its calls and context) just before </body>."""
+        panel = self.application.templates.get_template("debug/panel.html").render(
+            template=template, calls=call_rows(self.calls), variables=variable_rows(context)
+        )
+        head, body_end, tail = html.rpartition("</body>")
+        return head + panel + body_end + tail if body_end else html + panel
 
     def frame(self, context: dict[str, Any]) -> dict[str, Any]:
         """What base.html reads, under what the page itself passes."""
@@ -119,8 +153,8 @@ class NotFoundHandler(BaseHandler):
             query = f"?{self.request.query}" if self.request.query else ""
             self.redirect(canonical + query, permanent=True)
             return
-        batch = self.page_batch()
-        await self.send(batch)
+        if self.application.api is not None:  # the preview-only front has no API
+            await self.send(self.page_batch())
         raise PageError(404, "We could not find that page.")
 
     head = get

@@ -135,7 +135,7 @@ class ProductSlugHandler(BaseHandler):
     """/p/<slug>, as links from before ids were in URLs: 301 to the canonical product URL."""
 
     async def get(self, slug: str) -> None:
-        batch = self.application.api.batch(self.trace_id)
+        batch = self.api_batch()
         found = batch.catalog.GetProductBySlug(slug=slug)
         await self.send(batch)
         answer = found.result()

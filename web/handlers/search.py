@@ -43,7 +43,7 @@ class SuggestHandler(BaseHandler):
         prefix = self.get_query_argument("q", "").strip()[:100]
         suggestions = []
         if prefix:
-            batch = self.application.api.batch(self.trace_id)
+            batch = self.api_batch()
             call = batch.search.Suggest(
                 prefix=prefix, limit=SUGGEST_LIMIT, required=False, deadline_ms=SUGGEST_DEADLINE_MS
             )
