@@ -66,6 +66,7 @@ lint: setup ## ruff and mypy
 
 bench: setup ## the benchmarks under bench/; results land in bench/results/
 	$(PY) bench/api_client_batch.py
+	$(PY) bench/pages.py
 
 clean: ## remove generated files and the demo database (keeps .venv)
 	rm -rf api_client/gen var
