@@ -165,3 +165,24 @@ banners = Table(
     Column("ends_at", DateTime(timezone=True), nullable=True),
 )
 Index("banners_block", banners.c.block_id, banners.c.position)
+
+# A guest basket, reached by its token (kept by the front in a signed cookie).
+baskets = Table(
+    "baskets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+basket_lines = Table(
+    "basket_lines",
+    metadata,
+    Column("basket_id", Integer, ForeignKey("baskets.id"), primary_key=True),
+    Column("variant_id", Integer, ForeignKey("variants.id"), primary_key=True),
+    Column("quantity", Integer, nullable=False),
+    # Lines are shown in the order they were first added.
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("quantity > 0", name="basket_lines_quantity_positive"),
+)

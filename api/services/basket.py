@@ -1,0 +1,332 @@
+"""shop.v1.Basket: guest baskets reached by an opaque token; prices, stock and totals decided here.
+
+Concurrency: every change runs in one transaction whose FIRST statement writes the basket row
+(`UPDATE baskets SET updated_at = :now WHERE token = :token RETURNING id`, or the INSERT of a new
+basket). On PostgreSQL that takes the basket's row lock, on SQLite the database write lock
+(waiting up to the busy timeout; a deferred transaction that writes first never hits the
+"snapshot upgrade" SQLITE_BUSY that a read-then-write one can). Either way, changes to one basket
+are serialized until commit: the line, the variant's stock and the limits are read after the lock
+and written before it is released, so two AddLine calls for one basket and variant cannot lose
+an update, nor both INSERT the same (basket_id, variant_id) line. The increment itself is still
+spelled `quantity = quantity + :n`, which stays right even without the lock.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from api import messages, validation
+from api.context import CallContext
+from api.messages import AnyRow
+from api.schema import basket_lines, baskets, product_images, products, variants
+from api_client.contract import basket_pb2
+from api_client.errors import FailedPrecondition, Invalid, NotFound
+
+# One line holds at most this many of a variant, whatever the stock.
+MAX_LINE_QUANTITY = 99
+# Shipping, in minor units of the catalogue's currency. The catalogue is single-currency (EUR,
+# see api/demo.py): totals take the lines' currency and these amounts are meant in it.
+FREE_SHIPPING_FROM = 7500
+FLAT_SHIPPING = 495
+CURRENCY = "EUR"  # what an empty basket's zero totals are expressed in
+
+# token_urlsafe(24) gives 32 characters of this alphabet; anything else cannot be a token of
+# ours, and is treated as unknown without asking the database (no NUL or huge binds).
+_TOKEN_BYTES = 24
+_TOKEN_ALPHABET = frozenset(string.ascii_letters + string.digits + "-_")
+_MAX_TOKEN_LENGTH = 64
+# Lines are listed in the order they were added, by added_at. ctx.now is shared by a batch, so a
+# line added "at the same moment" as the basket's newest one is stamped just after it.
+_ADDED_AT_STEP = timedelta(microseconds=1)
+
+
+async def get_basket(
+    ctx: CallContext, request: basket_pb2.GetBasketRequest
+) -> basket_pb2.BasketContents:
+    token = _plausible_token(request.token)
+    if not token:
+        return _contents("", [])
+    async with ctx.db.connect() as conn:
+        basket_id = await conn.scalar(select(baskets.c.id).where(baskets.c.token == token))
+        if basket_id is None:
+            return _contents("", [])
+        return _contents(token, await _line_rows(conn, basket_id))
+
+
+async def get_basket_summary(
+    ctx: CallContext, request: basket_pb2.GetBasketRequest
+) -> basket_pb2.BasketSummary:
+    token = _plausible_token(request.token)
+    if not token:
+        return basket_pb2.BasketSummary(subtotal=messages.money(0, CURRENCY))
+    async with ctx.db.connect() as conn:
+        row = (
+            await conn.execute(
+                select(
+                    func.sum(basket_lines.c.quantity).label("items"),
+                    func.sum(basket_lines.c.quantity * products.c.price).label("subtotal"),
+                    func.max(products.c.currency).label("currency"),
+                )
+                .select_from(
+                    baskets.join(basket_lines, basket_lines.c.basket_id == baskets.c.id)
+                    .join(variants, variants.c.id == basket_lines.c.variant_id)
+                    .join(products, products.c.id == variants.c.product_id)
+                )
+                .where(baskets.c.token == token)
+            )
+        ).one()
+    # PostgreSQL sums bigints as numeric (Decimal); no lines at all is NULL.
+    return basket_pb2.BasketSummary(
+        item_count=int(row.items or 0),
+        subtotal=messages.money(int(row.subtotal or 0), row.currency or CURRENCY),
+    )
+
+
+async def add_line(
+    ctx: CallContext, request: basket_pb2.AddLineRequest
+) -> basket_pb2.BasketContents:
+    quantity = request.quantity
+    if not 1 <= quantity <= MAX_LINE_QUANTITY:
+        raise Invalid(f"quantity must be from 1 to {MAX_LINE_QUANTITY}, not {quantity}")
+    if not validation.known_id(request.variant_id):
+        raise NotFound(f"no variant has id {request.variant_id}")
+    async with ctx.db.connect() as conn:
+        async with conn.begin():
+            token = _plausible_token(request.token)
+            basket_id = await _touch_basket(conn, token, ctx.now)
+            if basket_id is None:
+                # Empty or unknown: a new basket, never one under a token the caller chose.
+                token = secrets.token_urlsafe(_TOKEN_BYTES)
+                created = await conn.execute(
+                    insert(baskets)
+                    .values(token=token, created_at=ctx.now, updated_at=ctx.now)
+                    .returning(baskets.c.id)
+                )
+                basket_id = created.scalar_one()
+            target = await _line_target(conn, basket_id, request.variant_id)
+            if target is None:
+                raise NotFound(f"no variant has id {request.variant_id}")
+            in_basket = target.in_basket or 0
+            _check_can_hold(target, in_basket + quantity, in_basket=in_basket)
+            if in_basket:
+                await conn.execute(
+                    update(basket_lines)
+                    .where(_line_key(basket_id, request.variant_id))
+                    .values(quantity=basket_lines.c.quantity + quantity)
+                )
+            else:
+                await conn.execute(
+                    insert(basket_lines).values(
+                        basket_id=basket_id,
+                        variant_id=request.variant_id,
+                        quantity=quantity,
+                        added_at=_added_at(ctx.now, target.latest_added_at),
+                    )
+                )
+        return _contents(token, await _line_rows(conn, basket_id))
+
+
+async def set_quantity(
+    ctx: CallContext, request: basket_pb2.SetQuantityRequest
+) -> basket_pb2.BasketContents:
+    """Quantity 0 removes the line, and removing a line that is not there is not an error (a
+    double-clicked "remove"); any other quantity needs the line to be in the basket."""
+    quantity = request.quantity
+    if quantity > MAX_LINE_QUANTITY:
+        raise Invalid(f"quantity must be from 0 to {MAX_LINE_QUANTITY}, not {quantity}")
+    token = _plausible_token(request.token)
+    async with ctx.db.connect() as conn:
+        async with conn.begin():
+            basket_id = await _touch_basket(conn, token, ctx.now)
+            if basket_id is None:
+                if quantity:
+                    raise NotFound("no such basket line")
+                return _contents("", [])
+            if validation.known_id(request.variant_id):
+                target = await _line_target(conn, basket_id, request.variant_id)
+            else:
+                target = None
+            if target is None or target.in_basket is None:
+                if quantity:
+                    raise NotFound("no such basket line")
+            elif quantity == 0:
+                await conn.execute(
+                    basket_lines.delete().where(_line_key(basket_id, request.variant_id))
+                )
+            else:
+                _check_can_hold(target, quantity, in_basket=0)
+                await conn.execute(
+                    update(basket_lines)
+                    .where(_line_key(basket_id, request.variant_id))
+                    .values(quantity=quantity)
+                )
+        return _contents(token, await _line_rows(conn, basket_id))
+
+
+def _plausible_token(value: str) -> str:
+    if len(value) > _MAX_TOKEN_LENGTH or not _TOKEN_ALPHABET.issuperset(value):
+        return ""
+    return value
+
+
+async def _touch_basket(conn: AsyncConnection, token: str, now: datetime) -> int | None:
+    """The basket's id, marked changed now and locked until the transaction ends (see the
+    module's docstring); None for an empty or unknown token."""
+    if not token:
+        return None
+    basket_id: int | None = await conn.scalar(
+        update(baskets)
+        .where(baskets.c.token == token)
+        .values(updated_at=now)
+        .returning(baskets.c.id)
+    )
+    return basket_id
+
+
+def _line_key(basket_id: int, variant_id: int) -> ColumnElement[bool]:
+    return and_(basket_lines.c.basket_id == basket_id, basket_lines.c.variant_id == variant_id)
+
+
+async def _line_target(conn: AsyncConnection, basket_id: int, variant_id: int) -> AnyRow | None:
+    """The variant, its product, how many the basket holds (None: no line) and when the
+    basket's newest line was added: all a change needs, in one query."""
+    newest = basket_lines.alias("newest")
+    latest_added_at = (
+        select(func.max(newest.c.added_at)).where(newest.c.basket_id == basket_id).scalar_subquery()
+    )
+    query = (
+        select(
+            variants.c.size,
+            variants.c.colour,
+            variants.c.stock,
+            products.c.name,
+            products.c.discontinued,
+            basket_lines.c.quantity.label("in_basket"),
+            latest_added_at.label("latest_added_at"),
+        )
+        .select_from(
+            variants.join(products, products.c.id == variants.c.product_id).outerjoin(
+                basket_lines,
+                and_(
+                    basket_lines.c.basket_id == basket_id,
+                    basket_lines.c.variant_id == variants.c.id,
+                ),
+            )
+        )
+        .where(variants.c.id == variant_id)
+    )
+    return (await conn.execute(query)).one_or_none()
+
+
+def _check_can_hold(target: AnyRow, wanted: int, *, in_basket: int) -> None:
+    """FAILED_PRECONDITION, in words a shopper understands, when a line cannot hold `wanted`."""
+    title = target.name
+    if label := _variant_label(target):
+        title = f"{title}, {label}"
+    if target.discontinued:
+        raise FailedPrecondition(f"{title} is no longer available")
+    if target.stock <= 0:
+        raise FailedPrecondition(f"{title} is out of stock")
+    already = f" (your basket already holds {in_basket})" if in_basket else ""
+    if wanted > target.stock:
+        raise FailedPrecondition(f"Only {target.stock} left of {title}{already}")
+    if wanted > MAX_LINE_QUANTITY:
+        raise FailedPrecondition(
+            f"A basket can hold at most {MAX_LINE_QUANTITY} of {title}{already}"
+        )
+
+
+def _variant_label(row: AnyRow) -> str:
+    return " / ".join(part for part in (row.size, row.colour) if part)
+
+
+def _added_at(now: datetime, latest: datetime | None) -> datetime:
+    if latest is None:
+        return now
+    # SQLite hands datetimes back without a zone; everything is stored in UTC.
+    if latest.tzinfo is None:
+        latest = latest.replace(tzinfo=UTC)
+    return max(now, latest + _ADDED_AT_STEP)
+
+
+async def _line_rows(conn: AsyncConnection, basket_id: int) -> list[AnyRow]:
+    """The basket's lines with their variant, product and first image: one query for any count."""
+    images = product_images.alias("images")
+    first_image_position = (
+        select(func.min(images.c.position))
+        .where(images.c.product_id == products.c.id)
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            basket_lines.c.variant_id,
+            basket_lines.c.quantity,
+            variants.c.size,
+            variants.c.colour,
+            variants.c.stock,
+            products.c.id.label("product_id"),
+            products.c.slug,
+            products.c.name,
+            products.c.price,
+            products.c.currency,
+            products.c.discontinued,
+            product_images.c.url,
+            product_images.c.alt,
+            product_images.c.width,
+            product_images.c.height,
+        )
+        .select_from(
+            basket_lines.join(variants, variants.c.id == basket_lines.c.variant_id)
+            .join(products, products.c.id == variants.c.product_id)
+            .outerjoin(
+                product_images,
+                and_(
+                    product_images.c.product_id == products.c.id,
+                    product_images.c.position == first_image_position,
+                ),
+            )
+        )
+        .where(basket_lines.c.basket_id == basket_id)
+        .order_by(basket_lines.c.added_at, basket_lines.c.variant_id)
+    )
+    return list((await conn.execute(query)).all())
+
+
+def _contents(token: str, rows: list[AnyRow]) -> basket_pb2.BasketContents:
+    lines = [_line(row) for row in rows]
+    # Single-currency catalogue (see CURRENCY): the lines' currency is the totals' currency.
+    currency = rows[0].currency if rows else CURRENCY
+    subtotal = sum(line.line_total.amount for line in lines)
+    shipping = 0 if not lines or subtotal >= FREE_SHIPPING_FROM else FLAT_SHIPPING
+    return basket_pb2.BasketContents(
+        token=token,
+        lines=lines,
+        totals=basket_pb2.BasketTotals(
+            subtotal=messages.money(subtotal, currency),
+            shipping_estimate=messages.money(shipping, currency),
+            total=messages.money(subtotal + shipping, currency),
+        ),
+    )
+
+
+def _line(row: AnyRow) -> basket_pb2.BasketLine:
+    line = basket_pb2.BasketLine(
+        variant_id=row.variant_id,
+        product_id=row.product_id,
+        product_slug=row.slug,
+        name=row.name,
+        variant_label=_variant_label(row),
+        quantity=row.quantity,
+        unit_price=messages.money(row.price, row.currency),
+        line_total=messages.money(row.price * row.quantity, row.currency),
+        # A line that can no longer be bought still shows; the page says why.
+        stock=0 if row.discontinued else max(row.stock, 0),
+    )
+    if row.url is not None:
+        line.image.CopyFrom(messages.image(row))
+    return line
