@@ -12,8 +12,9 @@ import tornado.web
 
 from api_client import ApiClient
 from web.assets import Assets
-from web.config import Settings
+from web.config import Settings, cookie_secret
 from web.handlers.base import NotFoundHandler
+from web.handlers.basket import BasketLineHandler, BasketLinesHandler, BasketPageHandler
 from web.handlers.catalog import (
     CategoryPageHandler,
     HomePageHandler,
@@ -77,7 +78,12 @@ class VitrineApplication(tornado.web.Application):
             *pages,
             *(PREVIEW_ROUTES if settings.debug else []),
             *(
-                [(r"/search/suggest", SuggestHandler)]
+                [
+                    (r"/search/suggest", SuggestHandler),
+                    (r"/basket", BasketPageHandler),
+                    (r"/basket/lines", BasketLinesHandler),
+                    (rf"/basket/lines/{PRODUCT_ID}", BasketLineHandler),
+                ]
                 if api is not None
                 else [(r"/", tornado.web.RedirectHandler, {"url": "/_preview/"})]
             ),
@@ -89,6 +95,9 @@ class VitrineApplication(tornado.web.Application):
             default_handler_class=NotFoundHandler,
             debug=settings.debug,
             log_function=log_request,
+            cookie_secret=cookie_secret(settings),
+            # Every POST carries the _xsrf token (form field or X-XSRFToken header), or gets 403.
+            xsrf_cookies=True,
         )
 
     def is_page_path(self, path: str) -> bool:

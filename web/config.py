@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,9 @@ class Settings:
     locale: str = "en_IE"
     # Where webassets writes the built, hashed CSS and JS (served under /static/).
     static_dir: Path = VAR_DIR / "static"
+    # Signs the session and basket cookies. Empty: a random one kept in var/cookie_secret, so
+    # the demo needs no set-up; production sets one shared by all fronts.
+    cookie_secret: str = ""
     demo_seed: int = 42
     demo_products: int = 2000
     debug: bool = False
@@ -162,9 +166,30 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         api_delays_ms=_delays(env.get("VITRINE_API_DELAYS", "")),
         api_faults=_faults(env.get("VITRINE_API_FAULTS", "")),
         locale=env.get("VITRINE_LOCALE", defaults.locale),
+        cookie_secret=env.get("VITRINE_COOKIE_SECRET", ""),
         static_dir=Path(env.get("VITRINE_STATIC_DIR", str(defaults.static_dir))),
         demo_seed=_int(env, "VITRINE_DEMO_SEED", defaults.demo_seed),
         demo_products=_int(env, "VITRINE_DEMO_PRODUCTS", defaults.demo_products, minimum=1),
         debug=_flag(env, "VITRINE_DEBUG", default=False),
         log_level=env.get("VITRINE_LOG_LEVEL", defaults.log_level).upper(),
     )
+
+
+def cookie_secret(settings: Settings) -> str:
+    """The configured secret, or the demo's own, made once under var/ and shared by every front
+    on this host. It is written whole to a temporary file and linked into place, so two fronts
+    starting together agree on one and never read a half-written file."""
+    if settings.cookie_secret:
+        return settings.cookie_secret
+    path = VAR_DIR / "cookie_secret"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        draft = VAR_DIR / f".cookie_secret.{secrets.token_hex(4)}"
+        draft.write_text(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()

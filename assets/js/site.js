@@ -92,6 +92,45 @@
     select.addEventListener("change", function () { form.submit(); });
   }
 
+  // Tornado's double-submit token: the same value as the page's _xsrf field, sent as a header.
+  function xsrfToken(form) {
+    var field = form.querySelector("input[name=_xsrf]");
+    return field ? field.value : "";
+  }
+
+  function addToBasket(form) {
+    var status = form.querySelector(".form-status");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      fetch(form.action, {
+        method: "POST",
+        body: new FormData(form),
+        headers: { Accept: "application/json", "X-XSRFToken": xsrfToken(form) },
+        credentials: "same-origin"
+      })
+        .then(function (response) {
+          return response.json().then(function (answer) { return { ok: response.ok, answer: answer }; });
+        })
+        .then(function (result) {
+          status.classList.toggle("form-status--error", !result.ok);
+          if (!result.ok) { status.textContent = result.answer.error; return; }
+          document.querySelectorAll("[data-basket-count]").forEach(function (badge) {
+            badge.textContent = result.answer.item_count;
+          });
+          status.textContent = "Added to your basket (" + result.answer.item_count + " items, " + result.answer.subtotal + ").";
+        })
+        .catch(function () {
+          // Not sent again by itself: the first try may have reached the shop.
+          status.classList.add("form-status--error");
+          status.textContent = "We could not reach the shop. Check your basket, then try again.";
+        })
+        .then(function () { button.disabled = false; });
+    });
+  }
+
   document.querySelectorAll("input[data-suggest-url]").forEach(suggest);
+  document.querySelectorAll("form.add-to-basket").forEach(addToBasket);
   document.querySelectorAll(".sort-form").forEach(sortOnChange);
 }());

@@ -230,3 +230,36 @@ def test_pages_fit_a_phone_screen(browser: WebDriver, site: Process, page: str) 
     box = journey.header_search_box(browser)
     assert box.is_displayed()
     assert box.rect["x"] + box.rect["width"] <= viewport
+
+
+def test_adding_to_the_basket_updates_the_badge_or_opens_the_basket(
+    browser: WebDriver, site: Process, javascript: bool
+) -> None:
+    journey.open_first_department(browser, site.url)
+    product = journey.open_first_product_in_stock(browser, site.url)
+    assert text_of(browser, "[data-basket-count]") == "0"
+    form = browser.find_element(By.CSS_SELECTOR, "form.add-to-basket")
+    quantity = form.find_element(By.ID, "quantity")
+    quantity.clear()
+    quantity.send_keys("2")
+    button = form.find_element(By.XPATH, ".//button[normalize-space()='Add to basket']")
+    if javascript:
+        # Added in place: the page stays, the badge and a status line say what happened.
+        page_url = browser.current_url
+        button.click()
+        journey.wait(browser).until(lambda b: text_of(b, "[data-basket-count]") == "2")
+        assert text_of(browser, ".form-status").startswith("Added to your basket (2 items, €")
+        assert browser.current_url == page_url
+        browser.get(site.url + "/basket")
+    else:
+        journey.follow(browser, site.url, button)
+        assert link_path(browser.find_element(By.CSS_SELECTOR, "link[rel=canonical]")) == "/basket"
+    assert text_of(browser, ".basket-line__name") == product.name
+    assert (
+        attribute(
+            browser.find_element(By.CSS_SELECTOR, ".basket-line input[name=quantity]"), "value"
+        )
+        == "2"
+    )
+    assert text_of(browser, "[data-basket-count]") == "2"
+    assert euros(text_of(browser, ".basket__totals strong")) >= euros(product.price) * 2

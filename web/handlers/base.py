@@ -24,6 +24,11 @@ log = logging.getLogger("vitrine.web")
 
 # The navigation is optional on every page: cached on the workers, it is fast or it is left out.
 NAV_DEADLINE_MS = 250
+# So is the basket badge, asked for only when the shopper has a basket.
+BADGE_DEADLINE_MS = 250
+# The guest basket's token, in a signed cookie (Tornado's set_signed_cookie).
+BASKET_COOKIE = "basket"
+BASKET_COOKIE_DAYS = 30
 # An incoming X-Request-Id (from nginx) is kept as the trace id when it looks like one.
 TRACE_ID = re.compile(r"[0-9a-f]{16,32}")
 # In debug mode a request carrying this header is answered with the page's context as JSON
@@ -32,6 +37,7 @@ CAPTURE_HEADER = "X-Vitrine-Capture"
 ERROR_TEMPLATES = {
     400: "errors/400.html",
     404: "errors/404.html",
+    409: "errors/409.html",
     503: "errors/503.html",
 }
 
@@ -51,6 +57,7 @@ class BaseHandler(tornado.web.RequestHandler):
         self.trace_id = ""
         self.calls: list[Call] = []
         self.nav: Call | None = None
+        self.badge: Call | None = None
 
     def prepare(self) -> None:
         incoming = self.request.headers.get("X-Request-Id", "")
@@ -67,7 +74,33 @@ class BaseHandler(tornado.web.RequestHandler):
         """A batch already holding what the page frame needs (the navigation)."""
         batch = self.api_batch()
         self.nav = batch.catalog.GetCategoryTree(required=False, deadline_ms=NAV_DEADLINE_MS)
+        if token := self.basket_token():
+            self.badge = batch.basket.GetBasketSummary(
+                token=token, required=False, deadline_ms=BADGE_DEADLINE_MS
+            )
         return batch
+
+    def basket_token(self) -> str:
+        """The guest basket's token from its signed cookie; empty when there is none (or it was
+        tampered with: a bad signature reads as no cookie)."""
+        value = self.get_signed_cookie(BASKET_COOKIE, max_age_days=BASKET_COOKIE_DAYS)
+        return value.decode() if value else ""
+
+    def form_token(self) -> str:
+        """The xsrf token for a page with a POST form. Only such pages ask for it: it sets the
+        _xsrf cookie, which other (cacheable) pages should not carry."""
+        return self.xsrf_token.decode()
+
+    def keep_basket_token(self, token: str) -> None:
+        if token and token != self.basket_token():
+            self.set_signed_cookie(
+                BASKET_COOKIE,
+                token,
+                expires_days=BASKET_COOKIE_DAYS,
+                httponly=True,
+                samesite="Lax",
+                secure=self.request.protocol == "https",
+            )
 
     async def send(self, batch: Batch) -> None:
         """Await the page's one batch; a failed required call becomes the matching error page."""
@@ -113,7 +146,14 @@ class BaseHandler(tornado.web.RequestHandler):
     def frame(self, context: dict[str, Any]) -> dict[str, Any]:
         """What base.html reads, under what the page itself passes."""
         nav = self.nav.value if self.nav is not None and self.nav.done else None
-        return {"nav": nav, "search_query": "", "canonical_path": self.request.path, **context}
+        badge = self.badge.value if self.badge is not None and self.badge.done else None
+        return {
+            "nav": nav,
+            "basket": badge,
+            "search_query": "",
+            "canonical_path": self.request.path,
+            **context,
+        }
 
     def server_timing(self, render_seconds: float) -> str:
         entries = []

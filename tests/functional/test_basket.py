@@ -1,0 +1,219 @@
+"""The basket as a shopper uses it without JavaScript (forms, redirects) and with it (JSON)."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from tests.functional.pages import Facts, Page, catalogue_facts
+from tests.processes import Process, Processes
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *_args: object, **_kwargs: object) -> None:
+        return None
+
+
+class Shopper:
+    """A browser without JavaScript: keeps cookies, follows nothing by itself."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect
+        )
+
+    def request(
+        self, path: str, form: dict[str, str] | None = None, headers: dict[str, str] | None = None
+    ) -> Page:
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        request = urllib.request.Request(self.base + path, data=data, headers=headers or {})
+        try:
+            with self.opener.open(request, timeout=10) as response:
+                return Page(response.status, response.headers, response.read().decode())
+        except urllib.error.HTTPError as error:
+            with error:
+                return Page(error.code, error.headers, error.read().decode())
+
+    def cookie(self, name: str) -> str | None:
+        return next((c.value for c in self.cookies if c.name == name), None)
+
+
+@dataclass
+class Shop:
+    front: Process
+    facts: Facts
+
+    def shopper(self) -> Shopper:
+        return Shopper(self.front.url)
+
+
+@pytest.fixture(scope="module")
+def shop(database: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
+    processes = Processes(database, tmp_path_factory.mktemp("shop"))
+    try:
+        yield Shop(processes.start_front(processes.start_worker()), catalogue_facts(database))
+    finally:
+        processes.stop_all()
+
+
+def product_form(shopper: Shopper, facts: Facts) -> tuple[str, str]:
+    """The product page's xsrf token and its first option in stock."""
+    page = shopper.request(f"/p/{facts.product_id}/{facts.product_slug}")
+    token = re.search(r'name="_xsrf" value="([^"]+)"', page.body).group(1)
+    variant = re.search(r'name="variant_id" id="variant-\d+" value="(\d+)" checked', page.body)
+    return token, variant.group(1)
+
+
+def basket_count(shopper: Shopper) -> int:
+    page = shopper.request("/")
+    return int(re.search(r"data-basket-count>(\d+)<", page.body).group(1))
+
+
+def basket_quantities(shopper: Shopper) -> list[int]:
+    page = shopper.request("/basket")
+    return [
+        int(q) for q in re.findall(r'name="quantity" type="number"[^>]* value="(\d+)"', page.body)
+    ]
+
+
+def test_adding_from_the_product_page_fills_the_basket_and_the_badge(shop):
+    shopper = shop.shopper()
+    assert basket_count(shopper) == 0
+    token, variant = product_form(shopper, shop.facts)
+    added = shopper.request(
+        "/basket/lines", {"_xsrf": token, "variant_id": variant, "quantity": "2"}
+    )
+    assert added.status == 303
+    assert added.headers["Location"] == "/basket"
+    cookie = next(h for h in added.headers.get_all("Set-Cookie") if h.startswith("basket="))
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    basket = shopper.request("/basket")
+    assert basket.status == 200
+    assert shop.facts.product_name in basket.body
+    assert basket_quantities(shopper) == [2]
+    assert basket_count(shopper) == 2
+    assert '<meta name="robots" content="noindex,nofollow">' in basket.body
+    assert basket.headers["Cache-Control"] == "private, no-store"
+    assert re.search(r"<dt>Total</dt><dd><strong>€[\d,.]+</strong></dd>", basket.body)
+
+    again = shopper.request(
+        "/basket/lines", {"_xsrf": token, "variant_id": variant, "quantity": "1"}
+    )
+    assert again.status == 303
+    assert basket_quantities(shopper) == [3]
+
+
+@pytest.mark.parametrize(
+    ("quantity", "status", "message"),
+    [
+        ("abc", 400, "Quantity must be a whole number from 1 to 99."),
+        ("0", 400, "Quantity must be a whole number from 1 to 99."),
+        ("-2", 400, "Quantity must be a whole number from 1 to 99."),
+        ("2.5", 400, "Quantity must be a whole number from 1 to 99."),
+        ("99", 409, "left"),
+    ],
+)
+def test_a_bad_quantity_gets_a_message_and_changes_nothing(shop, quantity, status, message):
+    shopper = shop.shopper()
+    token, variant = product_form(shopper, shop.facts)
+    shopper.request("/basket/lines", {"_xsrf": token, "variant_id": variant, "quantity": "1"})
+    answer = shopper.request(
+        "/basket/lines", {"_xsrf": token, "variant_id": variant, "quantity": quantity}
+    )
+    assert answer.status == status
+    assert message in answer.body
+    assert "Traceback" not in answer.body
+    assert basket_quantities(shopper) == [1]
+
+
+def test_a_post_without_the_xsrf_token_is_refused_and_changes_nothing(shop):
+    shopper = shop.shopper()
+    _, variant = product_form(shopper, shop.facts)  # the page sets the _xsrf cookie
+    refused = shopper.request("/basket/lines", {"variant_id": variant, "quantity": "1"})
+    assert refused.status == 403
+    forged = shopper.request(
+        "/basket/lines", {"_xsrf": "2|00|forged|0", "variant_id": variant, "quantity": "1"}
+    )
+    assert forged.status == 403
+    assert basket_count(shopper) == 0
+
+
+def test_a_price_sent_by_the_browser_is_ignored(shop):
+    shopper = shop.shopper()
+    token, variant = product_form(shopper, shop.facts)
+    product = shopper.request(f"/p/{shop.facts.product_id}/{shop.facts.product_slug}")
+    price = re.search(r"price__now[^>]*>(€[\d,]+\.\d\d)<", product.body).group(1)
+    shopper.request(
+        "/basket/lines",
+        {
+            "_xsrf": token,
+            "variant_id": variant,
+            "quantity": "1",
+            "price": "0.01",
+            "unit_price": "1",
+        },
+    )
+    assert f"{price} each" in shopper.request("/basket").body
+
+
+def test_with_javascript_adding_answers_json_with_the_new_count(shop):
+    shopper = shop.shopper()
+    token, variant = product_form(shopper, shop.facts)
+    headers = {"Accept": "application/json", "X-XSRFToken": token}
+    answer = shopper.request("/basket/lines", {"variant_id": variant, "quantity": "2"}, headers)
+    assert answer.status == 200
+    body = json.loads(answer.body)
+    assert body["item_count"] == 2
+    assert body["subtotal"].startswith("€")
+    refused = shopper.request("/basket/lines", {"variant_id": variant, "quantity": "99"}, headers)
+    assert refused.status == 409
+    assert "left" in json.loads(refused.body)["error"]
+    assert basket_count(shopper) == 2
+
+
+def test_changing_and_removing_a_line(shop):
+    shopper = shop.shopper()
+    token, variant = product_form(shopper, shop.facts)
+    shopper.request("/basket/lines", {"_xsrf": token, "variant_id": variant, "quantity": "3"})
+    changed = shopper.request(f"/basket/lines/{variant}", {"_xsrf": token, "quantity": "1"})
+    assert changed.status == 303
+    assert basket_quantities(shopper) == [1]
+    shopper.request(f"/basket/lines/{variant}", {"_xsrf": token, "quantity": "", "remove": "1"})
+    assert basket_quantities(shopper) == []
+    assert "Your basket is empty." in shopper.request("/basket").body
+
+
+def test_a_tampered_basket_cookie_reads_as_no_basket(shop):
+    shopper = shop.shopper()
+    token, variant = product_form(shopper, shop.facts)
+    shopper.request("/basket/lines", {"_xsrf": token, "variant_id": variant, "quantity": "1"})
+    for cookie in shopper.cookies:
+        if cookie.name == "basket":
+            cookie.value = cookie.value.replace("|", "|x", 1)
+    page = shopper.request("/basket")
+    assert page.status == 200
+    assert "Your basket is empty." in page.body
+
+
+def test_an_unknown_option_is_a_400_not_a_500(shop):
+    shopper = shop.shopper()
+    token, _ = product_form(shopper, shop.facts)
+    answer = shopper.request(
+        "/basket/lines", {"_xsrf": token, "variant_id": "999999999", "quantity": "1"}
+    )
+    assert answer.status == 400
+    assert "That option does not exist." in answer.body
+    missing = shopper.request("/basket/lines", {"_xsrf": token, "quantity": "1"})
+    assert missing.status == 400
+    assert "Choose an option first." in missing.body

@@ -1,0 +1,107 @@
+"""The basket page and its forms: add a line, change a quantity, remove a line.
+
+Without JavaScript each form POSTs and is answered with a redirect to the basket (303); with
+it, the same POST asking for JSON is answered with the new badge count. Quantities are checked
+here for shape and by the API against stock; prices and totals come only from the API.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from api_client import FailedPrecondition, NotFound
+from web.handlers.base import BaseHandler, PageError
+from web.templating import money
+
+MAX_QUANTITY = 99
+
+
+def whole_number(raw: str, *, field: str, lowest: int) -> int:
+    raw = raw.strip()
+    if not raw.isdigit() or not lowest <= int(raw) <= MAX_QUANTITY:
+        raise PageError(400, f"{field} must be a whole number from {lowest} to {MAX_QUANTITY}.")
+    return int(raw)
+
+
+class BasketPageHandler(BaseHandler):
+    async def get(self) -> None:
+        batch = self.page_batch()
+        basket = batch.basket.GetBasket(token=self.basket_token())
+        await self.send(batch)
+        self.set_header("Cache-Control", "private, no-store")
+        self.render_page("basket/page.html", contents=basket.result(), xsrf_token=self.form_token())
+
+
+class BasketChangeHandler(BaseHandler):
+    """What the add and change forms share: run one basket call, answer HTML or JSON."""
+
+    def wants_json(self) -> bool:
+        return "application/json" in self.request.headers.get("Accept", "")
+
+    async def change(self, method: str, **request: Any) -> None:
+        batch = self.api_batch()
+        call = getattr(batch.basket, method)(token=self.basket_token(), **request)
+        try:
+            await self.send(batch)
+        except PageError as error:
+            if isinstance(error.__cause__, NotFound):
+                raise PageError(400, "That option does not exist.") from error
+            raise
+        contents = call.result()
+        self.keep_basket_token(contents.token)
+        self.set_header("Cache-Control", "private, no-store")
+        if self.wants_json():
+            count = sum(line.quantity for line in contents.lines)
+            self.set_header("Content-Type", "application/json; charset=utf-8")
+            self.finish(
+                json.dumps(
+                    {
+                        "item_count": count,
+                        "subtotal": money(contents.totals.subtotal, self.application.config.locale),
+                    }
+                )
+            )
+            return
+        self.redirect("/basket", status=303)
+
+    async def send(self, batch: Any) -> None:
+        try:
+            await super().send(batch)
+        except PageError as error:
+            if isinstance(error.__cause__, FailedPrecondition):
+                raise PageError(409, error.__cause__.message) from error
+            raise
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if self.wants_json() and isinstance(error, PageError):
+            self.set_header("Content-Type", "application/json; charset=utf-8")
+            self.finish(json.dumps({"error": error.message}))
+            return
+        super().write_error(status_code, **kwargs)
+
+
+class BasketLinesHandler(BasketChangeHandler):
+    """POST /basket/lines: add a variant (from the product page's form)."""
+
+    async def post(self) -> None:
+        variant = self.get_body_argument("variant_id", "")
+        if not variant.isdigit() or not 0 < int(variant) < 2**63:
+            raise PageError(400, "Choose an option first.")
+        quantity = whole_number(self.get_body_argument("quantity", "1"), field="Quantity", lowest=1)
+        await self.change("AddLine", variant_id=int(variant), quantity=quantity)
+
+
+class BasketLineHandler(BasketChangeHandler):
+    """POST /basket/lines/<variant_id>: set a line's quantity; 0 (or the Remove button)
+    removes it."""
+
+    async def post(self, variant_id: str) -> None:
+        if self.get_body_argument("remove", ""):
+            quantity = 0
+        else:
+            quantity = whole_number(
+                self.get_body_argument("quantity", ""), field="Quantity", lowest=0
+            )
+        await self.change("SetQuantity", variant_id=int(variant_id), quantity=quantity)
