@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 
 from api_client.contract import catalog_pb2, common_pb2
-from api_client.errors import Invalid
+from api_client.errors import Invalid, NotFound
 
 DEFAULT_PAGE_SIZE = 24
 MAX_PAGE_SIZE = 96
@@ -70,3 +70,16 @@ def text(value: str, *, field: str, max_length: int) -> str:
     if len(value) > max_length:
         raise Invalid(f"{field} is {len(value)} characters long; the maximum is {max_length}")
     return value.strip()
+
+
+def slug(value: str, *, kind: str, max_length: int) -> str:
+    """A stripped slug to look up. Empty or NUL is Invalid; one longer than the column cannot
+    name anything, so it is NotFound without asking the database."""
+    if "\x00" in value:
+        raise Invalid("slug contains a NUL character")
+    stripped = value.strip()
+    if not stripped:
+        raise Invalid("slug is empty")
+    if len(stripped) > max_length:
+        raise NotFound(f"no {kind} has slug {stripped[:40]!r}…")
+    return stripped

@@ -106,18 +106,7 @@ class ZmqTransport:
         live = [call for call in calls if not call.done]
         if not live:
             return
-        frame = envelope_pb2.Batch(
-            trace_id=trace_id,
-            calls=[
-                envelope_pb2.Call(
-                    id=c.id,
-                    method=c.method.full_name,
-                    request=c.request.SerializeToString(),
-                    deadline_ms=_remaining_ms(c),
-                )
-                for c in live
-            ],
-        ).SerializeToString()
+        frame = _batch_frame(trace_id, live)
         for worker in self._ranked(exclude=set()):
             if worker.try_send(frame):
                 self._sent(worker, live)
@@ -133,17 +122,7 @@ class ZmqTransport:
         if tried is not None:
             tried[1].suspect_until = time.monotonic() + SUSPECT_SECONDS
         exclude = {tried[1].endpoint} if tried is not None else set()
-        frame = envelope_pb2.Batch(
-            trace_id=call.trace_id,
-            calls=[
-                envelope_pb2.Call(
-                    id=call.id,
-                    method=call.method.full_name,
-                    request=call.request.SerializeToString(),
-                    deadline_ms=_remaining_ms(call),
-                )
-            ],
-        ).SerializeToString()
+        frame = _batch_frame(call.trace_id, [call])
         for worker in self._ranked(exclude):
             if worker.try_send(frame):
                 self._release(call)
@@ -199,6 +178,22 @@ class ZmqTransport:
             self._context.term()
         self._workers.clear()
         self._context = None
+
+
+def _batch_frame(trace_id: str, calls: Sequence[Call]) -> bytes:
+    """One envelope for these calls, each with what is left of its deadline."""
+    return envelope_pb2.Batch(
+        trace_id=trace_id,
+        calls=[
+            envelope_pb2.Call(
+                id=call.id,
+                method=call.method.full_name,
+                request=call.request.SerializeToString(),
+                deadline_ms=_remaining_ms(call),
+            )
+            for call in calls
+        ],
+    ).SerializeToString()
 
 
 def _remaining_ms(call: Call) -> int:

@@ -171,13 +171,7 @@ async def get_product(
 async def get_product_by_slug(
     ctx: CallContext, request: catalog_pb2.GetProductBySlugRequest
 ) -> catalog_pb2.ProductResponse:
-    if "\x00" in request.slug:
-        raise Invalid("slug contains a NUL character")
-    slug = request.slug.strip()
-    if not slug:
-        raise Invalid("slug is empty")
-    if len(slug) > MAX_SLUG_LENGTH:
-        raise NotFound(f"no product has slug {slug[:40]!r}…")
+    slug = validation.slug(request.slug, kind="product", max_length=MAX_SLUG_LENGTH)
     try:
         product = await _full_product(ctx, products.c.slug == slug, f"slug {slug!r}")
     except NotFound:

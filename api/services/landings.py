@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api import messages
+from api import messages, validation
 from api.category_tree import CategoryTree, category_tree
 from api.context import CallContext
 from api.messages import AnyRow
@@ -23,7 +23,7 @@ from api.queries import (
 )
 from api.schema import banners, landing_blocks, landing_pages, landing_rail_products, products
 from api_client.contract import catalog_pb2, landings_pb2
-from api_client.errors import Invalid, NotFound
+from api_client.errors import NotFound
 
 HOME_SLUG = "home"
 # Longer than the slug column: no page has it.
@@ -42,13 +42,7 @@ async def get_home_page(
 async def get_landing_page(
     ctx: CallContext, request: landings_pb2.GetLandingPageRequest
 ) -> landings_pb2.LandingPage:
-    if "\x00" in request.slug:
-        raise Invalid("slug contains a NUL character")
-    slug = request.slug.strip()
-    if not slug:
-        raise Invalid("slug is empty")
-    if len(slug) > MAX_SLUG_LENGTH:
-        raise NotFound(f"no landing page has slug {slug[:40]!r}…")
+    slug = validation.slug(request.slug, kind="landing page", max_length=MAX_SLUG_LENGTH)
     return await _landing_page(ctx, slug, _moment(ctx, request))
 
 

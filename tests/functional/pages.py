@@ -35,12 +35,14 @@ class Page:
         ]
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Shows a redirect as it is (status and Location) instead of following it."""
+
     def redirect_request(self, *_args: object, **_kwargs: object) -> None:
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect)
+_OPENER = urllib.request.build_opener(NoRedirect)
 
 
 def fetch(url: str, headers: dict[str, str] | None = None) -> Page:

@@ -13,13 +13,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.functional.pages import Facts, Page, catalogue_facts
+from tests.functional.pages import Facts, NoRedirect, Page, catalogue_facts
 from tests.processes import Process, Processes
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *_args: object, **_kwargs: object) -> None:
-        return None
 
 
 class Shopper:
@@ -29,7 +24,7 @@ class Shopper:
         self.base = base
         self.cookies = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect
+            urllib.request.HTTPCookieProcessor(self.cookies), NoRedirect
         )
 
     def request(

@@ -24,10 +24,21 @@ PAGES = page_templates(ENV)
 CASES = [(page, name) for page in PAGES for name in fixture_names(page)]
 # The hand-made edge cases the preview must always offer (captured ones come from the demo).
 EDGE_CASES = {
-    "catalog/category.html": {"women-shoes", "filtered-by-brand", "no-matches", "empty-category",
-                              "card-edge-cases"},
-    "product/detail.html": {"normal", "discontinued", "no-image", "long-name", "zero-price",
-                            "out-of-stock"},
+    "catalog/category.html": {
+        "women-shoes",
+        "filtered-by-brand",
+        "no-matches",
+        "empty-category",
+        "card-edge-cases",
+    },
+    "product/detail.html": {
+        "normal",
+        "discontinued",
+        "no-image",
+        "long-name",
+        "zero-price",
+        "out-of-stock",
+    },
     "search/results.html": {"results", "no-results", "empty-query"},
     "errors/503.html": {"api-unavailable"},
 }
