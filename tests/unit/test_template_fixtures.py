@@ -133,3 +133,9 @@ def test_an_unknown_message_type_is_a_fixture_error(tmp_path):
     save_fixture("x.html", "bad", {"thing": {"@type": "shop.v1.Nope", "value": {}}}, tmp_path)
     with pytest.raises(FixtureError, match="Nope"):
         load_fixture("x.html", "bad", tmp_path)
+
+
+def test_a_product_without_any_option_cannot_be_ordered_and_still_renders():
+    html = render("product/detail.html", "no-variants")
+    assert "This product cannot be ordered at the moment." in html
+    assert "Add to basket" not in html
