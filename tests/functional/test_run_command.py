@@ -101,3 +101,44 @@ def test_run_seeds_an_empty_database_serves_and_ctrl_c_stops_every_process(tmp_p
     assert not [pid for pid in children if alive(pid)]
     assert category_tree(http_url) is None
     assert front_page(front_url) is None
+
+
+def test_the_supervisor_restarts_a_worker_that_dies(tmp_path):
+    endpoint_port = free_port()
+    env = {
+        **os.environ,
+        "VITRINE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/fresh.sqlite3",
+        "VITRINE_API_ENDPOINT": f"tcp://127.0.0.1:{endpoint_port}",
+        "VITRINE_API_HTTP": f"http://127.0.0.1:{free_port()}",
+        "VITRINE_DEMO_PRODUCTS": "100",
+    }
+    log_path = tmp_path / "api.log"
+    with log_path.open("wb") as log:
+        api = subprocess.Popen(
+            [sys.executable, "-m", "web.cli", "api", "--workers", "2"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while log_path.read_text().count("worker ready") < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        first, second = children_of(api.pid)
+        os.kill(first, signal.SIGKILL)
+        while log_path.read_text().count("worker ready") < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        workers = children_of(api.pid)
+        assert len(workers) == 2
+        assert second in workers
+        assert first not in workers
+        assert "exited with -9; restarting" in log_path.read_text()
+        os.killpg(api.pid, signal.SIGTERM)
+        api.wait(timeout=30)
+    finally:
+        if api.poll() is None:
+            os.killpg(api.pid, signal.SIGKILL)
+            api.wait()
+    assert not [pid for pid in workers if alive(pid)]
