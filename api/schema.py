@@ -166,12 +166,48 @@ banners = Table(
 )
 Index("banners_block", banners.c.block_id, banners.c.position)
 
-# A guest basket, reached by its token (kept by the front in a signed cookie).
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # Stored lower-cased: one account per address whatever the case it is typed in.
+    Column("email", String(254), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
+    Column("password_hash", String(200), nullable=False),  # argon2id, with its parameters
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True), nullable=True),  # set at log-out
+)
+Index("sessions_user", sessions.c.user_id)
+
+# Failed log-ins, for the limit of 5 per account or per client address within 15 minutes.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("client_address", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+Index("login_failures_email", login_failures.c.email, login_failures.c.at)
+Index("login_failures_address", login_failures.c.client_address, login_failures.c.at)
+
+# A basket, reached by its token (kept by the front in a signed cookie): a guest's, or, with
+# user_id, an account's (one per account; a guest basket is merged into it at log-in).
 baskets = Table(
     "baskets",
     metadata,
     Column("id", Integer, primary_key=True),
     Column("token", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=True, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )

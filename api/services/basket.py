@@ -23,7 +23,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from api import messages, validation
 from api.context import CallContext
 from api.messages import AnyRow
-from api.schema import basket_lines, baskets, product_images, products, variants
+from api.schema import (
+    basket_lines,
+    baskets,
+    product_images,
+    products,
+    sessions,
+    users,
+    variants,
+)
 from api_client.contract import basket_pb2
 from api_client.errors import FailedPrecondition, Invalid, NotFound
 
@@ -48,7 +56,7 @@ _ADDED_AT_STEP = timedelta(microseconds=1)
 async def get_basket(
     ctx: CallContext, request: basket_pb2.GetBasketRequest
 ) -> basket_pb2.BasketContents:
-    token = _plausible_token(request.token)
+    token = plausible_token(request.token)
     if not token:
         return _contents("", [])
     async with ctx.db.connect() as conn:
@@ -61,7 +69,7 @@ async def get_basket(
 async def get_basket_summary(
     ctx: CallContext, request: basket_pb2.GetBasketRequest
 ) -> basket_pb2.BasketSummary:
-    token = _plausible_token(request.token)
+    token = plausible_token(request.token)
     if not token:
         return basket_pb2.BasketSummary(subtotal=messages.money(0, CURRENCY))
     async with ctx.db.connect() as conn:
@@ -97,17 +105,7 @@ async def add_line(
         raise NotFound(f"no variant has id {request.variant_id}")
     async with ctx.db.connect() as conn:
         async with conn.begin():
-            token = _plausible_token(request.token)
-            basket_id = await _touch_basket(conn, token, ctx.now)
-            if basket_id is None:
-                # Empty or unknown: a new basket, never one under a token the caller chose.
-                token = secrets.token_urlsafe(_TOKEN_BYTES)
-                created = await conn.execute(
-                    insert(baskets)
-                    .values(token=token, created_at=ctx.now, updated_at=ctx.now)
-                    .returning(baskets.c.id)
-                )
-                basket_id = created.scalar_one()
+            basket_id, token = await _basket_to_fill(conn, request, ctx.now)
             target = await _line_target(conn, basket_id, request.variant_id)
             if target is None:
                 raise NotFound(f"no variant has id {request.variant_id}")
@@ -116,7 +114,7 @@ async def add_line(
             if in_basket:
                 await conn.execute(
                     update(basket_lines)
-                    .where(_line_key(basket_id, request.variant_id))
+                    .where(line_key(basket_id, request.variant_id))
                     .values(quantity=basket_lines.c.quantity + quantity)
                 )
             else:
@@ -125,10 +123,63 @@ async def add_line(
                         basket_id=basket_id,
                         variant_id=request.variant_id,
                         quantity=quantity,
-                        added_at=_added_at(ctx.now, target.latest_added_at),
+                        added_at=next_added_at(ctx.now, target.latest_added_at),
                     )
                 )
         return _contents(token, await _line_rows(conn, basket_id))
+
+
+async def _basket_to_fill(
+    conn: AsyncConnection, request: basket_pb2.AddLineRequest, now: datetime
+) -> tuple[int, str]:
+    """The basket an added line goes to, locked: the one the token names; else, when logged in,
+    the account's; else a new one - the account's when logged in, never under a token the
+    caller chose."""
+    token = plausible_token(request.token)
+    basket_id = await _touch_basket(conn, token, now)
+    if basket_id is not None:
+        return basket_id, token
+    user_id = await _account_of(conn, request.session_token, now)
+    if user_id is not None:
+        # The user row's lock serialises an account's baskets: two first adds at once make
+        # one basket (log-in takes the same lock first). SQLite serialises all writers anyway.
+        await conn.execute(select(users.c.id).where(users.c.id == user_id).with_for_update())
+        if found := await _touch_account_basket(conn, user_id, now):
+            return found
+    token = secrets.token_urlsafe(_TOKEN_BYTES)
+    created = await conn.execute(
+        insert(baskets)
+        .values(token=token, user_id=user_id, created_at=now, updated_at=now)
+        .returning(baskets.c.id)
+    )
+    return created.scalar_one(), token
+
+
+async def _account_of(conn: AsyncConnection, session_token: str, now: datetime) -> int | None:
+    """The account of a live session; None for none, ended, expired or malformed."""
+    token = plausible_token(session_token)
+    if not token:
+        return None
+    user_id: int | None = await conn.scalar(
+        select(sessions.c.user_id).where(
+            sessions.c.token == token, sessions.c.ended_at.is_(None), sessions.c.expires_at > now
+        )
+    )
+    return user_id
+
+
+async def _touch_account_basket(
+    conn: AsyncConnection, user_id: int, now: datetime
+) -> tuple[int, str] | None:
+    row = (
+        await conn.execute(
+            update(baskets)
+            .where(baskets.c.user_id == user_id)
+            .values(updated_at=now)
+            .returning(baskets.c.id, baskets.c.token)
+        )
+    ).one_or_none()
+    return (row.id, row.token) if row is not None else None
 
 
 async def set_quantity(
@@ -139,7 +190,7 @@ async def set_quantity(
     quantity = request.quantity
     if quantity > MAX_LINE_QUANTITY:
         raise Invalid(f"quantity must be from 0 to {MAX_LINE_QUANTITY}, not {quantity}")
-    token = _plausible_token(request.token)
+    token = plausible_token(request.token)
     async with ctx.db.connect() as conn:
         async with conn.begin():
             basket_id = await _touch_basket(conn, token, ctx.now)
@@ -156,19 +207,20 @@ async def set_quantity(
                     raise NotFound("no such basket line")
             elif quantity == 0:
                 await conn.execute(
-                    basket_lines.delete().where(_line_key(basket_id, request.variant_id))
+                    basket_lines.delete().where(line_key(basket_id, request.variant_id))
                 )
             else:
                 _check_can_hold(target, quantity, in_basket=0)
                 await conn.execute(
                     update(basket_lines)
-                    .where(_line_key(basket_id, request.variant_id))
+                    .where(line_key(basket_id, request.variant_id))
                     .values(quantity=quantity)
                 )
         return _contents(token, await _line_rows(conn, basket_id))
 
 
-def _plausible_token(value: str) -> str:
+def plausible_token(value: str) -> str:
+    """The token, or "" when it cannot be one of ours (Auth checks session tokens the same way)."""
     if len(value) > _MAX_TOKEN_LENGTH or not _TOKEN_ALPHABET.issuperset(value):
         return ""
     return value
@@ -188,7 +240,7 @@ async def _touch_basket(conn: AsyncConnection, token: str, now: datetime) -> int
     return basket_id
 
 
-def _line_key(basket_id: int, variant_id: int) -> ColumnElement[bool]:
+def line_key(basket_id: int, variant_id: int) -> ColumnElement[bool]:
     return and_(basket_lines.c.basket_id == basket_id, basket_lines.c.variant_id == variant_id)
 
 
@@ -245,7 +297,8 @@ def _variant_label(row: AnyRow) -> str:
     return " / ".join(part for part in (row.size, row.colour) if part)
 
 
-def _added_at(now: datetime, latest: datetime | None) -> datetime:
+def next_added_at(now: datetime, latest: datetime | None) -> datetime:
+    """When a line added now is stamped, so that it sorts after the basket's newest line."""
     if latest is None:
         return now
     # SQLite hands datetimes back without a zone; everything is stored in UTC.

@@ -1,0 +1,433 @@
+"""shop.v1.Auth: accounts, server-side log-in sessions, the log-in rate limit, and what happens
+to a guest's basket when its shopper registers or logs in.
+
+Passwords are hashed with argon2id (argon2-cffi's default parameters). Hashing and verifying
+take tens of milliseconds of CPU, so they run in a thread: the worker's event loop keeps serving
+the other calls of its batches meanwhile.
+
+Sessions: a log-in always makes a new session (a fresh token: the front replaces its cookie, so
+a token planted before log-in is worth nothing after it). Other sessions of the account, on other
+devices, stay valid until they log out or expire.
+
+Locking: a log-in's transaction first writes the user's row (PostgreSQL: that row's lock;
+SQLite: the database write lock, taken by a first statement that writes, as in basket.py), so two
+log-ins of one account, each merging a guest basket, run one after the other. Then it writes the
+account's basket row and the guest basket's row, before reading their lines, which is the
+discipline of basket.py: an AddLine on either basket waits for the merge or is seen by it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from api import messages
+from api.context import CallContext
+from api.messages import AnyRow
+from api.schema import basket_lines, baskets, login_failures, products, sessions, users, variants
+from api.services.basket import MAX_LINE_QUANTITY, line_key, next_added_at, plausible_token
+from api_client.contract import auth_pb2, checkout_pb2
+from api_client.errors import Invalid, ResourceExhausted, Unauthenticated
+
+SESSION_DAYS = 30
+SESSION_TOKEN_BYTES = 32  # token_urlsafe(32): 43 characters
+# The log-in limit: this many failures for one email, or from one client address, within the
+# window refuse further attempts (even right ones) until the oldest leaves the window.
+MAX_LOGIN_FAILURES = 5
+LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+
+MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a forward path; also the column's size
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 128  # characters; bounds the hashing work a request can ask for
+MAX_NAME_LENGTH = 100
+MAX_CLIENT_ADDRESS_LENGTH = 64  # an IPv6 address with a zone fits; so does the column
+
+WRONG_CREDENTIALS = "Email or password is wrong."
+TOO_MANY_FAILURES = "Too many failed log-ins. Try again in 15 minutes."
+EMAIL_TAKEN = "An account with this email already exists. Log in instead?"
+NOT_LOGGED_IN = "not logged in"
+
+_HASHER = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class _Account:
+    id: int
+    password_hash: str
+
+
+async def register(ctx: CallContext, request: auth_pb2.RegisterRequest) -> auth_pb2.AuthResponse:
+    client_address(request.client_address)  # checked like log-in's, though unused here yet
+    email, email_error = _registration_email(request.email)
+    errors = [
+        checkout_pb2.FieldError(field=field, message=message)
+        for field, message in (
+            ("email", email_error),
+            ("password", _password_problem(request.password)),
+            ("name", _name_problem(request.name)),
+        )
+        if message
+    ]
+    if errors:
+        return auth_pb2.AuthResponse(field_errors=errors)
+    async with ctx.db.connect() as conn:
+        if await _email_taken(conn, email):  # spares the hashing when the answer is known
+            return _email_taken_response()
+    password_hash = await asyncio.to_thread(_HASHER.hash, request.password)
+    guest_token = plausible_token(request.basket_token)
+    try:
+        async with ctx.db.begin() as conn:
+            # Two registrations of one email can both pass the check above; the unique email
+            # column lets one in, and the other lands below.
+            user = (
+                await conn.execute(
+                    insert(users)
+                    .values(
+                        email=email,
+                        name=request.name.strip(),
+                        password_hash=password_hash,
+                        created_at=ctx.now,
+                    )
+                    .returning(users)
+                )
+            ).one()
+            session = await _start_session(conn, user, ctx.now)
+            basket_token = ""
+            if guest_token:
+                # The guest basket becomes the account's (a new account has none to merge into).
+                basket_token = (
+                    await conn.scalar(
+                        update(baskets)
+                        .where(baskets.c.token == guest_token, baskets.c.user_id.is_(None))
+                        .values(user_id=user.id, updated_at=ctx.now)
+                        .returning(baskets.c.token)
+                    )
+                    or ""
+                )
+    except IntegrityError:
+        async with ctx.db.connect() as conn:
+            if await _email_taken(conn, email):
+                return _email_taken_response()
+        raise
+    return auth_pb2.AuthResponse(session=session, basket_token=basket_token)
+
+
+async def log_in(ctx: CallContext, request: auth_pb2.LogInRequest) -> auth_pb2.AuthResponse:
+    address = client_address(request.client_address)
+    email = request.email.strip().lower()
+    if not email or len(email) > MAX_EMAIL_LENGTH or "\x00" in email:
+        raise Unauthenticated(WRONG_CREDENTIALS)  # no account can have it: nothing to count
+    async with ctx.db.connect() as conn:
+        if await _too_many_failures(conn, email, address, ctx.now):
+            raise ResourceExhausted(TOO_MANY_FAILURES)
+        row = (
+            await conn.execute(
+                select(users.c.id, users.c.password_hash).where(users.c.email == email)
+            )
+        ).one_or_none()
+    account = _Account(row.id, row.password_hash) if row is not None else None
+    if not await _password_matches(account, request.password):
+        async with ctx.db.begin() as conn:
+            await conn.execute(
+                insert(login_failures).values(email=email, client_address=address, at=ctx.now)
+            )
+        raise Unauthenticated(WRONG_CREDENTIALS)
+    assert account is not None  # a password only matches an account's hash
+    new_hash = None
+    if _HASHER.check_needs_rehash(account.password_hash):
+        new_hash = await asyncio.to_thread(_HASHER.hash, request.password)
+    async with ctx.db.begin() as conn:
+        # First statement: a write on the user's row (see the module's docstring).
+        user = (
+            await conn.execute(
+                update(users)
+                .where(users.c.id == account.id)
+                .values(password_hash=new_hash or users.c.password_hash)
+                .returning(users)
+            )
+        ).one()
+        session = await _start_session(conn, user, ctx.now)
+        basket_token = await _merge_baskets(
+            conn, user.id, plausible_token(request.basket_token), ctx.now
+        )
+    return auth_pb2.AuthResponse(session=session, basket_token=basket_token)
+
+
+async def log_out(ctx: CallContext, request: auth_pb2.LogOutRequest) -> auth_pb2.LogOutResponse:
+    """Ends the session; an unknown or already ended one is not an error (a repeated click)."""
+    token = plausible_token(request.session_token)
+    if token:
+        async with ctx.db.begin() as conn:
+            await conn.execute(
+                update(sessions)
+                .where(sessions.c.token == token, sessions.c.ended_at.is_(None))
+                .values(ended_at=ctx.now)
+            )
+    return auth_pb2.LogOutResponse()
+
+
+async def get_session(ctx: CallContext, request: auth_pb2.GetSessionRequest) -> auth_pb2.Session:
+    token = plausible_token(request.session_token)
+    if not token:
+        raise Unauthenticated(NOT_LOGGED_IN)
+    async with ctx.db.connect() as conn:
+        row = (
+            await conn.execute(
+                select(
+                    sessions.c.token,
+                    sessions.c.expires_at,
+                    users.c.id,
+                    users.c.email,
+                    users.c.name,
+                    users.c.created_at,
+                )
+                .select_from(sessions.join(users, users.c.id == sessions.c.user_id))
+                .where(
+                    sessions.c.token == token,
+                    sessions.c.ended_at.is_(None),
+                    sessions.c.expires_at > ctx.now,
+                )
+            )
+        ).one_or_none()
+    if row is None:
+        raise Unauthenticated(NOT_LOGGED_IN)
+    return _session(row, row.expires_at)
+
+
+def client_address(value: str) -> str:
+    """The shopper's address as the front saw it. It comes from the front, not from a form, so a
+    bad one is INVALID_ARGUMENT rather than a field error."""
+    if "\x00" in value:
+        raise Invalid("client_address contains a NUL character")
+    if len(value) > MAX_CLIENT_ADDRESS_LENGTH:
+        raise Invalid(
+            f"client_address is {len(value)} characters long; "
+            f"the maximum is {MAX_CLIENT_ADDRESS_LENGTH}"
+        )
+    return value.strip()
+
+
+def _registration_email(value: str) -> tuple[str, str]:
+    """The address as stored (stripped, lower-cased) and what is wrong with it ("" if nothing)."""
+    email = value.strip().lower()
+    if not email:
+        return email, "Enter your email address."
+    if "\x00" in email:
+        return email, "Your email address contains a character that is not allowed."
+    if len(email) > MAX_EMAIL_LENGTH:
+        return email, f"An email address has at most {MAX_EMAIL_LENGTH} characters."
+    local, _, domain = email.partition("@")
+    if (
+        email.count("@") != 1
+        or not local
+        or "." not in domain
+        or domain.startswith(".")
+        or domain.endswith(".")
+        or ".." in domain
+        or any(character.isspace() for character in email)
+    ):
+        return email, "Enter an email address like name@example.com."
+    return email, ""
+
+
+def _password_problem(password: str) -> str:
+    if "\x00" in password:
+        return "Your password contains a character that is not allowed."
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Use at least {MIN_PASSWORD_LENGTH} characters for your password."
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"Use at most {MAX_PASSWORD_LENGTH} characters for your password."
+    return ""
+
+
+def _name_problem(value: str) -> str:
+    name = value.strip()
+    if not name:
+        return "Enter your name."
+    if "\x00" in name:
+        return "Your name contains a character that is not allowed."
+    if len(name) > MAX_NAME_LENGTH:
+        return f"Use at most {MAX_NAME_LENGTH} characters for your name."
+    return ""
+
+
+def _email_taken_response() -> auth_pb2.AuthResponse:
+    return auth_pb2.AuthResponse(
+        field_errors=[checkout_pb2.FieldError(field="email", message=EMAIL_TAKEN)]
+    )
+
+
+async def _email_taken(conn: AsyncConnection, email: str) -> bool:
+    return await conn.scalar(select(users.c.id).where(users.c.email == email)) is not None
+
+
+async def _too_many_failures(
+    conn: AsyncConnection, email: str, address: str, now: datetime
+) -> bool:
+    since = now - LOGIN_FAILURE_WINDOW
+    for column, value in (
+        (login_failures.c.email, email),
+        (login_failures.c.client_address, address),
+    ):
+        # A caller that sends no address (the JSON API without one) is limited per email only:
+        # counting all of them as one address would let anyone lock them all out.
+        if not value:
+            continue
+        # Counting stops at the limit: the indexes on (email, at) and (address, at) serve it.
+        failures = (
+            select(login_failures.c.id)
+            .where(column == value, login_failures.c.at >= since)
+            .limit(MAX_LOGIN_FAILURES)
+            .subquery()
+        )
+        count = await conn.scalar(select(func.count()).select_from(failures))
+        if (count or 0) >= MAX_LOGIN_FAILURES:
+            return True
+    return False
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash no password matches, verified against for unknown emails: a wrong email then
+    takes as long as a wrong password, so timing does not tell which emails have accounts."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
+
+
+async def _password_matches(account: _Account | None, password: str) -> bool:
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return False  # no account can have it; not worth hashing
+    password_hash = account.password_hash if account is not None else None
+
+    def verify() -> bool:
+        try:
+            return _HASHER.verify(password_hash or _dummy_hash(), password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await asyncio.to_thread(verify) and account is not None
+
+
+async def _start_session(conn: AsyncConnection, user: AnyRow, now: datetime) -> auth_pb2.Session:
+    token = secrets.token_urlsafe(SESSION_TOKEN_BYTES)
+    expires_at = now + timedelta(days=SESSION_DAYS)
+    await conn.execute(
+        insert(sessions).values(token=token, user_id=user.id, created_at=now, expires_at=expires_at)
+    )
+    return _session(user, expires_at, token=token)
+
+
+def _session(user: AnyRow, expires_at: datetime, *, token: str = "") -> auth_pb2.Session:
+    return auth_pb2.Session(
+        token=token or user.token,
+        user=auth_pb2.User(
+            id=user.id,
+            email=user.email,
+            name=user.name,
+            created_at=messages.timestamp(user.created_at),
+        ),
+        expires_at=messages.timestamp(expires_at),
+    )
+
+
+async def _merge_baskets(
+    conn: AsyncConnection, user_id: int, guest_token: str, now: datetime
+) -> str:
+    """The account's basket token after taking in the guest basket ("" when there is neither).
+
+    Each guest line adds its quantity to the account's line of that variant, capped at the
+    variant's stock and at MAX_LINE_QUANTITY, never lowering what the account's line already
+    holds. A line that cannot be bought (discontinued, out of stock) is kept, not summed: the
+    larger of the two quantities, so the basket page shows it, marked unavailable, and the
+    shopper decides. Guest lines new to the account come after its own lines, in their order.
+    """
+    account = (
+        await conn.execute(
+            update(baskets)
+            .where(baskets.c.user_id == user_id)
+            .values(updated_at=now)
+            .returning(baskets.c.id, baskets.c.token)
+        )
+    ).one_or_none()
+    guest = None
+    if guest_token:
+        guest = (
+            await conn.execute(
+                update(baskets)
+                .where(baskets.c.token == guest_token, baskets.c.user_id.is_(None))
+                .values(updated_at=now)
+                .returning(baskets.c.id, baskets.c.token)
+            )
+        ).one_or_none()
+    if guest is None:
+        return account.token if account is not None else ""
+    if account is None:
+        # Nothing to merge into: the guest basket, token and all, becomes the account's.
+        await conn.execute(update(baskets).where(baskets.c.id == guest.id).values(user_id=user_id))
+        return str(guest.token)
+    held: dict[int, int] = {
+        row.variant_id: row.quantity
+        for row in await conn.execute(
+            select(basket_lines.c.variant_id, basket_lines.c.quantity).where(
+                basket_lines.c.basket_id == account.id
+            )
+        )
+    }
+    latest = await conn.scalar(
+        select(func.max(basket_lines.c.added_at)).where(basket_lines.c.basket_id == account.id)
+    )
+    guest_lines = (
+        await conn.execute(
+            select(
+                basket_lines.c.variant_id,
+                basket_lines.c.quantity,
+                variants.c.stock,
+                products.c.discontinued,
+            )
+            .select_from(
+                basket_lines.join(variants, variants.c.id == basket_lines.c.variant_id).join(
+                    products, products.c.id == variants.c.product_id
+                )
+            )
+            .where(basket_lines.c.basket_id == guest.id)
+            .order_by(basket_lines.c.added_at, basket_lines.c.variant_id)
+        )
+    ).all()
+    for line in guest_lines:
+        in_account = held.get(line.variant_id, 0)
+        quantity = _merged_quantity(line, in_account)
+        if not in_account:
+            latest = next_added_at(now, latest)
+            await conn.execute(
+                insert(basket_lines).values(
+                    basket_id=account.id,
+                    variant_id=line.variant_id,
+                    quantity=quantity,
+                    added_at=latest,
+                )
+            )
+        elif quantity != in_account:
+            await conn.execute(
+                update(basket_lines)
+                .where(line_key(account.id, line.variant_id))
+                .values(quantity=quantity)
+            )
+    await conn.execute(basket_lines.delete().where(basket_lines.c.basket_id == guest.id))
+    await conn.execute(baskets.delete().where(baskets.c.id == guest.id))
+    return str(account.token)
+
+
+def _merged_quantity(guest_line: AnyRow, in_account: int) -> int:
+    """What the account's line holds after the merge (see _merge_baskets); always >= 1."""
+    if guest_line.discontinued or guest_line.stock <= 0:
+        return min(max(in_account, guest_line.quantity), MAX_LINE_QUANTITY)
+    cap = min(guest_line.stock, MAX_LINE_QUANTITY)
+    return max(in_account, min(in_account + guest_line.quantity, cap))

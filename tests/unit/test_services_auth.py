@@ -1,0 +1,460 @@
+"""Auth service on the hand-made catalogue (tests/unit/catalogue_fixture.py), on SQLite and,
+marked postgres, on PostgreSQL: registration, log-in and its rate limit, sessions, and what
+happens to a guest's basket.
+
+Variants used (id: product, stock): 11: Summer Dress S / red, 2    12: Summer Dress M / red, 0
+    21: Evening Dress M / black, 1    41: Old Dress (discontinued), 5    81: Linen Shirt S, 4
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import event, func, insert, select, update
+
+from api.schema import basket_lines, baskets, login_failures, sessions, users, variants
+from api.services import auth, basket
+from api_client.contract import auth_pb2, basket_pb2
+from api_client.errors import Invalid, ResourceExhausted, Unauthenticated
+from tests.unit.catalogue_fixture import NOW, Shop, shop_on, sqlite_shop
+from web.config import Settings
+
+EMAIL = "ada@example.com"
+PASSWORD = "correct horse battery"
+ADDRESS = "203.0.113.7"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Shop]:
+    if request.param == "sqlite":
+        with sqlite_shop(tmp_path) as shop:
+            yield shop
+        return
+    url = request.getfixturevalue("postgres_url")
+    schema = request.getfixturevalue("postgres_schema")
+    with shop_on(Settings(database_url=url, database_schema=schema)) as shop:
+        yield shop
+
+
+def register(
+    shop: Shop,
+    email: str = EMAIL,
+    password: str = PASSWORD,
+    name: str = "Ada Lovelace",
+    basket_token: str = "",
+) -> auth_pb2.AuthResponse:
+    request = auth_pb2.RegisterRequest(
+        email=email,
+        password=password,
+        name=name,
+        client_address=ADDRESS,
+        basket_token=basket_token,
+    )
+    return shop.call(auth.register, request)
+
+
+def log_in(
+    shop: Shop,
+    email: str = EMAIL,
+    password: str = PASSWORD,
+    *,
+    address: str = ADDRESS,
+    basket_token: str = "",
+    now: datetime = NOW,
+) -> auth_pb2.AuthResponse:
+    request = auth_pb2.LogInRequest(
+        email=email, password=password, client_address=address, basket_token=basket_token
+    )
+    return shop.run(auth.log_in(dataclasses.replace(shop.ctx, now=now), request))
+
+
+def get_session(shop: Shop, token: str, now: datetime = NOW) -> auth_pb2.Session:
+    request = auth_pb2.GetSessionRequest(session_token=token)
+    return shop.run(auth.get_session(dataclasses.replace(shop.ctx, now=now), request))
+
+
+def log_out(shop: Shop, token: str) -> None:
+    shop.call(auth.log_out, auth_pb2.LogOutRequest(session_token=token))
+
+
+def field_errors(response: auth_pb2.AuthResponse) -> dict[str, str]:
+    return {error.field: error.message for error in response.field_errors}
+
+
+def add(shop: Shop, variant_id: int, quantity: int = 1, token: str = "") -> str:
+    request = basket_pb2.AddLineRequest(token=token, variant_id=variant_id, quantity=quantity)
+    return shop.call(basket.add_line, request).token
+
+
+def basket_quantities(shop: Shop, token: str) -> list[tuple[int, int]]:
+    contents = shop.call(basket.get_basket, basket_pb2.GetBasketRequest(token=token))
+    return [(line.variant_id, line.quantity) for line in contents.lines]
+
+
+def execute(shop: Shop, statement: object) -> None:
+    async def run() -> None:
+        async with shop.ctx.db.begin() as conn:
+            await conn.execute(statement)
+
+    shop.run(run())
+
+
+def scalar(shop: Shop, query: object) -> object:
+    async def run() -> object:
+        async with shop.ctx.db.connect() as conn:
+            return await conn.scalar(query)
+
+    return shop.run(run())
+
+
+def fail(shop: Shop, email: str = EMAIL, **kwargs: object) -> None:
+    with pytest.raises(Unauthenticated, match=r"^Email or password is wrong\.$"):
+        log_in(shop, email, "not the password", **kwargs)  # type: ignore[arg-type]
+
+
+# Registration
+
+
+def test_register_logs_in_and_stores_only_an_argon2_hash(shop):
+    response = register(shop, email="  Ada@Example.COM ", name="  Ada Lovelace ")
+
+    assert not response.field_errors
+    assert response.basket_token == ""  # no guest basket was given
+    session = response.session
+    assert len(session.token) == 43  # token_urlsafe(32)
+    assert (session.user.email, session.user.name) == (EMAIL, "Ada Lovelace")
+    assert session.user.created_at.ToDatetime(tzinfo=NOW.tzinfo) == NOW
+    assert session.expires_at.ToDatetime(tzinfo=NOW.tzinfo) == NOW + timedelta(days=30)
+    assert get_session(shop, session.token) == session
+
+    stored = scalar(shop, select(users.c.password_hash).where(users.c.email == EMAIL))
+    assert isinstance(stored, str)
+    assert stored.startswith("$argon2id$")
+    assert PASSWORD not in stored
+    assert PasswordHasher().verify(stored, PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("given", "field", "message"),
+    [
+        (("", PASSWORD, "Ada"), "email", "Enter your email address."),
+        (("ada.example.com", PASSWORD, "Ada"), "email", "like name@example.com"),
+        (("ada@example", PASSWORD, "Ada"), "email", "like name@example.com"),
+        (("a@b@example.com", PASSWORD, "Ada"), "email", "like name@example.com"),
+        (("ada lovelace@example.com", PASSWORD, "Ada"), "email", "like name@example.com"),
+        (("a" * 250 + "@x.com", PASSWORD, "Ada"), "email", "at most 254 characters"),
+        (("ada\x00@example.com", PASSWORD, "Ada"), "email", "not allowed"),
+        ((EMAIL, "short", "Ada"), "password", "at least 10 characters"),
+        ((EMAIL, "x" * 129, "Ada"), "password", "at most 128 characters"),
+        ((EMAIL, "password\x00\x00\x00", "Ada"), "password", "not allowed"),
+        ((EMAIL, PASSWORD, "   "), "name", "Enter your name."),
+        ((EMAIL, PASSWORD, "n" * 101), "name", "at most 100 characters"),
+        ((EMAIL, PASSWORD, "Ada\x00"), "name", "not allowed"),
+    ],
+)
+def test_register_answers_field_errors_and_no_session(shop, given, field, message):
+    email, password, name = given
+    response = register(shop, email=email, password=password, name=name)
+
+    assert list(field_errors(response)) == [field]
+    assert message in field_errors(response)[field]
+    assert not response.HasField("session")
+    assert scalar(shop, select(func.count()).select_from(users)) == 0
+
+
+def test_password_length_counts_characters_not_bytes(shop):
+    assert not register(shop, password="é" * 10).field_errors  # 20 bytes in UTF-8
+    assert not register(shop, email="b@example.com", password="é" * 128).field_errors
+    assert field_errors(register(shop, email="c@example.com", password="é" * 9)) == {
+        "password": "Use at least 10 characters for your password."
+    }
+
+
+def test_every_bad_field_is_reported_at_once(shop):
+    response = register(shop, email="nope", password="short", name="")
+    assert list(field_errors(response)) == ["email", "password", "name"]
+
+
+def test_register_refuses_a_taken_email_whatever_its_case(shop):
+    register(shop)
+    response = register(shop, email="ADA@example.com ", name="Someone Else")
+
+    assert field_errors(response) == {"email": auth.EMAIL_TAKEN}
+    assert not response.HasField("session")
+    assert scalar(shop, select(func.count()).select_from(users)) == 1
+
+
+def test_concurrent_registrations_of_one_email_make_one_account(shop):
+    async def register_twice() -> list[auth_pb2.AuthResponse]:
+        requests = [
+            auth_pb2.RegisterRequest(email=email, password=PASSWORD, name="Ada")
+            for email in (EMAIL, EMAIL.upper())
+        ]
+        return await asyncio.gather(*(auth.register(shop.ctx, r) for r in requests))
+
+    responses = shop.run(register_twice())
+
+    assert sorted(response.HasField("session") for response in responses) == [False, True]
+    refused = next(response for response in responses if not response.HasField("session"))
+    assert field_errors(refused) == {"email": auth.EMAIL_TAKEN}
+    assert scalar(shop, select(func.count()).select_from(users)) == 1
+
+
+def test_bad_client_address_is_invalid(shop):
+    with pytest.raises(Invalid, match="NUL"):
+        log_in(shop, address="1.2.3.4\x00")
+    with pytest.raises(Invalid, match="maximum is 64"):
+        log_in(shop, address="1" * 65)
+
+
+# Log-in and sessions
+
+
+def test_log_in_makes_a_new_session_each_time_and_keeps_the_others(shop):
+    first = register(shop).session.token
+    second = log_in(shop, " ADA@example.com").session
+    third = log_in(shop).session
+
+    assert len({first, second.token, third.token}) == 3
+    assert second.user.email == EMAIL
+    # Other devices stay logged in until they log out or their session expires.
+    for token in (first, second.token, third.token):
+        assert get_session(shop, token).user.email == EMAIL
+
+
+def test_wrong_password_and_unknown_email_read_the_same(shop):
+    register(shop)
+    fail(shop)
+    fail(shop, "nobody@example.com")
+    fail(shop, "\x00" * 3)  # cannot be an address: answered without the database
+    with pytest.raises(Unauthenticated, match=r"^Email or password is wrong\.$"):
+        log_in(shop, password="x" * 10_000)
+
+    recorded = scalar(shop, select(func.count()).select_from(login_failures))
+    assert recorded == 3  # the two wrong attempts and the overlong password
+
+
+def test_five_failures_lock_the_account_even_for_the_right_password(shop):
+    register(shop)
+    for attempt in range(5):
+        fail(shop, address=f"198.51.100.{attempt}")
+
+    with pytest.raises(ResourceExhausted, match=r"Try again in 15 minutes\.$"):
+        log_in(shop, address="192.0.2.1")
+    # The refusal is not a failure of its own: the window still ends 15 minutes after them.
+    assert scalar(shop, select(func.count()).select_from(login_failures)) == 5
+    assert log_in(shop, now=NOW + timedelta(minutes=15, seconds=1)).session.token
+
+
+def test_five_failures_from_one_address_lock_that_address(shop):
+    register(shop)
+    for attempt in range(5):
+        fail(shop, f"guess{attempt}@example.com")
+
+    with pytest.raises(ResourceExhausted):
+        log_in(shop)  # a sixth email, the right password, from that address
+    assert log_in(shop, address="192.0.2.1").session.token  # another address is not held
+
+
+def test_failures_older_than_15_minutes_do_not_count(shop):
+    register(shop)
+    for minutes in (30, 20, 16, 15, 1):
+        fail(shop, now=NOW - timedelta(minutes=minutes))
+
+    # Two failures (15 and 1 minute ago) are within the window: three more are allowed.
+    for _ in range(3):
+        fail(shop)
+    with pytest.raises(ResourceExhausted):
+        log_in(shop)
+
+
+def test_a_caller_without_an_address_is_limited_per_email_only(shop):
+    register(shop)
+    for attempt in range(5):
+        fail(shop, f"guess{attempt}@example.com", address="")
+    assert log_in(shop, address="").session.token
+
+
+def test_log_in_rehashes_a_hash_made_with_older_parameters(shop):
+    register(shop)
+    weak = PasswordHasher(time_cost=1, memory_cost=8192).hash(PASSWORD)
+    execute(shop, update(users).values(password_hash=weak))
+
+    assert log_in(shop).session.token
+    stored = scalar(shop, select(users.c.password_hash))
+    assert stored != weak
+    assert isinstance(stored, str)
+    assert not PasswordHasher().check_needs_rehash(stored)
+    assert log_in(shop).session.token
+
+
+def test_log_out_ends_the_session_and_can_be_repeated(shop):
+    token = register(shop).session.token
+    other = log_in(shop).session.token
+
+    log_out(shop, token)
+    with pytest.raises(Unauthenticated, match=r"^not logged in$"):
+        get_session(shop, token)
+    ended = scalar(shop, select(sessions.c.ended_at).where(sessions.c.token == token))
+    log_out(shop, token)
+    log_out(shop, "never-issued")
+    log_out(shop, "")
+    assert scalar(shop, select(sessions.c.ended_at).where(sessions.c.token == token)) == ended
+    assert get_session(shop, other).user.email == EMAIL
+
+
+def test_an_expired_session_is_refused(shop):
+    token = register(shop).session.token
+    expiry = NOW + timedelta(days=auth.SESSION_DAYS)
+
+    assert get_session(shop, token, now=expiry - timedelta(seconds=1)).token == token
+    with pytest.raises(Unauthenticated):
+        get_session(shop, token, now=expiry)
+
+
+@pytest.mark.parametrize("token", ["", "x" * 65, "abc\x00def", "a b", "ünïcode", "never-issued"])
+def test_unknown_or_malformed_tokens_are_not_logged_in(shop, token):
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    sync_engine = shop.ctx.db.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", count)
+    try:
+        with pytest.raises(Unauthenticated, match=r"^not logged in$"):
+            get_session(shop, token)
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", count)
+    # Only a token that could be ours is looked up.
+    assert len(statements) == (1 if token == "never-issued" else 0)
+
+
+# Baskets
+
+
+def set_stock(shop: Shop, variant_id: int, stock: int) -> None:
+    execute(shop, update(variants).where(variants.c.id == variant_id).values(stock=stock))
+
+
+def put_line(shop: Shop, token: str, variant_id: int, quantity: int, after: int) -> None:
+    """A line AddLine would refuse (a product no longer sold), as if added earlier."""
+    basket_id = scalar(shop, select(baskets.c.id).where(baskets.c.token == token))
+    execute(
+        shop,
+        insert(basket_lines).values(
+            basket_id=basket_id,
+            variant_id=variant_id,
+            quantity=quantity,
+            added_at=NOW + timedelta(seconds=after),
+        ),
+    )
+
+
+def test_register_adopts_the_guest_basket(shop):
+    guest = add(shop, 81, 2)
+    response = register(shop, basket_token=guest)
+
+    assert response.basket_token == guest
+    assert basket_quantities(shop, guest) == [(81, 2)]
+    owner = scalar(shop, select(baskets.c.user_id).where(baskets.c.token == guest))
+    assert owner == response.session.user.id
+
+
+def test_register_leaves_an_unknown_basket_token_alone(shop):
+    assert register(shop, basket_token="made-up").basket_token == ""
+    assert register(shop, email="b@example.com", basket_token="bad\x00").basket_token == ""
+
+
+def test_log_in_adopts_a_guest_basket_when_the_account_has_none(shop):
+    register(shop)
+    assert log_in(shop).basket_token == ""
+    guest = add(shop, 11)
+
+    assert log_in(shop, basket_token=guest).basket_token == guest
+    # Later log-ins, with the account's own token or none, keep answering it.
+    assert log_in(shop, basket_token=guest).basket_token == guest
+    assert log_in(shop).basket_token == guest
+    assert basket_quantities(shop, guest) == [(11, 1)]
+
+
+def test_log_in_merges_the_guest_basket_into_the_accounts(shop):
+    account = add(shop, 81, 3)
+    add(shop, 11, 1, token=account)
+    register(shop, basket_token=account)
+
+    guest = add(shop, 81, 3)  # 3 + 3 of 81, stock 4: 4
+    add(shop, 11, 2, token=guest)  # 1 + 2 of 11, stock 2: 2
+    add(shop, 21, 1, token=guest)  # new to the account
+    put_line(shop, guest, 41, 2, after=10)  # discontinued: kept, for the shopper to see
+    put_line(shop, guest, 12, 3, after=11)  # out of stock: kept as well
+
+    response = log_in(shop, basket_token=guest)
+
+    assert response.basket_token == account
+    assert basket_quantities(shop, account) == [(81, 4), (11, 2), (21, 1), (41, 2), (12, 3)]
+    assert scalar(shop, select(func.count()).where(baskets.c.token == guest)) == 0
+    assert scalar(shop, select(func.count()).select_from(baskets)) == 1
+    assert basket_quantities(shop, guest) == []
+
+
+def test_merged_lines_are_capped_at_99_and_never_lowered(shop):
+    set_stock(shop, 81, 500)
+    account = add(shop, 81, 60)
+    add(shop, 11, 2, token=account)
+    register(shop, basket_token=account)
+    set_stock(shop, 11, 1)  # the account's line now holds more than the stock
+
+    guest = add(shop, 81, 60)
+    put_line(shop, guest, 11, 1, after=10)
+    assert log_in(shop, basket_token=guest).basket_token == account
+    assert basket_quantities(shop, account) == [(81, 99), (11, 2)]
+
+
+def test_another_accounts_basket_is_never_merged(shop):
+    theirs = add(shop, 81, 1)
+    register(shop, email="bob@example.com", basket_token=theirs)
+    register(shop)
+
+    assert log_in(shop, basket_token=theirs).basket_token == ""
+    assert basket_quantities(shop, theirs) == [(81, 1)]
+
+
+def test_a_logged_in_add_without_a_basket_goes_to_the_accounts_basket(shop):
+    session = register(shop).session.token
+    request = basket_pb2.AddLineRequest(variant_id=11, quantity=1, session_token=session)
+    first = shop.call(basket.add_line, request).token
+    again = shop.call(basket.add_line, request).token  # the cookie was lost: same basket
+    assert again == first
+    assert basket_quantities(shop, first) == [(11, 2)]
+    # Dropped at log-out, found again at log-in.
+    assert log_in(shop).basket_token == first
+
+
+def test_concurrent_first_adds_of_one_account_make_one_basket(shop):
+    execute(shop, update(variants).where(variants.c.id == 81).values(stock=20))
+    session = register(shop).session.token
+    request = basket_pb2.AddLineRequest(variant_id=81, quantity=1, session_token=session)
+
+    async def add_concurrently() -> list[object]:
+        return await asyncio.gather(*(basket.add_line(shop.ctx, request) for _ in range(8)))
+
+    tokens = {contents.token for contents in shop.run(add_concurrently())}
+    assert len(tokens) == 1
+    assert basket_quantities(shop, tokens.pop()) == [(81, 8)]
+
+
+def test_an_ended_session_does_not_reach_the_accounts_basket(shop):
+    session = register(shop).session.token
+    request = basket_pb2.AddLineRequest(variant_id=11, quantity=1, session_token=session)
+    account_basket = shop.call(basket.add_line, request).token
+    log_out(shop, session)
+    guest_basket = shop.call(basket.add_line, request).token
+    assert guest_basket != account_basket
+    assert basket_quantities(shop, account_basket) == [(11, 1)]
