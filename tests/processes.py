@@ -101,7 +101,11 @@ class Processes:
         return worker
 
     def start_front(
-        self, *workers: WorkerProcess, endpoints: str = "", transport: str = "zmq"
+        self,
+        *workers: WorkerProcess,
+        endpoints: str = "",
+        transport: str = "zmq",
+        env: dict[str, str] | None = None,
     ) -> Process:
         """One `vitrine front` reaching the given workers (or `endpoints`)."""
         url = f"http://127.0.0.1:{free_port()}"
@@ -114,6 +118,7 @@ class Processes:
                 "VITRINE_API_HTTP": workers[0].http_url if workers else "",
                 "VITRINE_API_TRANSPORT": transport,
                 "VITRINE_STATIC_DIR": str(self.tmp_path / "static"),
+                **(env or {}),
             },
             "front ready",
         )

@@ -13,6 +13,12 @@ import tornado.web
 from api_client import ApiClient
 from web.assets import Assets
 from web.config import Settings, cookie_secret
+from web.handlers.account import (
+    AccountPageHandler,
+    LogInHandler,
+    LogOutHandler,
+    RegisterHandler,
+)
 from web.handlers.base import NotFoundHandler
 from web.handlers.basket import BasketLineHandler, BasketLinesHandler, BasketPageHandler
 from web.handlers.catalog import (
@@ -80,6 +86,10 @@ class VitrineApplication(tornado.web.Application):
             *(
                 [
                     (r"/search/suggest", SuggestHandler),
+                    (r"/account", AccountPageHandler),
+                    (r"/account/register", RegisterHandler),
+                    (r"/account/login", LogInHandler),
+                    (r"/account/logout", LogOutHandler),
                     (r"/basket", BasketPageHandler),
                     (r"/basket/lines", BasketLinesHandler),
                     (rf"/basket/lines/{PRODUCT_ID}", BasketLineHandler),

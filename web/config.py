@@ -48,6 +48,9 @@ class Settings:
     # Signs the session and basket cookies. Empty: a random one kept in var/cookie_secret, so
     # the demo needs no set-up; production sets one shared by all fronts.
     cookie_secret: str = ""
+    # Addresses of the proxies (nginx) whose X-Real-IP header names the shopper's address; from
+    # anyone else the header is ignored, so a client cannot pick its own address.
+    trusted_proxies: tuple[str, ...] = ()
     demo_seed: int = 42
     demo_products: int = 2000
     debug: bool = False
@@ -167,6 +170,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         api_faults=_faults(env.get("VITRINE_API_FAULTS", "")),
         locale=env.get("VITRINE_LOCALE", defaults.locale),
         cookie_secret=env.get("VITRINE_COOKIE_SECRET", ""),
+        trusted_proxies=tuple(
+            a.strip() for a in env.get("VITRINE_TRUSTED_PROXIES", "").split(",") if a.strip()
+        ),
         static_dir=Path(env.get("VITRINE_STATIC_DIR", str(defaults.static_dir))),
         demo_seed=_int(env, "VITRINE_DEMO_SEED", defaults.demo_seed),
         demo_products=_int(env, "VITRINE_DEMO_PRODUCTS", defaults.demo_products, minimum=1),

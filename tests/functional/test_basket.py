@@ -20,8 +20,10 @@ from tests.processes import Process, Processes
 class Shopper:
     """A browser without JavaScript: keeps cookies, follows nothing by itself."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, address: str = "") -> None:
         self.base = base
+        # Sent as X-Real-IP, which a front trusting 127.0.0.1 as its proxy takes as the address.
+        self.address = address
         self.cookies = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(self.cookies), NoRedirect
@@ -31,7 +33,10 @@ class Shopper:
         self, path: str, form: dict[str, str] | None = None, headers: dict[str, str] | None = None
     ) -> Page:
         data = urllib.parse.urlencode(form).encode() if form is not None else None
-        request = urllib.request.Request(self.base + path, data=data, headers=headers or {})
+        sent = {"X-Real-IP": self.address} if self.address else {}
+        request = urllib.request.Request(
+            self.base + path, data=data, headers={**sent, **(headers or {})}
+        )
         try:
             with self.opener.open(request, timeout=10) as response:
                 return Page(response.status, response.headers, response.read().decode())

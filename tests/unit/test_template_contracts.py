@@ -24,7 +24,13 @@ def test_the_reads_comment_names_exactly_what_the_template_reads(name):
 
 
 def test_base_html_reads_the_frame_variables():
-    assert found_reads(ENV, "base.html") == {"nav", "basket", "search_query", "canonical_path"}
+    assert found_reads(ENV, "base.html") == {
+        "nav",
+        "basket",
+        "account",
+        "search_query",
+        "canonical_path",
+    }
 
 
 def test_the_reads_list_may_wrap_and_explains_types_in_parentheses():

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 import tornado.web
 
-from api_client import ApiError, Batch, Call, Invalid, NotFound
+from api_client import (
+    ApiError,
+    Batch,
+    Call,
+    Invalid,
+    NotFound,
+    ResourceExhausted,
+    Unauthenticated,
+)
 from api_client.contract import envelope_pb2
 from web.debug_panel import call_rows, variable_rows
 from web.fixtures import encode_context
@@ -29,6 +37,10 @@ BADGE_DEADLINE_MS = 250
 # The guest basket's token, in a signed cookie (Tornado's set_signed_cookie).
 BASKET_COOKIE = "basket"
 BASKET_COOKIE_DAYS = 30
+# The account session's server-side token, in a signed cookie; the header shows who is logged in.
+SESSION_COOKIE = "session"
+SESSION_COOKIE_DAYS = 30
+SESSION_DEADLINE_MS = 250
 # An incoming X-Request-Id (from nginx) is kept as the trace id when it looks like one.
 TRACE_ID = re.compile(r"[0-9a-f]{16,32}")
 # In debug mode a request carrying this header is answered with the page's context as JSON
@@ -38,6 +50,7 @@ ERROR_TEMPLATES = {
     400: "errors/400.html",
     404: "errors/404.html",
     409: "errors/409.html",
+    429: "errors/429.html",
     503: "errors/503.html",
 }
 
@@ -58,6 +71,7 @@ class BaseHandler(tornado.web.RequestHandler):
         self.calls: list[Call] = []
         self.nav: Call | None = None
         self.badge: Call | None = None
+        self.session: Call | None = None
 
     def prepare(self) -> None:
         incoming = self.request.headers.get("X-Request-Id", "")
@@ -78,7 +92,38 @@ class BaseHandler(tornado.web.RequestHandler):
             self.badge = batch.basket.GetBasketSummary(
                 token=token, required=False, deadline_ms=BADGE_DEADLINE_MS
             )
+        if session := self.session_token():
+            self.session = batch.auth.GetSession(
+                session_token=session, required=False, deadline_ms=SESSION_DEADLINE_MS
+            )
         return batch
+
+    def client_address(self) -> str:
+        """The shopper's address: the connection's peer, or the X-Real-IP header when the peer
+        is a trusted proxy (settings.trusted_proxies)."""
+        peer = self.request.remote_ip or ""
+        if peer in self.application.config.trusted_proxies:
+            return self.request.headers.get("X-Real-IP", peer).strip()[:64] or peer
+        return peer
+
+    def session_token(self) -> str:
+        value = self.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_COOKIE_DAYS)
+        return value.decode() if value else ""
+
+    def start_session(self, token: str) -> None:
+        """A new session cookie (a new token at every log-in: the old one is not reused)."""
+        self.set_signed_cookie(
+            SESSION_COOKIE,
+            token,
+            expires_days=SESSION_COOKIE_DAYS,
+            httponly=True,
+            samesite="Lax",
+            secure=self.request.protocol == "https",
+        )
+
+    def end_session(self) -> None:
+        self.clear_cookie(SESSION_COOKIE)
+        self.clear_cookie(BASKET_COOKIE)
 
     def basket_token(self) -> str:
         """The guest basket's token from its signed cookie; empty when there is none (or it was
@@ -111,6 +156,10 @@ class BaseHandler(tornado.web.RequestHandler):
             raise PageError(404, "We could not find that page.") from error
         except Invalid as error:
             raise PageError(400, error.message) from error
+        except Unauthenticated as error:
+            raise PageError(401, error.message) from error
+        except ResourceExhausted as error:
+            raise PageError(429, error.message) from error
         except ApiError as error:
             log.warning("trace=%s required call failed: %s", self.trace_id, error)
             raise PageError(503) from error
@@ -126,6 +175,9 @@ class BaseHandler(tornado.web.RequestHandler):
         if debug:
             html = self.with_debug_panel(html, template, page_context)
         self.set_header("Server-Timing", self.server_timing(time.perf_counter() - started))
+        if (self.session or self.badge) and "Cache-Control" not in self._headers:
+            # This page is the shopper's own: no shared cache may keep it.
+            self.set_header("Cache-Control", "private")
         self.finish(html)
 
     def capture(self, template: str, context: dict[str, Any]) -> None:
@@ -147,9 +199,11 @@ class BaseHandler(tornado.web.RequestHandler):
         """What base.html reads, under what the page itself passes."""
         nav = self.nav.value if self.nav is not None and self.nav.done else None
         badge = self.badge.value if self.badge is not None and self.badge.done else None
+        session = self.session.value if self.session is not None and self.session.done else None
         return {
             "nav": nav,
             "basket": badge,
+            "account": session.user if session is not None else None,
             "search_query": "",
             "canonical_path": self.request.path,
             **context,

@@ -90,7 +90,12 @@ class BasketLinesHandler(BasketChangeHandler):
         if not variant.isdigit() or not 0 < int(variant) < 2**63:
             raise PageError(400, "Choose an option first.")
         quantity = whole_number(self.get_body_argument("quantity", "1"), field="Quantity", lowest=1)
-        await self.change("AddLine", variant_id=int(variant), quantity=quantity)
+        await self.change(
+            "AddLine",
+            variant_id=int(variant),
+            quantity=quantity,
+            session_token=self.session_token(),
+        )
 
 
 class BasketLineHandler(BasketChangeHandler):

@@ -1,0 +1,220 @@
+"""Accounts as a shopper meets them: register, log in and out, sessions, the log-in limit, and a
+guest basket that follows the shopper into the account."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+
+import pytest
+
+from tests.functional.pages import catalogue_facts
+from tests.functional.test_basket import (
+    Shop,
+    Shopper,
+    basket_count,
+    basket_quantities,
+    product_form,
+)
+from tests.processes import Processes
+
+PASSWORD = "correct horse battery"
+
+
+class AccountShop(Shop):
+    def shopper(self, address: str = "") -> Shopper:
+        """A shopper at an address of its own (or the one given): the log-in limit counts per
+        address, and tests must not lock each other out."""
+        return Shopper(self.front.url, address or f"198.51.100.{secrets.randbelow(250) + 1}")
+
+
+@pytest.fixture(scope="module")
+def shop(database: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
+    processes = Processes(database, tmp_path_factory.mktemp("accounts"))
+    try:
+        front = processes.start_front(
+            processes.start_worker(), env={"VITRINE_TRUSTED_PROXIES": "127.0.0.1"}
+        )
+        yield AccountShop(front, catalogue_facts(database))
+    finally:
+        processes.stop_all()
+
+
+def new_email() -> str:
+    return f"shopper-{secrets.token_hex(4)}@example.com"
+
+
+def form_token(shopper: Shopper, path: str) -> str:
+    page = shopper.request(path)
+    return re.search(r'name="_xsrf" value="([^"]+)"', page.body).group(1)
+
+
+def register(shopper: Shopper, email: str, name: str = "Ada Lovelace", password: str = PASSWORD):
+    token = form_token(shopper, "/account/register")
+    return shopper.request(
+        "/account/register", {"_xsrf": token, "email": email, "name": name, "password": password}
+    )
+
+
+def log_in(shopper: Shopper, email: str, password: str = PASSWORD, next_path: str = ""):
+    token = form_token(shopper, "/account/login")
+    path = "/account/login" + (f"?next={next_path}" if next_path else "")
+    return shopper.request(path, {"_xsrf": token, "email": email, "password": password})
+
+
+def log_out(shopper: Shopper):
+    token = form_token(shopper, "/account")
+    return shopper.request("/account/logout", {"_xsrf": token})
+
+
+def test_registering_logs_the_shopper_in_and_the_header_says_so(shop):
+    shopper = shop.shopper()
+    assert ">Log in</a>" in shopper.request("/").body
+    answer = register(shopper, new_email(), name="Grace Hopper")
+    assert answer.status == 303
+    assert answer.headers["Location"] == "/account"
+    cookie = next(h for h in answer.headers.get_all("Set-Cookie") if h.startswith("session="))
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    account = shopper.request("/account")
+    assert account.status == 200
+    assert "<dd>Grace Hopper</dd>" in account.body
+    assert '<meta name="robots" content="noindex,nofollow">' in account.body
+    home = shopper.request("/")
+    assert 'class="account-link" href="/account">Grace Hopper' in home.body
+    assert home.headers["Cache-Control"] == "private"
+
+
+@pytest.mark.parametrize(
+    ("email", "name", "password", "field"),
+    [
+        ("not-an-email", "Ada", PASSWORD, "email"),
+        ("{email}", "", PASSWORD, "name"),
+        ("{email}", "Ada", "short", "password"),
+    ],
+)
+def test_a_bad_registration_shows_the_problem_beside_its_field_and_keeps_what_was_typed(
+    shop, email, name, password, field
+):
+    shopper = shop.shopper()
+    email = email.format(email=new_email())
+    answer = register(shopper, email, name=name, password=password)
+    assert answer.status == 400
+    assert f'id="register-{field}-error"' in answer.body
+    assert 'aria-invalid="true"' in answer.body
+    if field != "email":
+        assert f'value="{email}"' in answer.body
+    assert PASSWORD not in answer.body
+    assert shopper.cookie("session") is None
+
+
+def test_an_email_can_hold_one_account_whatever_its_case(shop):
+    email = new_email()
+    register(shop.shopper(), email)
+    again = register(shop.shopper(), email.upper())
+    assert again.status == 400
+    assert "already exists" in again.body
+
+
+def test_logging_in_starts_a_new_session_and_logging_out_ends_it(shop):
+    email = new_email()
+    first = shop.shopper()
+    register(first, email)
+    old_session = first.cookie("session")
+    assert first.request("/account/login").status == 302  # logged in already: to the account
+    second = shop.shopper()
+    answer = log_in(second, email, next_path="/basket")
+    assert answer.status == 303
+    assert answer.headers["Location"] == "/basket"
+    assert second.cookie("session") not in (None, old_session)
+    assert log_out(second).status == 303
+    assert second.cookie("session") is None
+    after = second.request("/account")
+    assert after.status == 302
+    assert after.headers["Location"] == "/account/login?next=/account"
+    assert first.request("/account").status == 200  # the other session goes on
+
+
+def test_a_stolen_cookie_is_useless_after_log_out(shop):
+    shopper = shop.shopper()
+    register(shopper, new_email())
+    stolen = shopper.cookie("session")
+    assert shop.shopper().request("/account", headers={"Cookie": f"session={stolen}"}).status == 200
+    log_out(shopper)
+    page = shop.shopper().request("/account", headers={"Cookie": f"session={stolen}"})
+    assert page.status == 302
+    assert page.headers["Location"] == "/account/login?next=/account"
+
+
+def test_a_wrong_password_is_refused_with_a_message(shop):
+    email = new_email()
+    register(shop.shopper(), email)
+    answer = log_in(shop.shopper(), email, password="wrong password!")
+    assert answer.status == 401
+    assert "Email or password is wrong." in answer.body
+    assert f'value="{email}"' in answer.body
+    unknown = log_in(shop.shopper(), new_email())
+    assert unknown.status == 401
+    assert "Email or password is wrong." in unknown.body
+
+
+def test_five_failed_log_ins_for_one_account_lock_it_for_a_while(shop):
+    email = new_email()
+    register(shop.shopper(), email)
+    for _ in range(5):  # from five different addresses
+        assert log_in(shop.shopper(), email, password="not the password").status == 401
+    blocked = log_in(shop.shopper(), email)  # even with the right password
+    assert blocked.status == 429
+    assert "Too many failed log-ins" in blocked.body
+
+
+def test_five_failed_log_ins_from_one_address_lock_that_address(shop):
+    email = new_email()
+    register(shop.shopper(), email)
+    address = "203.0.113.7"
+    for _ in range(5):  # five different accounts
+        assert log_in(shop.shopper(address), new_email()).status == 401
+    assert log_in(shop.shopper(address), email).status == 429
+    assert log_in(shop.shopper(), email).status == 303  # from elsewhere the account works
+
+
+def roomy_option(shopper: Shopper, facts) -> tuple[str, str]:
+    """The xsrf token and an option marked "In stock" (5 or more), so adding 3 fits."""
+    page = shopper.request(f"/p/{facts.product_id}/{facts.product_slug}")
+    token = re.search(r'name="_xsrf" value="([^"]+)"', page.body).group(1)
+    variant = re.search(
+        r'value="(\d+)"[^>]*>\s*<label[^>]*>[^<]*<span class="stock stock--in">', page.body
+    ).group(1)
+    return token, variant
+
+
+def test_a_guest_basket_joins_the_account_basket_at_log_in(shop):
+    email = new_email()
+    owner = shop.shopper()
+    register(owner, email)
+    token, variant = roomy_option(owner, shop.facts)
+    owner.request("/basket/lines", {"_xsrf": token, "variant_id": variant, "quantity": "1"})
+    log_out(owner)
+    assert basket_count(owner) == 0  # the account's basket left with the session
+
+    guest = shop.shopper()
+    token, _ = product_form(guest, shop.facts)
+    guest.request("/basket/lines", {"_xsrf": token, "variant_id": variant, "quantity": "2"})
+    assert log_in(guest, email).status == 303
+    assert basket_quantities(guest) == [3]  # 1 from the account, 2 from the guest basket
+    assert basket_count(guest) == 3
+
+
+def test_account_forms_refuse_posts_without_the_xsrf_token(shop):
+    shopper = shop.shopper()
+    shopper.request("/account/login")
+    answer = shopper.request("/account/login", {"email": new_email(), "password": PASSWORD})
+    assert answer.status == 403
+
+
+def test_log_in_only_sends_the_shopper_back_into_this_site(shop):
+    email = new_email()
+    register(shop.shopper(), email)
+    answer = log_in(shop.shopper(), email, next_path="//evil.example/steal")
+    assert answer.headers["Location"] == "/account"

@@ -1,0 +1,134 @@
+"""Accounts: register, log in, log out, and the account page.
+
+Forms keep what the shopper typed (never the password) and show each problem beside its field.
+The session is a server-side token in a signed, HttpOnly, SameSite=Lax cookie, new at every
+log-in and ended at log-out; the basket cookie then carries the account's basket.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from web.handlers.base import BASKET_COOKIE, BaseHandler, PageError
+
+# Longer input is cut before it reaches the API, which refuses it anyway.
+MAX_FIELD_LENGTH = 300
+
+
+def safe_next(target: str) -> str:
+    """Where to go after logging in: only a path on this site (no //host, no scheme)."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/account"
+
+
+class AccountFormHandler(BaseHandler):
+    """What the register and log-in forms share."""
+
+    def field(self, name: str) -> str:
+        return self.get_body_argument(name, "")[:MAX_FIELD_LENGTH]
+
+    def render_form(self, template: str, **context: Any) -> None:
+        self.set_header("Cache-Control", "private, no-store")
+        self.render_page(
+            template,
+            xsrf_token=self.form_token(),
+            next_path=safe_next(self.get_argument("next", "/account")),
+            **context,
+        )
+
+    def logged_in(self, answer: Any) -> None:
+        self.start_session(answer.session.token)
+        if answer.basket_token:
+            self.keep_basket_token(answer.basket_token)
+        else:
+            self.clear_cookie(BASKET_COOKIE)
+        self.redirect(safe_next(self.get_argument("next", "/account")), status=303)
+
+
+class RegisterHandler(AccountFormHandler):
+    async def get(self) -> None:
+        if self.session_token():
+            self.redirect("/account")
+            return
+        await self.send(self.page_batch())
+        self.render_form("account/register.html", values={}, errors={})
+
+    async def post(self) -> None:
+        values = {name: self.field(name) for name in ("email", "name")}
+        batch = self.page_batch()
+        call = batch.auth.Register(
+            email=values["email"],
+            name=values["name"],
+            password=self.field("password"),
+            client_address=self.client_address(),
+            basket_token=self.basket_token(),
+        )
+        await self.send(batch)
+        answer = call.result()
+        if answer.field_errors:
+            self.set_status(400)
+            self.render_form(
+                "account/register.html",
+                values=values,
+                errors={e.field: e.message for e in answer.field_errors},
+            )
+            return
+        self.logged_in(answer)
+
+
+class LogInHandler(AccountFormHandler):
+    async def get(self) -> None:
+        if self.session_token():
+            self.redirect("/account")
+            return
+        await self.send(self.page_batch())
+        self.render_form("account/login.html", email="", message="")
+
+    async def post(self) -> None:
+        email = self.field("email")
+        batch = self.page_batch()
+        call = batch.auth.LogIn(
+            email=email,
+            password=self.field("password"),
+            client_address=self.client_address(),
+            basket_token=self.basket_token(),
+        )
+        try:
+            await self.send(batch)
+        except PageError as error:
+            if error.status_code not in (401, 429):
+                raise
+            # Wrong credentials (401) or too many tries (429): the form again, with the reason.
+            self.set_status(error.status_code)
+            self.render_form("account/login.html", email=email, message=error.message)
+            return
+        self.logged_in(call.result())
+
+
+class LogOutHandler(BaseHandler):
+    async def post(self) -> None:
+        if token := self.session_token():
+            batch = self.api_batch()
+            batch.auth.LogOut(session_token=token)
+            await self.send(batch)
+        self.end_session()
+        self.redirect("/", status=303)
+
+
+class AccountPageHandler(BaseHandler):
+    async def get(self) -> None:
+        if not self.session_token():
+            self.redirect("/account/login?next=/account")
+            return
+        batch = self.page_batch()
+        await self.send(batch)
+        if self.session is None or self.session.value is None:
+            # Ended or expired elsewhere: log in again.
+            self.end_session()
+            self.redirect("/account/login?next=/account")
+            return
+        self.set_header("Cache-Control", "private, no-store")
+        self.render_page(
+            "account/page.html", user=self.session.value.user, xsrf_token=self.form_token()
+        )
