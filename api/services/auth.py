@@ -34,7 +34,13 @@ from api import messages
 from api.context import CallContext
 from api.messages import AnyRow
 from api.schema import basket_lines, baskets, login_failures, products, sessions, users, variants
-from api.services.basket import MAX_LINE_QUANTITY, line_key, next_added_at, plausible_token
+from api.services.basket import (
+    MAX_LINE_QUANTITY,
+    line_key,
+    next_added_at,
+    plausible_token,
+    touch_account_basket,
+)
 from api_client.contract import auth_pb2, checkout_pb2
 from api_client.errors import Invalid, ResourceExhausted, Unauthenticated
 
@@ -349,14 +355,7 @@ async def _merge_baskets(
     larger of the two quantities, so the basket page shows it, marked unavailable, and the
     shopper decides. Guest lines new to the account come after its own lines, in their order.
     """
-    account = (
-        await conn.execute(
-            update(baskets)
-            .where(baskets.c.user_id == user_id)
-            .values(updated_at=now)
-            .returning(baskets.c.id, baskets.c.token)
-        )
-    ).one_or_none()
+    account = await touch_account_basket(conn, user_id, now)
     guest = None
     if guest_token:
         guest = (

@@ -144,8 +144,8 @@ async def _basket_to_fill(
         # The user row's lock serialises an account's baskets: two first adds at once make
         # one basket (log-in takes the same lock first). SQLite serialises all writers anyway.
         await conn.execute(select(users.c.id).where(users.c.id == user_id).with_for_update())
-        if found := await _touch_account_basket(conn, user_id, now):
-            return found
+        if found := await touch_account_basket(conn, user_id, now):
+            return found.id, found.token
     token = secrets.token_urlsafe(_TOKEN_BYTES)
     created = await conn.execute(
         insert(baskets)
@@ -168,10 +168,9 @@ async def _account_of(conn: AsyncConnection, session_token: str, now: datetime) 
     return user_id
 
 
-async def _touch_account_basket(
-    conn: AsyncConnection, user_id: int, now: datetime
-) -> tuple[int, str] | None:
-    row = (
+async def touch_account_basket(conn: AsyncConnection, user_id: int, now: datetime) -> AnyRow | None:
+    """The account's basket (id, token), locked by writing it first; None when it has none."""
+    return (
         await conn.execute(
             update(baskets)
             .where(baskets.c.user_id == user_id)
@@ -179,7 +178,6 @@ async def _touch_account_basket(
             .returning(baskets.c.id, baskets.c.token)
         )
     ).one_or_none()
-    return (row.id, row.token) if row is not None else None
 
 
 async def set_quantity(
