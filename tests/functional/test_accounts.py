@@ -16,6 +16,8 @@ from tests.functional.test_basket import (
     basket_count,
     basket_quantities,
     product_form,
+    set_cookie,
+    xsrf_field,
 )
 from tests.processes import Processes
 
@@ -46,8 +48,7 @@ def new_email() -> str:
 
 
 def form_token(shopper: Shopper, path: str) -> str:
-    page = shopper.request(path)
-    return re.search(r'name="_xsrf" value="([^"]+)"', page.body).group(1)
+    return xsrf_field(shopper.request(path))
 
 
 def register(shopper: Shopper, email: str, name: str = "Ada Lovelace", password: str = PASSWORD):
@@ -74,7 +75,7 @@ def test_registering_logs_the_shopper_in_and_the_header_says_so(shop):
     answer = register(shopper, new_email(), name="Grace Hopper")
     assert answer.status == 303
     assert answer.headers["Location"] == "/account"
-    cookie = next(h for h in answer.headers.get_all("Set-Cookie") if h.startswith("session="))
+    cookie = set_cookie(answer, "session")
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
     account = shopper.request("/account")
@@ -182,7 +183,7 @@ def test_five_failed_log_ins_from_one_address_lock_that_address(shop):
 def roomy_option(shopper: Shopper, facts) -> tuple[str, str]:
     """The xsrf token and an option marked "In stock" (5 or more), so adding 3 fits."""
     page = shopper.request(f"/p/{facts.product_id}/{facts.product_slug}")
-    token = re.search(r'name="_xsrf" value="([^"]+)"', page.body).group(1)
+    token = xsrf_field(page)
     variant = re.search(
         r'value="(\d+)"[^>]*>\s*<label[^>]*>[^<]*<span class="stock stock--in">', page.body
     ).group(1)

@@ -66,10 +66,20 @@ def shop(database: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> 
         processes.stop_all()
 
 
+def xsrf_field(page: Page) -> str:
+    """The value of a page's _xsrf form field."""
+    return re.search(r'name="_xsrf" value="([^"]+)"', page.body).group(1)
+
+
+def set_cookie(page: Page, name: str) -> str:
+    """The Set-Cookie line a response sent for cookie `name`."""
+    return next(h for h in page.headers.get_all("Set-Cookie") if h.startswith(f"{name}="))
+
+
 def product_form(shopper: Shopper, facts: Facts) -> tuple[str, str]:
     """The product page's xsrf token and its first option in stock."""
     page = shopper.request(f"/p/{facts.product_id}/{facts.product_slug}")
-    token = re.search(r'name="_xsrf" value="([^"]+)"', page.body).group(1)
+    token = xsrf_field(page)
     variant = re.search(r'name="variant_id" id="variant-\d+" value="(\d+)" checked', page.body)
     return token, variant.group(1)
 
@@ -95,7 +105,7 @@ def test_adding_from_the_product_page_fills_the_basket_and_the_badge(shop):
     )
     assert added.status == 303
     assert added.headers["Location"] == "/basket"
-    cookie = next(h for h in added.headers.get_all("Set-Cookie") if h.startswith("basket="))
+    cookie = set_cookie(added, "basket")
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
     basket = shopper.request("/basket")

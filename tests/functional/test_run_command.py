@@ -33,6 +33,22 @@ def alive(pid: int) -> bool:
     return status.exists() and "zombie" not in status.read_text()
 
 
+def start_in_group(
+    arguments: list[str], env: dict[str, str], log_path: Path
+) -> subprocess.Popen[bytes]:
+    """`vitrine <arguments>` in a process group of its own, like a shell's foreground job:
+    Ctrl-C (SIGINT to the group) reaches every process it starts."""
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "web.cli", *arguments],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
 def category_tree(http_url: str) -> dict | None:
     request = urllib.request.Request(
         f"{http_url}/api/v1/catalog/GetCategoryTree", data=b"{}", method="POST"
@@ -66,16 +82,7 @@ def test_run_seeds_an_empty_database_serves_and_ctrl_c_stops_every_process(tmp_p
         "VITRINE_DEMO_PRODUCTS": "150",
     }
     log_path = tmp_path / "run.log"
-    # Its own process group, like a shell's foreground job: Ctrl-C signals the whole group.
-    with log_path.open("wb") as log:
-        run = subprocess.Popen(
-            [sys.executable, "-m", "web.cli", "run"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    run = start_in_group(["run"], env, log_path)
     try:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         home = None
@@ -113,15 +120,7 @@ def test_the_supervisor_restarts_a_worker_that_dies(tmp_path):
         "VITRINE_DEMO_PRODUCTS": "100",
     }
     log_path = tmp_path / "api.log"
-    with log_path.open("wb") as log:
-        api = subprocess.Popen(
-            [sys.executable, "-m", "web.cli", "api", "--workers", "2"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    api = start_in_group(["api", "--workers", "2"], env, log_path)
     try:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while log_path.read_text().count("worker ready") < 2 and time.monotonic() < deadline:

@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -354,3 +355,19 @@ def postgres_shop(url: str) -> Iterator[Shop]:
                 runner.run(execute(f"DROP SCHEMA {schema} CASCADE"))
             finally:
                 runner.run(admin.dispose())
+
+
+@pytest.fixture(
+    name="shop", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def writable_shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Shop]:
+    """A fresh catalogue for each test, on each backend (a schema of its own on PostgreSQL): for
+    modules whose tests write. Import it into such a module; its tests ask for `shop`."""
+    if request.param == "sqlite":
+        with sqlite_shop(tmp_path) as shop:
+            yield shop
+        return
+    url = request.getfixturevalue("postgres_url")
+    schema = request.getfixturevalue("postgres_schema")
+    with shop_on(Settings(database_url=url, database_schema=schema)) as shop:
+        yield shop

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -22,24 +20,11 @@ from api.schema import basket_lines, baskets, login_failures, sessions, users, v
 from api.services import auth, basket
 from api_client.contract import auth_pb2, basket_pb2
 from api_client.errors import Invalid, ResourceExhausted, Unauthenticated
-from tests.unit.catalogue_fixture import NOW, Shop, shop_on, sqlite_shop
-from web.config import Settings
+from tests.unit.catalogue_fixture import NOW, Shop, writable_shop  # noqa: F401 - the `shop` fixture
 
 EMAIL = "ada@example.com"
 PASSWORD = "correct horse battery"
 ADDRESS = "203.0.113.7"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Shop]:
-    if request.param == "sqlite":
-        with sqlite_shop(tmp_path) as shop:
-            yield shop
-        return
-    url = request.getfixturevalue("postgres_url")
-    schema = request.getfixturevalue("postgres_schema")
-    with shop_on(Settings(database_url=url, database_schema=schema)) as shop:
-        yield shop
 
 
 def register(

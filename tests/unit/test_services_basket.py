@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import event, func, insert, select, update
@@ -22,21 +20,7 @@ from api.schema import basket_lines, baskets, products, variants
 from api.services import basket
 from api_client.contract import basket_pb2, common_pb2
 from api_client.errors import FailedPrecondition, Invalid, NotFound
-from tests.unit.catalogue_fixture import NOW, Shop, shop_on, sqlite_shop
-from web.config import Settings
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Shop]:
-    # Every test writes, so each gets a fresh catalogue (a schema of its own on PostgreSQL).
-    if request.param == "sqlite":
-        with sqlite_shop(tmp_path) as shop:
-            yield shop
-        return
-    url = request.getfixturevalue("postgres_url")
-    schema = request.getfixturevalue("postgres_schema")
-    with shop_on(Settings(database_url=url, database_schema=schema)) as shop:
-        yield shop
+from tests.unit.catalogue_fixture import NOW, Shop, writable_shop  # noqa: F401 - the `shop` fixture
 
 
 def add(
