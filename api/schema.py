@@ -222,3 +222,105 @@ basket_lines = Table(
     Column("added_at", DateTime(timezone=True), nullable=False),
     CheckConstraint("quantity > 0", name="basket_lines_quantity_positive"),
 )
+
+
+def _address_columns() -> list[Column[str]]:
+    """Where an order goes: the same columns on a checkout and on the order it becomes."""
+    return [
+        Column("ship_name", String(100), nullable=False, default=""),
+        Column("ship_line1", String(200), nullable=False, default=""),
+        Column("ship_line2", String(200), nullable=False, default=""),
+        Column("ship_city", String(100), nullable=False, default=""),
+        Column("ship_postcode", String(20), nullable=False, default=""),
+        Column("ship_country", String(2), nullable=False, default=""),
+        Column("ship_phone", String(40), nullable=False, default=""),
+    ]
+
+
+def _card_columns() -> list[Column[str] | Column[int]]:
+    """The card as the shop keeps it: the gateway's token, never the number."""
+    return [
+        Column("card_brand", String(40), nullable=False, default=""),
+        Column("card_last4", String(4), nullable=False, default=""),
+        Column("card_exp_month", Integer, nullable=False, default=0),
+        Column("card_exp_year", Integer, nullable=False, default=0),
+        Column("card_holder", String(100), nullable=False, default=""),
+    ]
+
+
+# A basket's checkout in progress: made at the address step, gone when its order is placed.
+# The idempotency key is handed to the review page and comes back with "place order".
+checkouts = Table(
+    "checkouts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("basket_id", Integer, ForeignKey("baskets.id"), nullable=False, unique=True),
+    Column("idempotency_key", String(64), nullable=False, unique=True),
+    Column("email", String(254), nullable=False),
+    *_address_columns(),
+    Column("shipping_method", String(20), nullable=False, default=""),
+    Column("payment_token", String(100), nullable=False, default=""),
+    *_card_columns(),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(20), nullable=False, unique=True),
+    # The secret of the guest's confirmation URL; the account's own orders need no token.
+    Column("access_token", String(64), nullable=False),
+    # One order per checkout key: a repeated "place order" finds this row instead of a new one.
+    Column("idempotency_key", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("status", Integer, nullable=False),  # shop.v1.OrderStatus
+    Column("email", String(254), nullable=False),
+    *_address_columns(),
+    Column("shipping_method", String(20), nullable=False),
+    Column("shipping_label", String(100), nullable=False),
+    Column("shipping_min_days", Integer, nullable=False),
+    Column("shipping_max_days", Integer, nullable=False),
+    *_card_columns(),
+    Column("payment_reference", String(100), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("subtotal", BigInteger, nullable=False),
+    Column("shipping", BigInteger, nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("placed_at", DateTime(timezone=True), nullable=False),
+)
+Index("orders_user", orders.c.user_id, orders.c.placed_at)
+
+# Copies of the basket lines as they were bought: later catalogue changes leave them alone.
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("order_id", Integer, ForeignKey("orders.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("variant_id", Integer, ForeignKey("variants.id"), nullable=False),
+    Column("product_id", Integer, ForeignKey("products.id"), nullable=False),
+    Column("product_slug", String(200), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("variant_label", String(100), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_price", BigInteger, nullable=False),
+    Column("line_total", BigInteger, nullable=False),
+    CheckConstraint("quantity > 0", name="order_lines_quantity_positive"),
+)
+
+# Emails to send, written in the transaction that places the order, so an order never lacks its
+# confirmation and a crash after the commit leaves it here to be sent later (see api/mail.py).
+mail_outbox = Table(
+    "mail_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", Integer, ForeignKey("orders.id"), nullable=False),
+    Column("kind", String(40), nullable=False),  # "order_confirmation"
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    # A worker claims a message before sending it; a claim older than a few minutes is stale.
+    Column("claimed_at", DateTime(timezone=True), nullable=True),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+)
+Index("mail_outbox_unsent", mail_outbox.c.sent_at, mail_outbox.c.id)

@@ -14,6 +14,7 @@ import tornado.httpserver
 import tornado.netutil
 import zmq.asyncio
 
+from api import mail
 from api.answers import AnswerCache
 from api.cache import TtlCache
 from api.context import CallContext
@@ -77,6 +78,8 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     serving = asyncio.create_task(router.serve())
+    # Order emails a crash left unsent, then a sweep every minute (api/mail.py).
+    mailing = asyncio.create_task(mail.keep_sending(engine, settings))
     if settings.debug:
         # `make dev`: restart this process (same pid, same command) when a Python file changes.
         tornado.autoreload.start()
@@ -87,9 +90,10 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
     log.info("worker stopping")
     if http_server is not None:
         http_server.stop()
-    serving.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await serving
+    for task in (serving, mailing):
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     await router.close()
     if http_server is not None:
         await http_server.close_all_connections()

@@ -73,7 +73,7 @@ class _Account:
 
 async def register(ctx: CallContext, request: auth_pb2.RegisterRequest) -> auth_pb2.AuthResponse:
     client_address(request.client_address)  # checked like log-in's, though unused here yet
-    email, email_error = _registration_email(request.email)
+    email, email_error = checked_email(request.email)
     errors = [
         checkout_pb2.FieldError(field=field, message=message)
         for field, message in (
@@ -222,7 +222,7 @@ def client_address(value: str) -> str:
     return value.strip()
 
 
-def _registration_email(value: str) -> tuple[str, str]:
+def checked_email(value: str) -> tuple[str, str]:
     """The address as stored (stripped, lower-cased) and what is wrong with it ("" if nothing)."""
     email = value.strip().lower()
     if not email:

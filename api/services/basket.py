@@ -58,12 +58,12 @@ async def get_basket(
 ) -> basket_pb2.BasketContents:
     token = plausible_token(request.token)
     if not token:
-        return _contents("", [])
+        return basket_contents("", [])
     async with ctx.db.connect() as conn:
         basket_id = await conn.scalar(select(baskets.c.id).where(baskets.c.token == token))
         if basket_id is None:
-            return _contents("", [])
-        return _contents(token, await _line_rows(conn, basket_id))
+            return basket_contents("", [])
+        return basket_contents(token, await line_rows(conn, basket_id))
 
 
 async def get_basket_summary(
@@ -126,7 +126,7 @@ async def add_line(
                         added_at=next_added_at(ctx.now, target.latest_added_at),
                     )
                 )
-        return _contents(token, await _line_rows(conn, basket_id))
+        return basket_contents(token, await line_rows(conn, basket_id))
 
 
 async def _basket_to_fill(
@@ -136,10 +136,10 @@ async def _basket_to_fill(
     the account's; else a new one - the account's when logged in, never under a token the
     caller chose."""
     token = plausible_token(request.token)
-    basket_id = await _touch_basket(conn, token, now)
+    basket_id = await touch_basket(conn, token, now)
     if basket_id is not None:
         return basket_id, token
-    user_id = await _account_of(conn, request.session_token, now)
+    user_id = await account_of(conn, request.session_token, now)
     if user_id is not None:
         # The user row's lock serialises an account's baskets: two first adds at once make
         # one basket (log-in takes the same lock first). SQLite serialises all writers anyway.
@@ -155,7 +155,7 @@ async def _basket_to_fill(
     return created.scalar_one(), token
 
 
-async def _account_of(conn: AsyncConnection, session_token: str, now: datetime) -> int | None:
+async def account_of(conn: AsyncConnection, session_token: str, now: datetime) -> int | None:
     """The account of a live session; None for none, ended, expired or malformed."""
     token = plausible_token(session_token)
     if not token:
@@ -191,11 +191,11 @@ async def set_quantity(
     token = plausible_token(request.token)
     async with ctx.db.connect() as conn:
         async with conn.begin():
-            basket_id = await _touch_basket(conn, token, ctx.now)
+            basket_id = await touch_basket(conn, token, ctx.now)
             if basket_id is None:
                 if quantity:
                     raise NotFound("no such basket line")
-                return _contents("", [])
+                return basket_contents("", [])
             if validation.known_id(request.variant_id):
                 target = await _line_target(conn, basket_id, request.variant_id)
             else:
@@ -214,7 +214,7 @@ async def set_quantity(
                     .where(line_key(basket_id, request.variant_id))
                     .values(quantity=quantity)
                 )
-        return _contents(token, await _line_rows(conn, basket_id))
+        return basket_contents(token, await line_rows(conn, basket_id))
 
 
 def plausible_token(value: str) -> str:
@@ -224,7 +224,7 @@ def plausible_token(value: str) -> str:
     return value
 
 
-async def _touch_basket(conn: AsyncConnection, token: str, now: datetime) -> int | None:
+async def touch_basket(conn: AsyncConnection, token: str, now: datetime) -> int | None:
     """The basket's id, marked changed now and locked until the transaction ends (see the
     module's docstring); None for an empty or unknown token."""
     if not token:
@@ -276,7 +276,7 @@ async def _line_target(conn: AsyncConnection, basket_id: int, variant_id: int) -
 def _check_can_hold(target: AnyRow, wanted: int, *, in_basket: int) -> None:
     """FAILED_PRECONDITION, in words a shopper understands, when a line cannot hold `wanted`."""
     title = target.name
-    if label := _variant_label(target):
+    if label := variant_label(target):
         title = f"{title}, {label}"
     if target.discontinued:
         raise FailedPrecondition(f"{title} is no longer available")
@@ -291,7 +291,7 @@ def _check_can_hold(target: AnyRow, wanted: int, *, in_basket: int) -> None:
         )
 
 
-def _variant_label(row: AnyRow) -> str:
+def variant_label(row: AnyRow) -> str:
     return " / ".join(part for part in (row.size, row.colour) if part)
 
 
@@ -305,7 +305,7 @@ def next_added_at(now: datetime, latest: datetime | None) -> datetime:
     return max(now, latest + _ADDED_AT_STEP)
 
 
-async def _line_rows(conn: AsyncConnection, basket_id: int) -> list[AnyRow]:
+async def line_rows(conn: AsyncConnection, basket_id: int) -> list[AnyRow]:
     """The basket's lines with their variant, product and first image: one query for any count."""
     images = product_images.alias("images")
     first_image_position = (
@@ -348,12 +348,16 @@ async def _line_rows(conn: AsyncConnection, basket_id: int) -> list[AnyRow]:
     return list((await conn.execute(query)).all())
 
 
-def _contents(token: str, rows: list[AnyRow]) -> basket_pb2.BasketContents:
+def basket_contents(
+    token: str, rows: list[AnyRow], *, shipping: int | None = None
+) -> basket_pb2.BasketContents:
+    """The lines and totals; shipping is the estimate unless a chosen method's price is given."""
     lines = [_line(row) for row in rows]
     # Single-currency catalogue (see CURRENCY): the lines' currency is the totals' currency.
     currency = rows[0].currency if rows else CURRENCY
     subtotal = sum(line.line_total.amount for line in lines)
-    shipping = 0 if not lines or subtotal >= FREE_SHIPPING_FROM else FLAT_SHIPPING
+    if shipping is None:
+        shipping = 0 if not lines or subtotal >= FREE_SHIPPING_FROM else FLAT_SHIPPING
     return basket_pb2.BasketContents(
         token=token,
         lines=lines,
@@ -371,7 +375,7 @@ def _line(row: AnyRow) -> basket_pb2.BasketLine:
         product_id=row.product_id,
         product_slug=row.slug,
         name=row.name,
-        variant_label=_variant_label(row),
+        variant_label=variant_label(row),
         quantity=row.quantity,
         unit_price=messages.money(row.price, row.currency),
         line_total=messages.money(row.price * row.quantity, row.currency),

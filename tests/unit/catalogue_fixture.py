@@ -328,7 +328,12 @@ def shop_on(settings: Settings) -> Iterator[Shop]:
 
 
 def sqlite_shop(tmp_path: Path) -> contextlib.AbstractContextManager[Shop]:
-    return shop_on(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'shop.sqlite3'}"))
+    return shop_on(
+        Settings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'shop.sqlite3'}",
+            outbox_dir=tmp_path / "outbox",
+        )
+    )
 
 
 @contextlib.contextmanager
@@ -369,5 +374,6 @@ def writable_shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sh
         return
     url = request.getfixturevalue("postgres_url")
     schema = request.getfixturevalue("postgres_schema")
-    with shop_on(Settings(database_url=url, database_schema=schema)) as shop:
+    settings = Settings(database_url=url, database_schema=schema, outbox_dir=tmp_path / "outbox")
+    with shop_on(settings) as shop:
         yield shop

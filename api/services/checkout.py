@@ -1,0 +1,553 @@
+"""shop.v1.Checkout: address, shipping method and card for a basket, then the order.
+
+A checkout row belongs to one basket and holds what the shopper entered; its idempotency key is
+handed to the review page and changes whenever the checkout does, so a review page that no
+longer shows what would be ordered cannot place it.
+
+Placing an order (`place_order`):
+1. The order with this key, if there is one, is the answer (a double click, a browser retry).
+2. The card is charged with the key as the gateway's idempotency key, so every repeat of one
+   checkout is one charge. Charging happens outside the database transaction: no row stays
+   locked while a gateway answers.
+3. One transaction writes the basket row first (its lock, as in basket.py), looks for the
+   order again (a racing repeat may have placed it), recomputes the lines and totals from the
+   database, reserves stock with `stock = stock - n WHERE stock >= n` per variant in id order,
+   and writes the order, its lines and its confirmation mail, then empties the basket. A line
+   beyond stock rolls it all back and the charge is refunded: two shoppers racing for the last
+   item make one order, and stock never goes below zero.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from api import mail
+from api.context import CallContext
+from api.messages import AnyRow, money
+from api.payments import GATEWAYS, CardDetails, CardRefused, PaymentGateway
+from api.schema import (
+    basket_lines,
+    baskets,
+    checkouts,
+    mail_outbox,
+    order_lines,
+    orders,
+    users,
+    variants,
+)
+from api.services.auth import checked_email
+from api.services.basket import (
+    CURRENCY,
+    FREE_SHIPPING_FROM,
+    account_of,
+    basket_contents,
+    line_rows,
+    plausible_token,
+    touch_basket,
+)
+from api.services.orders import address_message, card_message, load_order
+from api_client.contract import checkout_pb2, orders_pb2
+from api_client.errors import FailedPrecondition, Invalid
+
+Step = checkout_pb2.CheckoutStep
+
+# Where the shop delivers (ISO 3166-1 alpha-2); the front shows their names in its locale.
+SHIPPING_COUNTRIES = (
+    "AT", "BE", "DE", "DK", "ES", "FI", "FR", "GB", "IE", "IT", "LU", "NL", "PL", "PT", "SE",
+)  # fmt: skip
+# Countries whose addresses may leave the postcode empty (Ireland's Eircode is recent).
+POSTCODE_OPTIONAL = frozenset({"IE"})
+MAX_LENGTHS = {"name": 100, "line1": 200, "line2": 200, "city": 100, "postcode": 20, "phone": 40}
+KEY_BYTES = 24  # token_urlsafe(24): 32 characters
+
+
+@dataclass(frozen=True)
+class Shipping:
+    code: str
+    label: str
+    price: int  # minor units
+    min_days: int
+    max_days: int
+    countries: frozenset[str] | None = None  # None: everywhere the shop delivers
+    free_from: int | None = None  # a subtotal from which this method costs nothing
+
+    def price_for(self, subtotal: int) -> int:
+        return 0 if self.free_from is not None and subtotal >= self.free_from else self.price
+
+
+SHIPPING_METHODS = (
+    Shipping("standard", "Standard delivery", 495, 3, 5, free_from=FREE_SHIPPING_FROM),
+    Shipping("express", "Express delivery", 995, 1, 2),
+    Shipping("next_day", "Next-day delivery", 1495, 1, 1, countries=frozenset({"IE"})),
+)
+EMPTY_BASKET = "Your basket is empty."
+ADDRESS_FIRST = "Enter your delivery address first."
+CHECKOUT_CHANGED = (
+    "Your checkout changed after this page was shown (in another tab?). "
+    "Please check your order again."
+)
+
+
+def offered(country: str) -> list[Shipping]:
+    return [m for m in SHIPPING_METHODS if m.countries is None or country in m.countries]
+
+
+@functools.cache
+def gateway(name: str) -> PaymentGateway:
+    return GATEWAYS[name]()
+
+
+async def get_checkout(
+    ctx: CallContext, request: checkout_pb2.CheckoutRequest
+) -> checkout_pb2.CheckoutState:
+    async with ctx.db.connect() as conn:
+        return await _state(conn, request.basket_token, request.session_token, ctx)
+
+
+async def set_address(
+    ctx: CallContext, request: checkout_pb2.SetAddressRequest
+) -> checkout_pb2.CheckoutAnswer:
+    email, errors = _checked_address(request.email, request.address)
+    if errors:
+        return await _refused(ctx, request, errors)
+    address = request.address
+    values = {
+        "email": email,
+        **{f"ship_{field}": getattr(address, field).strip() for field in MAX_LENGTHS},
+        "ship_country": address.country.strip().upper(),
+        "updated_at": ctx.now,
+        "idempotency_key": secrets.token_urlsafe(KEY_BYTES),
+    }
+    async with ctx.db.connect() as conn:
+        async with conn.begin():
+            basket_id = await _locked_basket_with_lines(conn, request.basket_token, ctx)
+            checkout = await _checkout_row(conn, basket_id)
+            if checkout is None:
+                await conn.execute(
+                    insert(checkouts).values(basket_id=basket_id, created_at=ctx.now, **values)
+                )
+            else:
+                if checkout.shipping_method not in {
+                    m.code for m in offered(values["ship_country"])
+                }:
+                    values["shipping_method"] = ""
+                await conn.execute(
+                    update(checkouts).where(checkouts.c.id == checkout.id).values(**values)
+                )
+        state = await _state(conn, request.basket_token, request.session_token, ctx)
+    return checkout_pb2.CheckoutAnswer(state=state)
+
+
+async def set_shipping_method(
+    ctx: CallContext, request: checkout_pb2.SetShippingMethodRequest
+) -> checkout_pb2.CheckoutAnswer:
+    def values_for(checkout: AnyRow) -> dict[str, Any]:
+        if request.code not in {m.code for m in offered(checkout.ship_country)}:
+            raise _FieldProblems({"shipping_method": "Choose one of the delivery options shown."})
+        return {"shipping_method": request.code}
+
+    return await _change_checkout(ctx, request, values_for)
+
+
+async def set_payment(
+    ctx: CallContext, request: checkout_pb2.SetPaymentRequest
+) -> checkout_pb2.CheckoutAnswer:
+    card = CardDetails(
+        number=request.card_number[:40],
+        expiry=request.expiry[:10],
+        cvc=request.cvc[:10],
+        holder=request.holder[:200],
+    )
+    try:
+        token = await gateway(ctx.settings.payment_gateway).tokenize(card, ctx.now)
+    except CardRefused as refused:
+        return await _refused(ctx, request, refused.errors)
+    values = {
+        "payment_token": token.token,
+        "card_brand": token.brand,
+        "card_last4": token.last4,
+        "card_exp_month": token.exp_month,
+        "card_exp_year": token.exp_year,
+        "card_holder": token.holder,
+    }
+    return await _change_checkout(ctx, request, lambda _checkout: values)
+
+
+class _FieldProblems(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+async def _change_checkout(
+    ctx: CallContext, request: Any, values_for: Callable[[AnyRow], dict[str, Any]]
+) -> checkout_pb2.CheckoutAnswer:
+    """One change to a started checkout, under its basket's lock, with a new key.
+    `values_for(checkout)` names the columns to set, or raises _FieldProblems."""
+    async with ctx.db.connect() as conn:
+        async with conn.begin():
+            basket_id = await _locked_basket_with_lines(conn, request.basket_token, ctx)
+            checkout = await _checkout_row(conn, basket_id)
+            if checkout is None:
+                raise FailedPrecondition(ADDRESS_FIRST)
+            try:
+                values = values_for(checkout)
+            except _FieldProblems as problems:
+                return await _refused(ctx, request, problems.errors, conn=conn)
+            await conn.execute(
+                update(checkouts)
+                .where(checkouts.c.id == checkout.id)
+                .values(
+                    **values, updated_at=ctx.now, idempotency_key=secrets.token_urlsafe(KEY_BYTES)
+                )
+            )
+        state = await _state(conn, request.basket_token, request.session_token, ctx)
+    return checkout_pb2.CheckoutAnswer(state=state)
+
+
+class _Refusal(Exception):
+    """Rolls the order's transaction back; the message is for the shopper."""
+
+
+async def place_order(
+    ctx: CallContext, request: checkout_pb2.PlaceOrderRequest
+) -> checkout_pb2.PlaceOrderResponse:
+    key = _idempotency_key(request.idempotency_key)
+    async with ctx.db.connect() as conn:
+        if placed := await load_order(conn, orders.c.idempotency_key == key):
+            return checkout_pb2.PlaceOrderResponse(order=placed)
+        try:
+            checkout, rows = await _checkout_to_place(conn, request.basket_token, key)
+        except FailedPrecondition:
+            # A repeat of this checkout may have placed the order (and removed the checkout and
+            # the lines) between the look-up above and these.
+            if placed := await load_order(conn, orders.c.idempotency_key == key):
+                return checkout_pb2.PlaceOrderResponse(order=placed)
+            raise
+    totals = _totals(rows, checkout)
+    payments = gateway(ctx.settings.payment_gateway)
+    charge = await payments.charge(checkout.payment_token, totals.total, totals.currency, key)
+    if not charge.approved:
+        return checkout_pb2.PlaceOrderResponse(payment_error=charge.decline_message)
+    # Shielded: a call that reaches its deadline here still commits or rolls back in full, and
+    # never leaves a transaction (and SQLite's write lock) open. The caller's retry with the
+    # same key then finds the order.
+    try:
+        order_id = await asyncio.shield(_place(ctx, request, key, charge.reference))
+    except _Refusal as refusal:
+        await payments.refund(charge.reference)
+        raise FailedPrecondition(str(refusal)) from None
+    async with ctx.db.connect() as conn:
+        placed = await load_order(conn, orders.c.id == order_id)
+    assert placed is not None  # committed just now
+    mail.send_soon(ctx.db, ctx.settings)
+    return checkout_pb2.PlaceOrderResponse(order=placed)
+
+
+async def _place(
+    ctx: CallContext, request: checkout_pb2.PlaceOrderRequest, key: str, payment_reference: str
+) -> int:
+    async with ctx.db.connect() as conn, conn.begin():
+        return await _write_order(conn, ctx, request, key, payment_reference)
+
+
+async def _write_order(
+    conn: AsyncConnection,
+    ctx: CallContext,
+    request: checkout_pb2.PlaceOrderRequest,
+    key: str,
+    payment_reference: str,
+) -> int:
+    """The order's transaction (step 3 in the module's docstring); its id."""
+    basket_id = await touch_basket(conn, plausible_token(request.basket_token), ctx.now)
+    existing: int | None = await conn.scalar(
+        select(orders.c.id).where(orders.c.idempotency_key == key)
+    )
+    if existing is not None:
+        return existing  # a repeat of this checkout placed it while this one was charging
+    if basket_id is None:
+        raise _Refusal(EMPTY_BASKET)
+    checkout = await _checkout_row(conn, basket_id)
+    if checkout is None or checkout.idempotency_key != key:
+        raise _Refusal(CHECKOUT_CHANGED)
+    rows = await line_rows(conn, basket_id)
+    if not rows:
+        raise _Refusal(EMPTY_BASKET)
+    await _reserve_stock(conn, rows)
+    totals = _totals(rows, checkout)
+    user_id = await account_of(conn, request.session_token, ctx.now)
+    order_id: int = (
+        await conn.execute(
+            insert(orders)
+            .values(
+                number=await _new_order_number(conn),
+                access_token=secrets.token_urlsafe(KEY_BYTES),
+                idempotency_key=key,
+                user_id=user_id,
+                status=orders_pb2.ORDER_STATUS_PAID,
+                email=checkout.email,
+                **{name: getattr(checkout, name) for name in _ADDRESS_AND_CARD},
+                shipping_method=totals.shipping_method.code,
+                shipping_label=totals.shipping_method.label,
+                shipping_min_days=totals.shipping_method.min_days,
+                shipping_max_days=totals.shipping_method.max_days,
+                payment_reference=payment_reference,
+                currency=totals.currency,
+                subtotal=totals.subtotal,
+                shipping=totals.shipping,
+                total=totals.total,
+                placed_at=ctx.now,
+            )
+            .returning(orders.c.id)
+        )
+    ).scalar_one()
+    contents = basket_contents("", rows)
+    await conn.execute(
+        insert(order_lines),
+        [
+            {
+                "order_id": order_id,
+                "position": position,
+                "variant_id": line.variant_id,
+                "product_id": line.product_id,
+                "product_slug": line.product_slug,
+                "name": line.name,
+                "variant_label": line.variant_label,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price.amount,
+                "line_total": line.line_total.amount,
+            }
+            for position, line in enumerate(contents.lines, start=1)
+        ],
+    )
+    await conn.execute(
+        insert(mail_outbox).values(
+            order_id=order_id, kind=mail.ORDER_CONFIRMATION, created_at=ctx.now, attempts=0
+        )
+    )
+    await conn.execute(basket_lines.delete().where(basket_lines.c.basket_id == basket_id))
+    await conn.execute(checkouts.delete().where(checkouts.c.id == checkout.id))
+    return order_id
+
+
+_ADDRESS_AND_CARD = (
+    "ship_name",
+    "ship_line1",
+    "ship_line2",
+    "ship_city",
+    "ship_postcode",
+    "ship_country",
+    "ship_phone",
+    "card_brand",
+    "card_last4",
+    "card_exp_month",
+    "card_exp_year",
+    "card_holder",
+)
+
+
+async def _reserve_stock(conn: AsyncConnection, rows: Sequence[AnyRow]) -> None:
+    """Takes each line's quantity off its variant's stock, or refuses the whole order. In
+    variant id order, so two orders sharing variants lock them in one order (no deadlock)."""
+    for row in sorted(rows, key=lambda r: r.variant_id):
+        title = row.name + (f", {label}" if (label := _label(row)) else "")
+        if row.discontinued:
+            raise _Refusal(f"{title} is no longer available. Remove it from your basket.")
+        left = await conn.scalar(
+            update(variants)
+            .where(variants.c.id == row.variant_id, variants.c.stock >= row.quantity)
+            .values(stock=variants.c.stock - row.quantity)
+            .returning(variants.c.stock)
+        )
+        if left is None:
+            now_left = await conn.scalar(
+                select(variants.c.stock).where(variants.c.id == row.variant_id)
+            )
+            raise _Refusal(
+                f"Sorry: {title} sold out while you were checking out. Nothing was charged."
+                if not now_left or now_left <= 0
+                else f"Sorry: only {now_left} of {title} left now, not enough for your order. "
+                "Change the quantity in your basket; nothing was charged."
+            )
+
+
+def _label(row: AnyRow) -> str:
+    return " / ".join(part for part in (row.size, row.colour) if part)
+
+
+async def _new_order_number(conn: AsyncConnection) -> str:
+    """ "VT" and 8 characters that cannot be misread (no 0/O, 1/I/L), unused so far."""
+    alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+    while True:
+        number = "VT" + "".join(secrets.choice(alphabet) for _ in range(8))
+        if await conn.scalar(select(orders.c.id).where(orders.c.number == number)) is None:
+            return number
+
+
+@dataclass(frozen=True)
+class _Totals:
+    currency: str
+    subtotal: int
+    shipping: int
+    total: int
+    shipping_method: Shipping
+
+
+def _totals(rows: Sequence[AnyRow], checkout: AnyRow) -> _Totals:
+    currency = rows[0].currency if rows else CURRENCY
+    subtotal = sum(row.price * row.quantity for row in rows)
+    method = next(m for m in SHIPPING_METHODS if m.code == checkout.shipping_method)
+    shipping = method.price_for(subtotal)
+    return _Totals(currency, subtotal, shipping, subtotal + shipping, method)
+
+
+async def _checkout_to_place(
+    conn: AsyncConnection, basket_token: str, key: str
+) -> tuple[AnyRow, list[AnyRow]]:
+    """A complete checkout whose key is `key` and its basket's lines, or FAILED_PRECONDITION."""
+    token = plausible_token(basket_token)
+    basket_id = await conn.scalar(select(baskets.c.id).where(baskets.c.token == token))
+    if not token or basket_id is None:
+        raise FailedPrecondition(EMPTY_BASKET)
+    checkout = await _checkout_row(conn, basket_id)
+    if checkout is None or checkout.idempotency_key != key:
+        raise FailedPrecondition(CHECKOUT_CHANGED)
+    if _next_step(checkout) != Step.CHECKOUT_STEP_REVIEW:
+        raise FailedPrecondition("Your checkout is not complete yet.")
+    rows = await line_rows(conn, basket_id)
+    if not rows:
+        raise FailedPrecondition(EMPTY_BASKET)
+    return checkout, rows
+
+
+def _idempotency_key(value: str) -> str:
+    key = plausible_token(value)
+    if not key:
+        raise Invalid("idempotency_key is missing or malformed")
+    return key
+
+
+async def _locked_basket_with_lines(conn: AsyncConnection, token: str, ctx: CallContext) -> int:
+    """The basket, locked for this transaction (see basket.py); FAILED_PRECONDITION when it does
+    not exist or holds nothing."""
+    basket_id = await touch_basket(conn, plausible_token(token), ctx.now)
+    if basket_id is None:
+        raise FailedPrecondition(EMPTY_BASKET)
+    any_line = select(basket_lines.c.variant_id).where(basket_lines.c.basket_id == basket_id)
+    if await conn.scalar(any_line.limit(1)) is None:
+        raise FailedPrecondition(EMPTY_BASKET)
+    return basket_id
+
+
+async def _checkout_row(conn: AsyncConnection, basket_id: int) -> AnyRow | None:
+    return (
+        await conn.execute(select(checkouts).where(checkouts.c.basket_id == basket_id))
+    ).one_or_none()
+
+
+async def _refused(
+    ctx: CallContext, request: Any, errors: dict[str, str], *, conn: AsyncConnection | None = None
+) -> checkout_pb2.CheckoutAnswer:
+    """Field errors and the checkout as it stands (nothing was changed)."""
+    if conn is None:
+        async with ctx.db.connect() as own:
+            state = await _state(own, request.basket_token, request.session_token, ctx)
+    else:
+        state = await _state(conn, request.basket_token, request.session_token, ctx)
+    return checkout_pb2.CheckoutAnswer(
+        state=state,
+        field_errors=[
+            checkout_pb2.FieldError(field=field, message=message)
+            for field, message in errors.items()
+        ],
+    )
+
+
+def _checked_address(email: str, address: Any) -> tuple[str, dict[str, str]]:
+    """The email as stored and each field's problem."""
+    errors: dict[str, str] = {}
+    stored_email, problem = checked_email(email)
+    if problem:
+        errors["email"] = problem
+    values = {field: getattr(address, field) for field in MAX_LENGTHS}
+    for field, value in values.items():
+        if "\x00" in value:
+            errors[field] = "This contains a character that is not allowed."
+        elif len(value.strip()) > MAX_LENGTHS[field]:
+            errors[field] = f"At most {MAX_LENGTHS[field]} characters, please."
+    country = address.country.strip().upper()
+    if country not in SHIPPING_COUNTRIES:
+        errors["country"] = "Choose a country we deliver to."
+    required = {
+        "name": "Enter the name of who receives the parcel.",
+        "line1": "Enter the street and number.",
+        "city": "Enter the town or city.",
+    }
+    if country in SHIPPING_COUNTRIES and country not in POSTCODE_OPTIONAL:
+        required["postcode"] = "Enter the postcode."
+    for field, message in required.items():
+        if field not in errors and not values[field].strip():
+            errors[field] = message
+    phone = values["phone"].strip()
+    if "phone" not in errors and phone and not set(phone) <= set("0123456789 +()-./"):
+        errors["phone"] = "A phone number has digits, spaces and + ( ) - only."
+    return stored_email, errors
+
+
+def _next_step(checkout: AnyRow | None) -> int:
+    if checkout is None:
+        return Step.CHECKOUT_STEP_ADDRESS
+    if checkout.shipping_method not in {m.code for m in offered(checkout.ship_country)}:
+        return Step.CHECKOUT_STEP_SHIPPING
+    if not checkout.payment_token:
+        return Step.CHECKOUT_STEP_PAYMENT
+    return Step.CHECKOUT_STEP_REVIEW
+
+
+async def _state(
+    conn: AsyncConnection, basket_token: str, session_token: str, ctx: CallContext
+) -> checkout_pb2.CheckoutState:
+    token = plausible_token(basket_token)
+    basket_id = (
+        await conn.scalar(select(baskets.c.id).where(baskets.c.token == token)) if token else None
+    )
+    checkout = await _checkout_row(conn, basket_id) if basket_id is not None else None
+    rows = await line_rows(conn, basket_id) if basket_id is not None else []
+    state = checkout_pb2.CheckoutState(next_step=_next_step(checkout), countries=SHIPPING_COUNTRIES)
+    subtotal = sum(row.price * row.quantity for row in rows)
+    currency = rows[0].currency if rows else CURRENCY
+    country = checkout.ship_country if checkout is not None else "IE"
+    for method in offered(country):
+        state.shipping_methods.add(
+            code=method.code,
+            label=method.label,
+            price=money(method.price_for(subtotal), currency),
+            min_days=method.min_days,
+            max_days=method.max_days,
+        )
+    shipping = None
+    if checkout is not None:
+        state.email = checkout.email
+        state.idempotency_key = checkout.idempotency_key
+        state.shipping_address.CopyFrom(address_message(checkout))
+        if state.next_step > Step.CHECKOUT_STEP_SHIPPING:
+            state.shipping_method = checkout.shipping_method
+            shipping = _totals(rows, checkout).shipping if rows else 0
+        if checkout.payment_token:
+            state.payment.CopyFrom(card_message(checkout))
+    else:
+        user_id = await account_of(conn, session_token, ctx.now)
+        if user_id is not None:
+            state.email = await conn.scalar(select(users.c.email).where(users.c.id == user_id))
+    state.basket.CopyFrom(basket_contents(token if basket_id else "", rows, shipping=shipping))
+    if not rows:
+        state.next_step = Step.CHECKOUT_STEP_ADDRESS
+    return state
