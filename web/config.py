@@ -51,6 +51,14 @@ class Settings:
     # Addresses of the proxies (nginx) whose X-Real-IP header names the shopper's address; from
     # anyone else the header is ignored, so a client cannot pick its own address.
     trusted_proxies: tuple[str, ...] = ()
+    # The card processor checkout charges through; "test" is the built-in test gateway
+    # (api/payments.py), the only one so far.
+    payment_gateway: str = "test"
+    # Order emails go to this SMTP server (smtp://[user:password@]host[:port], STARTTLS when
+    # offered, or smtps://...); when empty they are written as .eml files to outbox_dir.
+    smtp_url: str = ""
+    outbox_dir: Path = VAR_DIR / "outbox"
+    mail_from: str = "Vitrine <orders@vitrine.example>"
     demo_seed: int = 42
     demo_products: int = 2000
     debug: bool = False
@@ -155,6 +163,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     endpoints = tuple(
         e.strip() for e in env.get("VITRINE_API_ENDPOINTS", "").split(",") if e.strip()
     )
+    gateway = env.get("VITRINE_PAYMENT_GATEWAY", defaults.payment_gateway)
+    if gateway != "test":
+        raise ConfigError(f"VITRINE_PAYMENT_GATEWAY={gateway!r}: the only gateway is 'test'")
+    smtp_url = env.get("VITRINE_SMTP_URL", "").strip()
+    if smtp_url and urlsplit(smtp_url).scheme not in {"smtp", "smtps"}:
+        raise ConfigError(f"VITRINE_SMTP_URL={smtp_url!r} must start with smtp:// or smtps://")
     return Settings(
         database_url=env.get("VITRINE_DATABASE_URL", defaults.database_url),
         database_schema=env.get("VITRINE_DATABASE_SCHEMA", ""),
@@ -174,6 +188,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             a.strip() for a in env.get("VITRINE_TRUSTED_PROXIES", "").split(",") if a.strip()
         ),
         static_dir=Path(env.get("VITRINE_STATIC_DIR", str(defaults.static_dir))),
+        payment_gateway=gateway,
+        smtp_url=smtp_url,
+        outbox_dir=Path(env.get("VITRINE_OUTBOX_DIR", str(defaults.outbox_dir))),
+        mail_from=env.get("VITRINE_MAIL_FROM", defaults.mail_from),
         demo_seed=_int(env, "VITRINE_DEMO_SEED", defaults.demo_seed),
         demo_products=_int(env, "VITRINE_DEMO_PRODUCTS", defaults.demo_products, minimum=1),
         debug=_flag(env, "VITRINE_DEBUG", default=False),
