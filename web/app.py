@@ -28,7 +28,16 @@ from web.handlers.catalog import (
     ProductPageHandler,
     ProductSlugHandler,
 )
+from web.handlers.checkout import (
+    AddressStepHandler,
+    CheckoutStartHandler,
+    PaymentStepHandler,
+    PlaceOrderHandler,
+    ReviewStepHandler,
+    ShippingStepHandler,
+)
 from web.handlers.media import AssetHandler, DemoImageHandler
+from web.handlers.orders import AccountOrderHandler, AccountOrdersHandler, OrderPageHandler
 from web.handlers.preview import PreviewIndexHandler, PreviewPageHandler
 from web.handlers.search import SearchPageHandler, SuggestHandler
 from web.templating import TEMPLATES_DIR, make_environment
@@ -37,6 +46,8 @@ access_log = logging.getLogger("vitrine.access")
 
 SLUG = r"([a-z0-9][a-z0-9-]{0,199})"
 PRODUCT_ID = r"([1-9][0-9]{0,17})"
+ORDER_NUMBER = r"([A-Z0-9]{1,20})"
+ORDER_ACCESS = r"([A-Za-z0-9_-]{1,64})"  # the token in a guest's order link
 # Pages whose URL a wrong case or trailing slash is redirected to (see NotFoundHandler).
 PAGE_ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (r"/", HomePageHandler),
@@ -93,6 +104,15 @@ class VitrineApplication(tornado.web.Application):
                     (r"/basket", BasketPageHandler),
                     (r"/basket/lines", BasketLinesHandler),
                     (rf"/basket/lines/{PRODUCT_ID}", BasketLineHandler),
+                    (r"/checkout", CheckoutStartHandler),
+                    (r"/checkout/address", AddressStepHandler),
+                    (r"/checkout/shipping", ShippingStepHandler),
+                    (r"/checkout/payment", PaymentStepHandler),
+                    (r"/checkout/review", ReviewStepHandler),
+                    (r"/checkout/place", PlaceOrderHandler),
+                    (rf"/orders/{ORDER_NUMBER}/{ORDER_ACCESS}", OrderPageHandler),
+                    (r"/account/orders", AccountOrdersHandler),
+                    (rf"/account/orders/{ORDER_NUMBER}", AccountOrderHandler),
                 ]
                 if api is not None
                 else [(r"/", tornado.web.RedirectHandler, {"url": "/_preview/"})]

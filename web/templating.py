@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 import jinja2
 import jinja2.meta
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, get_currency_precision
 
@@ -25,8 +26,9 @@ from web.urls import category_url, landing_url, product_url
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 MONEY_TEXTS_CACHED = 8192
-# Folders whose templates are not pages: included pieces and the developer tools' own pages.
-NOT_PAGES = ("partials/", "debug/")
+# Folders whose templates are not pages: included pieces, the developer tools' own pages, and
+# emails (rendered by the API workers, api/mail.py).
+NOT_PAGES = ("partials/", "debug/", "email/")
 # The contract at the top of every template: `{#- What it is.\n    Reads: a (type), b (type). -#}`
 # Names are comma-separated; text in parentheses is for people; the list ends at the first full
 # stop outside parentheses and may wrap lines. `Reads: nothing.` declares none.
@@ -52,6 +54,12 @@ def date(value: Any, locale: str, style: str = "medium") -> str:
     """A google.protobuf.Timestamp (or datetime) as a date in the shop's locale."""
     moment = value if isinstance(value, datetime) else datetime.fromtimestamp(value.seconds, UTC)
     return format_date(moment, format=style, locale=locale)
+
+
+@functools.lru_cache(maxsize=64)
+def country_name(code: str, locale: str) -> str:
+    """An ISO 3166-1 alpha-2 code as the country's name in the shop's locale: "IE" -> "Ireland"."""
+    return Locale.parse(locale).territories.get(code.upper(), code)
 
 
 def with_params(base: dict[str, Any], **changes: Any) -> str:
@@ -85,6 +93,11 @@ def make_environment(
     )
     env.filters["money"] = lambda value: money(value, locale)
     env.filters["date"] = lambda value, style="medium": date(value, locale, style)
+    env.filters["country"] = lambda code: country_name(code, locale)
+    # Codes as (code, name) pairs in the order of their names, for a country <select>.
+    env.filters["country_choices"] = lambda codes: sorted(
+        ((code, country_name(code, locale)) for code in codes), key=lambda pair: pair[1]
+    )
     env.globals.update(
         asset_urls=asset_urls,
         product_url=product_url,

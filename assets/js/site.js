@@ -130,7 +130,24 @@
     });
   }
 
+  // A form that must not be sent twice by a double click (checkout steps, "place order"): the
+  // button is disabled once the form is on its way. Placing an order is idempotent anyway.
+  function submitOnce(form) {
+    form.addEventListener("submit", function (event) {
+      if (form.getAttribute("data-sending")) { event.preventDefault(); return; }
+      form.setAttribute("data-sending", "1");
+      var button = form.querySelector("button[type=submit]");
+      if (button) {
+        button.setAttribute("aria-disabled", "true");
+        button.classList.add("button--busy");
+      }
+    });
+    // Back to this page from the browser's cache (bfcache): it can be sent again.
+    window.addEventListener("pageshow", function () { form.removeAttribute("data-sending"); });
+  }
+
   document.querySelectorAll("input[data-suggest-url]").forEach(suggest);
+  document.querySelectorAll("form[data-submit-once]").forEach(submitOnce);
   document.querySelectorAll("form.add-to-basket").forEach(addToBasket);
   document.querySelectorAll(".sort-form").forEach(sortOnChange);
 }());

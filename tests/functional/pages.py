@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from email.message import Message
@@ -139,3 +141,52 @@ def catalogue_facts(database: dict[str, str]) -> Facts:
         database_schema=database.get("VITRINE_DATABASE_SCHEMA", ""),
     )
     return asyncio.run(_read_facts(settings))
+
+
+class Shopper:
+    """A browser without JavaScript: keeps cookies, follows nothing by itself."""
+
+    def __init__(self, base: str, address: str = "") -> None:
+        self.base = base
+        # Sent as X-Real-IP, which a front trusting 127.0.0.1 as its proxy takes as the address.
+        self.address = address
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), NoRedirect
+        )
+
+    def request(
+        self, path: str, form: dict[str, str] | None = None, headers: dict[str, str] | None = None
+    ) -> Page:
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        sent = {"X-Real-IP": self.address} if self.address else {}
+        request = urllib.request.Request(
+            self.base + path, data=data, headers={**sent, **(headers or {})}
+        )
+        try:
+            with self.opener.open(request, timeout=10) as response:
+                return Page(response.status, response.headers, response.read().decode())
+        except urllib.error.HTTPError as error:
+            with error:
+                return Page(error.code, error.headers, error.read().decode())
+
+    def cookie(self, name: str) -> str | None:
+        return next((c.value for c in self.cookies if c.name == name), None)
+
+
+def xsrf_field(page: Page) -> str:
+    """The value of a page's _xsrf form field."""
+    return re.search(r'name="_xsrf" value="([^"]+)"', page.body).group(1)
+
+
+def set_cookie(page: Page, name: str) -> str:
+    """The Set-Cookie line a response sent for cookie `name`."""
+    return next(h for h in page.headers.get_all("Set-Cookie") if h.startswith(f"{name}="))
+
+
+def product_form(shopper: Shopper, facts: Facts) -> tuple[str, str]:
+    """The product page's xsrf token and its first option in stock."""
+    page = shopper.request(f"/p/{facts.product_id}/{facts.product_slug}")
+    token = xsrf_field(page)
+    variant = re.search(r'name="variant_id" id="variant-\d+" value="(\d+)" checked', page.body)
+    return token, variant.group(1)

@@ -9,16 +9,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.functional.pages import catalogue_facts
-from tests.functional.test_basket import (
-    Shop,
+from tests.functional.pages import (
     Shopper,
-    basket_count,
-    basket_quantities,
+    catalogue_facts,
     product_form,
     set_cookie,
     xsrf_field,
 )
+from tests.functional.test_basket import Shop, basket_count, basket_quantities
 from tests.processes import Processes
 
 PASSWORD = "correct horse battery"

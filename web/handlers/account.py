@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.handlers.base import BASKET_COOKIE, BaseHandler, PageError
+from web.handlers.base import BASKET_COOKIE, WRITE_DEADLINE_MS, BaseHandler, PageError
 
 # Longer input is cut before it reaches the API, which refuses it anyway.
 MAX_FIELD_LENGTH = 300
@@ -63,6 +63,7 @@ class RegisterHandler(AccountFormHandler):
             password=self.field("password"),
             client_address=self.client_address(),
             basket_token=self.basket_token(),
+            deadline_ms=WRITE_DEADLINE_MS,
         )
         await self.send(batch)
         answer = call.result()
@@ -93,6 +94,7 @@ class LogInHandler(AccountFormHandler):
             password=self.field("password"),
             client_address=self.client_address(),
             basket_token=self.basket_token(),
+            deadline_ms=WRITE_DEADLINE_MS,
         )
         try:
             await self.send(batch)

@@ -16,6 +16,7 @@ from api_client import (
     ApiError,
     Batch,
     Call,
+    FailedPrecondition,
     Invalid,
     NotFound,
     ResourceExhausted,
@@ -41,6 +42,10 @@ BASKET_COOKIE_DAYS = 30
 SESSION_COOKIE = "session"
 SESSION_COOKIE_DAYS = 30
 SESSION_DEADLINE_MS = 250
+# Writes (a basket change, an account, a checkout step) wait longer than page reads: under load,
+# or behind SQLite's one writer at a time, they may queue, and password hashing takes CPU;
+# giving up early would only make the shopper click again.
+WRITE_DEADLINE_MS = 5_000
 # An incoming X-Request-Id (from nginx) is kept as the trace id when it looks like one.
 TRACE_ID = re.compile(r"[0-9a-f]{16,32}")
 # In debug mode a request carrying this header is answered with the page's context as JSON
@@ -156,6 +161,9 @@ class BaseHandler(tornado.web.RequestHandler):
             raise PageError(404, "We could not find that page.") from error
         except Invalid as error:
             raise PageError(400, error.message) from error
+        except FailedPrecondition as error:
+            # Something the shopper can put right (stock, an incomplete checkout): say what.
+            raise PageError(409, error.message) from error
         except Unauthenticated as error:
             raise PageError(401, error.message) from error
         except ResourceExhausted as error:

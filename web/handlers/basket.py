@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from api_client import FailedPrecondition, NotFound
-from web.handlers.base import BaseHandler, PageError
+from api_client import NotFound
+from web.handlers.base import WRITE_DEADLINE_MS, BaseHandler, PageError
 from web.templating import money
 
 MAX_QUANTITY = 99
@@ -41,7 +41,9 @@ class BasketChangeHandler(BaseHandler):
 
     async def change(self, method: str, **request: Any) -> None:
         batch = self.api_batch()
-        call = getattr(batch.basket, method)(token=self.basket_token(), **request)
+        call = getattr(batch.basket, method)(
+            token=self.basket_token(), deadline_ms=WRITE_DEADLINE_MS, **request
+        )
         try:
             await self.send(batch)
         except PageError as error:
@@ -64,14 +66,6 @@ class BasketChangeHandler(BaseHandler):
             )
             return
         self.redirect("/basket", status=303)
-
-    async def send(self, batch: Any) -> None:
-        try:
-            await super().send(batch)
-        except PageError as error:
-            if isinstance(error.__cause__, FailedPrecondition):
-                raise PageError(409, error.__cause__.message) from error
-            raise
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         error = kwargs.get("exc_info", (None, None, None))[1]

@@ -1,0 +1,64 @@
+"""An order's page: the confirmation a guest reaches by its link (/orders/<number>/<token>), and
+an account's order history and order pages (/account/orders...). Never cached."""
+
+from __future__ import annotations
+
+from web.handlers.base import BaseHandler, PageError
+
+ORDERS_PER_PAGE = 20
+
+
+class OrderPageHandler(BaseHandler):
+    """GET /orders/<number>/<access token>: right after placing it, from the email, bookmarked."""
+
+    async def get(self, number: str, access_token: str) -> None:
+        batch = self.page_batch()
+        order = batch.orders.GetOrder(
+            number=number, access_token=access_token, session_token=self.session_token()
+        )
+        await self.send(batch)
+        self.set_header("Cache-Control", "private, no-store")
+        # The token is in this page's URL: links out of it must not carry it along.
+        self.set_header("Referrer-Policy", "no-referrer")
+        self.render_page("orders/detail.html", order=order.result(), from_account=False)
+
+
+class AccountOrdersHandler(BaseHandler):
+    """GET /account/orders: the account's orders, newest first."""
+
+    async def get(self) -> None:
+        if not self.session_token():
+            self.redirect("/account/login?next=/account/orders")
+            return
+        page = self.get_argument("page", "1")
+        if not page.isdigit() or not 1 <= int(page) <= 10_000:
+            raise PageError(400, "The page number must be a whole number from 1.")
+        batch = self.page_batch()
+        history = batch.orders.ListOrders(
+            session_token=self.session_token(),
+            page={"page": int(page), "page_size": ORDERS_PER_PAGE},
+        )
+        try:
+            await self.send(batch)
+        except PageError as error:
+            if error.status_code != 401:
+                raise
+            self.end_session()
+            self.redirect("/account/login?next=/account/orders")
+            return
+        self.set_header("Cache-Control", "private, no-store")
+        self.render_page("account/orders.html", history=history.result())
+
+
+class AccountOrderHandler(BaseHandler):
+    """GET /account/orders/<number>: one of the account's orders."""
+
+    async def get(self, number: str) -> None:
+        if not self.session_token():
+            self.redirect(f"/account/login?next=/account/orders/{number}")
+            return
+        batch = self.page_batch()
+        order = batch.orders.GetOrder(number=number, session_token=self.session_token())
+        await self.send(batch)
+        self.set_header("Cache-Control", "private, no-store")
+        self.render_page("orders/detail.html", order=order.result(), from_account=True)
