@@ -46,9 +46,19 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture(scope="session")
-def site(database: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
+def outbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the site's workers write confirmation emails (no SMTP server is configured)."""
+    return tmp_path_factory.mktemp("e2e-outbox")
+
+
+@pytest.fixture(scope="session")
+def site(
+    database: dict[str, str], outbox: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Process]:
     """One API worker and one front over the seeded demo catalogue, shared by all e2e tests."""
-    pool = Processes(database, tmp_path_factory.mktemp("e2e-site"))
+    pool = Processes(
+        {**database, "VITRINE_OUTBOX_DIR": str(outbox)}, tmp_path_factory.mktemp("e2e-site")
+    )
     try:
         yield pool.start_front(pool.start_worker())
     finally:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
@@ -32,7 +33,10 @@ PRICE_LOW_TO_HIGH = "Price: low to high"
 
 
 def wait(browser: WebDriver) -> WebDriverWait[WebDriver]:
-    return WebDriverWait(browser, WAIT_SECONDS)
+    """Poll until a condition holds. While a page is being replaced, Chromium can answer a question
+    about the old page with an "unhandled inspector error" instead of "stale element": that means
+    "not yet", so it is polled again rather than failing the test."""
+    return WebDriverWait(browser, WAIT_SECONDS, ignored_exceptions=(WebDriverException,))
 
 
 def query_of(browser: WebDriver) -> dict[str, list[str]]:
@@ -115,8 +119,10 @@ def assert_page_is_sound(
 ) -> None:
     """The page has loaded, logged no error, and took nothing from anywhere but the site."""
     wait_for_page(browser)
-    assert console_errors(browser, expected_status=expected_status) == []
-    assert foreign_requests(browser, site_url) == []
+    errors = console_errors(browser, expected_status=expected_status)
+    assert errors == [], f"{browser.current_url}: console errors {errors}"
+    foreign = foreign_requests(browser, site_url)
+    assert foreign == [], f"{browser.current_url}: requests elsewhere {foreign}"
 
 
 def open_page(browser: WebDriver, site_url: str, path: str) -> None:
@@ -235,3 +241,63 @@ def open_first_product_in_stock(browser: WebDriver, site_url: str) -> ChosenProd
 def search_for(browser: WebDriver, site_url: str, text: str) -> None:
     """Type into the header's search box and press Enter."""
     submit_by_enter(browser, site_url, header_search_box(browser), text)
+
+
+# Basket and checkout.
+
+
+def add_to_basket(
+    browser: WebDriver, site_url: str, *, javascript: bool, quantity: int = 1
+) -> None:
+    """On a product page: add the chosen option, and end on the basket page."""
+    form = browser.find_element(By.CSS_SELECTOR, "form.add-to-basket")
+    field = form.find_element(By.ID, "quantity")
+    field.clear()
+    field.send_keys(str(quantity))
+    button = form.find_element(By.XPATH, ".//button[normalize-space()='Add to basket']")
+    if javascript:
+        # Added in place: the badge counts the new items, and the page stays.
+        before = int(text_of(browser, "[data-basket-count]"))
+        button.click()
+        wait(browser).until(lambda b: text_of(b, "[data-basket-count]") == str(before + quantity))
+        assert text_of(browser, ".form-status").startswith("Added to your basket")
+        open_page(browser, site_url, "/basket")
+    else:
+        follow(browser, site_url, button)
+
+
+def fill_form(browser: WebDriver, values: dict[str, str]) -> None:
+    """Type into the form fields named by `values` (a <select> gets the option with that value)."""
+    for name, value in values.items():
+        element = browser.find_element(By.NAME, name)
+        if element.tag_name == "select":
+            Select(element).select_by_value(value)
+        else:
+            element.clear()
+            element.send_keys(value)
+
+
+def continue_checkout(browser: WebDriver, site_url: str, button_text: str) -> None:
+    button = browser.find_element(By.XPATH, f"//main//button[normalize-space()='{button_text}']")
+    follow(browser, site_url, button)
+
+
+def check_out(
+    browser: WebDriver, site_url: str, address: dict[str, str], card: dict[str, str]
+) -> str:
+    """From the basket page to the order's page, through every step; the order number."""
+    follow(browser, site_url, browser.find_element(By.LINK_TEXT, "Check out"))
+    assert urlsplit(browser.current_url).path == "/checkout/address"
+    fill_form(browser, address)
+    continue_checkout(browser, site_url, "Continue to delivery")
+    assert urlsplit(browser.current_url).path == "/checkout/shipping"
+    browser.find_element(By.CSS_SELECTOR, "input[name=shipping_method][value=express]").click()
+    continue_checkout(browser, site_url, "Continue to payment")
+    assert urlsplit(browser.current_url).path == "/checkout/payment"
+    fill_form(browser, card)
+    continue_checkout(browser, site_url, "Continue to review")
+    assert urlsplit(browser.current_url).path == "/checkout/review"
+    continue_checkout(browser, site_url, "Place order and pay")
+    assert urlsplit(browser.current_url).path.startswith("/orders/")
+    assert text_of(browser, "h1") == "Thank you for your order"
+    return text_of(browser, ".order-confirmation strong")
