@@ -226,16 +226,39 @@ class ChosenProduct:
     price: str
 
 
-def open_first_product_in_stock(browser: WebDriver, site_url: str) -> ChosenProduct:
-    """On a listing, the first product card that is not out of stock."""
-    for card in product_cards(browser):
-        if not card.find_elements(By.CSS_SELECTOR, ".stock--out"):
-            chosen = ChosenProduct(
-                text_of(browser, ".product-card__name", card), text_of(browser, ".price__now", card)
-            )
-            follow(browser, site_url, card.find_element(By.CSS_SELECTOR, "a"))
+def open_first_product_in_stock(
+    browser: WebDriver, site_url: str, quantity: int = 1
+) -> ChosenProduct:
+    """On a listing, the first product card with an option that has `quantity` in stock; the
+    product page is left open with that option chosen. Earlier journeys buy stock, so the card's
+    "in stock" is checked again on the product page, option by option."""
+    listing = browser.current_url
+    cards = len(product_cards(browser))
+    for index in range(cards):
+        card = product_cards(browser)[index]
+        if card.find_elements(By.CSS_SELECTOR, ".stock--out"):
+            continue
+        chosen = ChosenProduct(
+            text_of(browser, ".product-card__name", card), text_of(browser, ".price__now", card)
+        )
+        follow(browser, site_url, card.find_element(By.CSS_SELECTOR, "a"))
+        if choose_option_with_stock(browser, quantity):
             return chosen
-    raise AssertionError("every product on this page is out of stock")
+        browser.get(listing)
+        wait_for_page(browser)
+    raise AssertionError(f"no product on this page has an option with {quantity} in stock")
+
+
+def choose_option_with_stock(browser: WebDriver, quantity: int) -> bool:
+    """On a product page, pick the first option showing at least `quantity` in stock."""
+    for option in browser.find_elements(By.CSS_SELECTOR, ".add-to-basket .variant"):
+        radio = option.find_element(By.CSS_SELECTOR, "input[type=radio]")
+        stock = option.find_element(By.CSS_SELECTOR, ".stock").text
+        left = re.search(r"Only (\d+) left", stock)
+        if radio.is_enabled() and (int(left.group(1)) >= quantity if left else "In stock" in stock):
+            option.find_element(By.TAG_NAME, "label").click()
+            return True
+    return False
 
 
 def search_for(browser: WebDriver, site_url: str, text: str) -> None:

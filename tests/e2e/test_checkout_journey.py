@@ -51,7 +51,7 @@ def test_a_guest_checks_out_and_gets_the_confirmation_email(
     browser: WebDriver, site: Process, outbox: Path, javascript: bool
 ) -> None:
     journey.open_first_department(browser, site.url)
-    product = journey.open_first_product_in_stock(browser, site.url)
+    product = journey.open_first_product_in_stock(browser, site.url, quantity=2)
     journey.add_to_basket(browser, site.url, javascript=javascript, quantity=2)
     assert basket_lines(browser) == {product.name: 2}
     total = euros(text_of(browser, ".basket__totals strong"))
