@@ -272,8 +272,8 @@ class Crawler:
                 )
                 missing += [f"offers.{name}" for name in fields if not offer.get(name)]
             if missing:
-                fields = ", ".join(dict.fromkeys(missing))
-                self.report.error(url, "json-ld product", f"Product lacks {fields}")
+                lacking = ", ".join(dict.fromkeys(missing))
+                self.report.error(url, "json-ld product", f"Product lacks {lacking}")
 
     @staticmethod
     def offers(offers: Any) -> list[dict[str, Any]]:
