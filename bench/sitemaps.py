@@ -18,7 +18,6 @@ import http.client
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -34,6 +33,9 @@ from sqlalchemy import false, func, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# The process helpers of the pages benchmark, beside this file.
+from pages import free_port, start, stop, wait_until_ready  # noqa: E402
+
 from api.db import create_engine  # noqa: E402
 from api.schema import products  # noqa: E402
 from web.config import Settings  # noqa: E402
@@ -41,17 +43,9 @@ from web.config import Settings  # noqa: E402
 RESULTS = ROOT / "bench" / "results"
 TARGET_PEAK_RSS_MB = 200
 SAMPLE_SECONDS = 0.02
-READY_TIMEOUT_SECONDS = 60
-STOP_TIMEOUT_SECONDS = 10
 # A child of 50,000 URLs streams in a few seconds; a stuck one ends the run instead of hanging.
 FETCH_TIMEOUT_SECONDS = 300
 LOC = re.compile(rb"<loc>([^<]+)</loc>")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def live_products(url: str) -> int:
@@ -82,24 +76,6 @@ def seeded_database(count: int) -> tuple[str, int]:
         )
         live = asyncio.run(live_products(url))
     return url, live
-
-
-def start(argv: list[str], env: dict[str, str], ready: str, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "web.cli", *argv],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    while ready not in log.read_text(errors="replace"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise SystemExit(f"{argv[0]} did not start:\n{log.read_text(errors='replace')}")
-        time.sleep(0.05)
-    return process
 
 
 class PeakRss:
@@ -168,31 +144,24 @@ def main() -> None:
     args = parser.parse_args()
 
     database_url, live = seeded_database(args.products)
-    logs = ROOT / "var" / "bench"
     endpoint = f"tcp://127.0.0.1:{free_port()}"
     base = f"http://127.0.0.1:{free_port()}"
+    api_http = f"http://127.0.0.1:{free_port()}"
     env = {
         "VITRINE_DATABASE_URL": database_url,
+        "VITRINE_API_HTTP": api_http,
         "VITRINE_LOG_LEVEL": "WARNING",
-        "VITRINE_API_HTTP": f"http://127.0.0.1:{free_port()}",
         "VITRINE_SITEMAP_URLS": str(args.sitemap_urls),
     }
-    started = []
+    started: list[subprocess.Popen[bytes]] = []
     try:
-        worker_env = {**env, "VITRINE_LOG_LEVEL": "INFO"}
-        worker_log = logs / "sitemaps-worker.log"
-        started.append(
-            start(["api-worker", "--bind", endpoint], worker_env, "worker ready", worker_log)
-        )
-        front_env = {
-            **env,
-            "VITRINE_LOG_LEVEL": "INFO",
-            "VITRINE_FRONT": base,
-            "VITRINE_API_ENDPOINTS": endpoint,
-            "VITRINE_STATIC_DIR": str(logs / "static"),
-        }
-        front = start(["front"], front_env, "front ready", logs / "sitemaps-front.log")
-        started.append(front)
+        worker_argv = [sys.executable, "-m", "web.cli", "api-worker", "--bind", endpoint]
+        started.append(worker := start(worker_argv, None, env))
+        front_env = {**env, "VITRINE_FRONT": base, "VITRINE_API_ENDPOINTS": endpoint}
+        front_env["VITRINE_STATIC_DIR"] = str(ROOT / "var" / "bench" / "static")
+        started.append(front := start([sys.executable, "-m", "web.cli", "front"], None, front_env))
+        wait_until_ready(f"{api_http}/api/v1/catalog/GetCategoryTree", worker, b"{}")
+        wait_until_ready(f"{base}/robots.txt", front)
         time.sleep(1)
         idle_rss = psutil.Process(front.pid).memory_info().rss
 
@@ -203,12 +172,7 @@ def main() -> None:
             total_seconds = time.perf_counter() - run_started
     finally:
         for process in started:
-            process.terminate()
-        for process in started:
-            try:
-                process.wait(timeout=STOP_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop(process)
 
     product_children = [c for c in children if "/products-" in c["path"]]
     product_urls = sum(c["urls"] for c in product_children)
