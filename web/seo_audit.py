@@ -25,6 +25,10 @@ SITEMAP_MAX_BYTES = 50 * 1024 * 1024
 CONCURRENCY = 8
 REQUEST_TIMEOUT_SECONDS = 30
 USER_AGENT = "VitrineSeoAudit/1.0"
+# As crawlers do, "come back later" answers are asked again after a pause before they count.
+RETRY_STATUSES = frozenset({429, 503})
+RETRIES = 2
+RETRY_PAUSE_SECONDS = 1.0
 # What a Product needs for rich results; an offer needs these (AggregateOffer: its own list).
 PRODUCT_FIELDS = ("name", "sku", "brand", "image", "offers")
 OFFER_FIELDS = ("price", "priceCurrency", "availability", "url", "itemCondition")
@@ -138,12 +142,17 @@ class Crawler:
             request_timeout=REQUEST_TIMEOUT_SECONDS,
             headers={"User-Agent": USER_AGENT},
         )
-        async with self.limit:
-            try:
-                return await self.client.fetch(request, raise_error=False)
-            except (OSError, HTTPClientError) as error:
-                self.report.error(url, "unreachable", str(error))
-                return None
+        for attempt in range(1 + RETRIES):
+            async with self.limit:
+                try:
+                    response = await self.client.fetch(request, raise_error=False)
+                except (OSError, HTTPClientError) as error:
+                    self.report.error(url, "unreachable", str(error))
+                    return None
+            if response.code not in RETRY_STATUSES or attempt == RETRIES:
+                return response
+            await asyncio.sleep(RETRY_PAUSE_SECONDS * (attempt + 1))
+        return None
 
     async def run(self) -> Report:
         try:

@@ -55,7 +55,7 @@ CAPTURE_HEADER = "X-Vitrine-Capture"
 # What a shared cache (nginx) may do with an anonymous page: keep it briefly. A page that read
 # or set a cookie, or embeds a form token, is the shopper's own.
 SHARED_CACHE_CONTROL = "public, max-age=5"
-PRIVATE_CACHE_CONTROL = "private, no-cache"
+PRIVATE_CACHE_CONTROL = "private"
 ERROR_TEMPLATES = {
     400: "errors/400.html",
     404: "errors/404.html",
