@@ -85,6 +85,10 @@ def make_site(faults: set[str]) -> tornado.web.Application:
                     del product["sku"]
                 self.write(page(base, path, title, links=["/"], product=product))
             elif path == "/about":
+                if "busy once" in faults:
+                    faults.discard("busy once")
+                    self.set_status(503)
+                    return
                 self.write(page(base, path, "About", links=["/"]))
             else:
                 self.set_status(404)
@@ -147,3 +151,9 @@ def test_the_report_and_summary_name_each_error():
     assert "error: duplicate title: 1" in summary
     saved = json.loads(report.as_json())
     assert {error["check"] for error in saved["errors"]} == {"broken link", "duplicate title"}
+
+
+def test_the_audit_asks_again_after_a_503_as_a_crawler_would():
+    report = run_audit({"busy once"})
+    assert report.errors == []
+    assert report.links_checked == 1
