@@ -37,10 +37,10 @@ def test_product_links_refuse_a_page_over_the_maximum(shop):
         links(shop, limit=catalog.PRODUCT_LINKS_MAX + 1)
 
 
-def test_link_ranges_cut_live_products_into_children_of_at_most_size(shop):
+def test_link_ranges_are_spans_of_size_ids_with_their_live_product_counts(shop):
     request = catalog_pb2.GetProductLinkRangesRequest(size=4)
     ranges = shop.call(catalog.get_product_link_ranges, request).ranges
-    assert [(r.first_id, r.last_id, r.count) for r in ranges] == [(1, 5, 4), (6, 9, 4), (10, 11, 2)]
+    assert [(r.first_id, r.last_id, r.count) for r in ranges] == [(1, 4, 3), (5, 8, 4), (9, 12, 3)]
     for each in ranges:
         inside = links(shop, after_id=each.first_id - 1, up_to_id=each.last_id)
         assert len(inside) == each.count
@@ -49,7 +49,21 @@ def test_link_ranges_cut_live_products_into_children_of_at_most_size(shop):
 def test_one_range_holds_a_small_catalogue(shop):
     request = catalog_pb2.GetProductLinkRangesRequest()
     ranges = shop.call(catalog.get_product_link_ranges, request).ranges
-    assert [(r.first_id, r.last_id, r.count) for r in ranges] == [(1, 11, 10)]
+    assert [(r.first_id, r.last_id, r.count) for r in ranges] == [(1, 50_000, 10)]
+
+
+def test_spans_without_a_live_product_are_left_out(shop):
+    request = catalog_pb2.GetProductLinkRangesRequest(size=2)
+    ranges = shop.call(catalog.get_product_link_ranges, request).ranges
+    # ids 11-12 hold the wool coat; 3-4 only the floral dress (4 is discontinued)
+    assert [(r.first_id, r.count) for r in ranges] == [
+        (1, 2),
+        (3, 1),
+        (5, 2),
+        (7, 2),
+        (9, 2),
+        (11, 1),
+    ]
 
 
 def test_category_links_name_categories_with_live_products_and_their_latest_change(shop):
