@@ -215,12 +215,16 @@ class BaseHandler(tornado.web.RequestHandler):
         self.add_header("Vary", "Cookie")
 
     def compute_etag(self) -> str | None:
-        """The body's hash, less the xsrf token: its random mask changes on every request and
-        would make every page with a form look new (Tornado answers 304 on a match)."""
+        """The body's hash with the xsrf token unmasked: its random mask changes on every
+        request and would make every page with a form look new (Tornado answers 304 on a
+        match), while the token itself must count, or a browser whose cookie changed would
+        be told to reuse a page holding the old one."""
         hasher = hashlib.sha1()  # noqa: S324 - a cache validator, not a security measure
-        token = getattr(self, "_xsrf_token", None)
+        masked = getattr(self, "_xsrf_token", None)
         for part in self._write_buffer:
-            hasher.update(part.replace(token, b"") if token else part)
+            hasher.update(part.replace(masked, b"") if masked else part)
+        if masked:
+            hasher.update(self._get_raw_xsrf_token()[1])
         return f'"{hasher.hexdigest()}"'
 
     def capture(self, template: str, context: dict[str, Any]) -> None:
