@@ -9,7 +9,7 @@ PROTOS := $(wildcard protos/shop/v1/*.proto)
 GENERATED := api_client/gen/.generated
 
 .DEFAULT_GOAL := help
-.PHONY: help setup protos run dev preview api seed test test-unit test-functional test-e2e lint bench bootstrap clean
+.PHONY: help setup protos run dev preview api seed test test-unit test-functional test-e2e lint bench bootstrap clean seo-audit
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ api: setup ## start only the API workers (ZeroMQ and HTTP JSON)
 
 seed: setup ## (re)generate the demo catalogue: make seed ARGS="--products 1000000"
 	$(VENV)/bin/vitrine seed $(ARGS)
+
+seo-audit: setup ## crawl a running site as a search engine would: make seo-audit URL=http://127.0.0.1:8000
+	$(VENV)/bin/vitrine seo-audit $(or $(URL),http://127.0.0.1:8000) --report var/seo-audit.json
 
 bootstrap: ## install the system packages the tests need (nginx, chromium, chromium-driver, wrk)
 	scripts/bootstrap

@@ -63,6 +63,20 @@ class CategoryTree:
             stack.extend(current.children)
         return ids
 
+    def walk(self) -> list[CategoryNode]:
+        """Every category in tree order: each one before its children, siblings by position."""
+        order: list[CategoryNode] = []
+        seen: set[int] = set()
+        stack = list(reversed(self.roots))
+        while stack:
+            node = stack.pop()
+            if node.id in seen:
+                continue
+            seen.add(node.id)
+            order.append(node)
+            stack.extend(reversed(node.children))
+        return order
+
     def path(self, category_id: int) -> list[CategoryNode]:
         """From the top level down to this category; empty for an unknown one."""
         path: list[CategoryNode] = []

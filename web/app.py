@@ -40,12 +40,20 @@ from web.handlers.media import AssetHandler, DemoImageHandler
 from web.handlers.orders import AccountOrderHandler, AccountOrdersHandler, OrderPageHandler
 from web.handlers.preview import PreviewIndexHandler, PreviewPageHandler
 from web.handlers.search import SearchPageHandler, SuggestHandler
+from web.handlers.seo import (
+    CategorySitemapHandler,
+    LandingSitemapHandler,
+    ProductSitemapHandler,
+    RobotsHandler,
+    SitemapIndexHandler,
+)
 from web.templating import TEMPLATES_DIR, make_environment
 
 access_log = logging.getLogger("vitrine.access")
 
 SLUG = r"([a-z0-9][a-z0-9-]{0,199})"
 PRODUCT_ID = r"([1-9][0-9]{0,17})"
+SITEMAP_NUMBER = r"([1-9][0-9]{0,5})"
 ORDER_NUMBER = r"([A-Z0-9]{1,20})"
 ORDER_ACCESS = r"([A-Za-z0-9_-]{1,64})"  # the token in a guest's order link
 # Pages whose URL a wrong case or trailing slash is redirected to (see NotFoundHandler).
@@ -53,6 +61,7 @@ PAGE_ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
     (r"/", HomePageHandler),
     (rf"/l/{SLUG}", LandingPageHandler),
     (rf"/c/{SLUG}", CategoryPageHandler),
+    (rf"/filter/{SLUG}", CategoryPageHandler),
     (rf"/p/{PRODUCT_ID}/{SLUG}", ProductPageHandler),
     (rf"/p/{PRODUCT_ID}", ProductPageHandler),
     (rf"/p/{SLUG}", ProductSlugHandler),
@@ -82,7 +91,11 @@ class VitrineApplication(tornado.web.Application):
         self.assets = Assets(settings)
         self.templates_dir = templates_dir
         self.templates: jinja2.Environment = make_environment(
-            settings.locale, self.assets.urls, directory=templates_dir, auto_reload=settings.debug
+            settings.locale,
+            self.assets.urls,
+            directory=templates_dir,
+            auto_reload=settings.debug,
+            public_url=settings.public_base,
         )
         # Compile every template now: the first shopper after a start would wait for it.
         for name in self.templates.list_templates(extensions=["html"]):
@@ -96,6 +109,11 @@ class VitrineApplication(tornado.web.Application):
             *(PREVIEW_ROUTES if settings.debug else []),
             *(
                 [
+                    (r"/robots.txt", RobotsHandler),
+                    (r"/sitemap.xml", SitemapIndexHandler),
+                    (r"/sitemaps/landings.xml", LandingSitemapHandler),
+                    (rf"/sitemaps/categories-{SITEMAP_NUMBER}.xml", CategorySitemapHandler),
+                    (rf"/sitemaps/products-{SITEMAP_NUMBER}.xml", ProductSitemapHandler),
                     (r"/search/suggest", SuggestHandler),
                     (r"/account", AccountPageHandler),
                     (r"/account/register", RegisterHandler),

@@ -159,6 +159,16 @@ def command_seed(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def command_seo_audit(_settings: Settings, args: argparse.Namespace) -> int:
+    from web.seo_audit import run_audit  # noqa: PLC0415
+
+    parts = urlsplit(args.base_url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        print(f"vitrine: {args.base_url!r} is not an http(s) URL", file=sys.stderr)
+        return 2
+    return run_audit(args.base_url, args.report, args.max_urls)
+
+
 def _parser(settings: Settings) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vitrine", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -192,6 +202,17 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     seed = commands.add_parser("seed", help="replace the catalogue with a generated demo one")
     seed.add_argument("--products", type=int, default=settings.demo_products)
     seed.add_argument("--seed", type=int, default=settings.demo_seed)
+    audit = commands.add_parser(
+        "seo-audit",
+        help="crawl a site as a search engine would and report SEO errors (exit 1 on any)",
+    )
+    audit.add_argument("base_url", metavar="BASE_URL", help="such as http://127.0.0.1:8000")
+    audit.add_argument(
+        "--report", type=Path, default=Path("var/seo-audit.json"), help="the JSON report's path"
+    )
+    audit.add_argument(
+        "--max-urls", type=int, default=10_000, help="most pages and links to fetch (default 10000)"
+    )
     return parser
 
 
@@ -203,6 +224,7 @@ COMMANDS = {
     "preview": command_preview,
     "fixtures": command_fixtures,
     "seed": command_seed,
+    "seo-audit": command_seo_audit,
 }
 
 
@@ -213,8 +235,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"vitrine: {error}", file=sys.stderr)
         return 2
     args = _parser(settings).parse_args(argv)
-    if getattr(args, "workers", 0) < 0 or getattr(args, "products", 1) < 1:
-        print("vitrine: --workers and --products must be positive", file=sys.stderr)
+    if (
+        getattr(args, "workers", 0) < 0
+        or getattr(args, "products", 1) < 1
+        or getattr(args, "max_urls", 1) < 1
+    ):
+        print("vitrine: --workers, --products and --max-urls must be positive", file=sys.stderr)
         return 2
     _configure_logging(settings)
     return COMMANDS[args.command](settings, args)

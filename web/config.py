@@ -31,6 +31,11 @@ class Settings:
     # The HTTP JSON API, served by every worker on one shared port.
     api_http_url: str = "http://127.0.0.1:8100"
     front_url: str = "http://127.0.0.1:8000"
+    # The site's address as shoppers and crawlers see it (behind nginx, a CDN, HTTPS): canonical
+    # links, Open Graph tags, robots.txt and sitemaps use it. Empty means front_url.
+    public_url: str = ""
+    # Most URLs in one child sitemap (the protocol's limit is 50,000); tests set a small one.
+    sitemap_urls: int = 50_000
     # How fronts reach the API: "zmq" or "http" (the JSON API), for comparing the two.
     api_transport: str = "zmq"
     # A call's time budget when the caller names none.
@@ -69,6 +74,11 @@ class Settings:
             object.__setattr__(
                 self, "api_endpoints", worker_endpoints(self.api_endpoint, self.api_workers)
             )
+
+    @property
+    def public_base(self) -> str:
+        """The public URL without a trailing slash: "https://shop.example"."""
+        return (self.public_url or self.front_url).rstrip("/")
 
     @property
     def api_http_port(self) -> int:
@@ -169,6 +179,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     smtp_url = env.get("VITRINE_SMTP_URL", "").strip()
     if smtp_url and urlsplit(smtp_url).scheme not in {"smtp", "smtps"}:
         raise ConfigError(f"VITRINE_SMTP_URL={smtp_url!r} must start with smtp:// or smtps://")
+    public_url = env.get("VITRINE_PUBLIC_URL", "").strip()
+    if public_url and (
+        urlsplit(public_url).scheme not in {"http", "https"} or not urlsplit(public_url).netloc
+    ):
+        raise ConfigError(f"VITRINE_PUBLIC_URL={public_url!r} must be like https://shop.example")
     return Settings(
         database_url=env.get("VITRINE_DATABASE_URL", defaults.database_url),
         database_schema=env.get("VITRINE_DATABASE_SCHEMA", ""),
@@ -177,6 +192,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         api_endpoints=endpoints or worker_endpoints(endpoint, workers),
         api_http_url=env.get("VITRINE_API_HTTP", defaults.api_http_url),
         front_url=env.get("VITRINE_FRONT", defaults.front_url),
+        public_url=public_url,
+        sitemap_urls=_sitemap_urls(env),
         api_transport=transport,
         api_deadline_ms=_int(env, "VITRINE_API_DEADLINE_MS", defaults.api_deadline_ms, minimum=1),
         api_answer_cache=_flag(env, "VITRINE_API_ANSWER_CACHE", default=True),
@@ -217,3 +234,10 @@ def cookie_secret(settings: Settings) -> str:
         finally:
             draft.unlink()
     return path.read_text().strip()
+
+
+def _sitemap_urls(env: Mapping[str, str]) -> int:
+    value = _int(env, "VITRINE_SITEMAP_URLS", Settings.sitemap_urls, minimum=1)
+    if value > Settings.sitemap_urls:
+        raise ConfigError(f"VITRINE_SITEMAP_URLS={value}: the sitemap protocol allows 50000")
+    return value

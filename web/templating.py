@@ -22,7 +22,8 @@ from babel.dates import format_date
 from babel.numbers import format_currency, get_currency_precision
 
 from web.config import PROJECT_ROOT
-from web.urls import category_url, landing_url, product_url
+from web.structured_data import StructuredData
+from web.urls import category_url, landing_url, listing_url, product_url
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 MONEY_TEXTS_CACHED = 8192
@@ -74,13 +75,21 @@ def with_params(base: dict[str, Any], **changes: Any) -> str:
     return "?" + urlencode(pairs) if pairs else ""
 
 
+def category_link(category_slug: str, base: dict[str, Any], **changes: Any) -> str:
+    """The listing URL of `base` with `changes` applied (see web.urls.listing_url)."""
+    return listing_url(category_slug, {**base, **changes})
+
+
 def make_environment(
     locale: str,
     asset_urls: Callable[[str], list[str]],
     *,
     directory: Path = TEMPLATES_DIR,
     auto_reload: bool = False,
+    public_url: str = "http://127.0.0.1:8000",
 ) -> jinja2.Environment:
+    """The pages' environment; `public_url` is the site's address in canonical links, Open
+    Graph tags and structured data."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(directory),
         autoescape=jinja2.select_autoescape(["html", "xml", "svg"]),
@@ -104,9 +113,17 @@ def make_environment(
         category_url=category_url,
         landing_url=landing_url,
         with_params=with_params,
+        category_link=category_link,
         locale=locale,
+        public_url=public_url.rstrip("/"),
+        absolute_url=lambda path: _absolute(public_url.rstrip("/"), path),
+        structured_data=StructuredData(public_url.rstrip("/")),
     )
     return env
+
+
+def _absolute(base: str, url: str) -> str:
+    return base + url if url.startswith("/") else url
 
 
 def page_templates(env: jinja2.Environment) -> list[str]:

@@ -33,6 +33,10 @@ RELATED_DEFAULT = 8
 RELATED_MAX = 24
 # Longer than the slug column: no product has it.
 MAX_SLUG_LENGTH = 200
+# Sitemap reads: a page of product links, and the sitemap protocol's most URLs in one file.
+PRODUCT_LINKS_DEFAULT = 1000
+PRODUCT_LINKS_MAX = 5000
+SITEMAP_MAX_URLS = 50_000
 
 
 async def get_category_tree(
@@ -257,3 +261,81 @@ async def get_related_products(
             if cousins:
                 rows += await live_in(cousins, limit - len(rows))
         return catalog_pb2.GetRelatedProductsResponse(products=await product_summaries(conn, rows))
+
+
+async def list_product_links(
+    ctx: CallContext, request: catalog_pb2.ListProductLinksRequest
+) -> catalog_pb2.ListProductLinksResponse:
+    limit = validation.limit(
+        request.limit, field="limit", default=PRODUCT_LINKS_DEFAULT, maximum=PRODUCT_LINKS_MAX
+    )
+    bounds = [products.c.id > request.after_id]
+    if request.up_to_id:
+        bounds.append(products.c.id <= request.up_to_id)
+    async with ctx.db.connect() as conn:
+        rows = await conn.execute(
+            select(products.c.id, products.c.slug, products.c.updated_at)
+            .where(is_live(), *bounds)
+            .order_by(products.c.id)
+            .limit(limit)
+        )
+        return catalog_pb2.ListProductLinksResponse(
+            links=[
+                catalog_pb2.ProductLink(
+                    id=row.id, slug=row.slug, updated_at=messages.timestamp(row.updated_at)
+                )
+                for row in rows
+            ]
+        )
+
+
+async def get_product_link_ranges(
+    ctx: CallContext, request: catalog_pb2.GetProductLinkRangesRequest
+) -> catalog_pb2.GetProductLinkRangesResponse:
+    size = validation.limit(
+        request.size, field="size", default=SITEMAP_MAX_URLS, maximum=SITEMAP_MAX_URLS
+    )
+    # Ranges are spans of `size` ids, so none can hold more than `size` products, and one
+    # grouped count over an index that holds (discontinued, id) finds the spans that hold any:
+    # numbering the live products one by one read the whole table (5 s on a million).
+    span = (products.c.id - 1) // size
+    async with ctx.db.connect() as conn:
+        rows = await conn.execute(
+            select(span.label("span"), func.count().label("count"))
+            .where(is_live())
+            .group_by(span)
+            .order_by(span)
+        )
+        ranges = [
+            catalog_pb2.ProductLinkRange(
+                first_id=row.span * size + 1, last_id=(row.span + 1) * size, count=row.count
+            )
+            for row in rows
+        ]
+    return catalog_pb2.GetProductLinkRangesResponse(ranges=ranges)
+
+
+async def list_category_links(
+    ctx: CallContext,
+    request: catalog_pb2.ListCategoryLinksRequest,  # noqa: ARG001 - every method takes its request
+) -> catalog_pb2.ListCategoryLinksResponse:
+    tree = await category_tree(ctx)
+    async with ctx.db.connect() as conn:
+        latest_in_leaf = {
+            row.category_id: row.latest
+            for row in await conn.execute(
+                select(products.c.category_id, func.max(products.c.updated_at).label("latest"))
+                .where(is_live())
+                .group_by(products.c.category_id)
+            )
+        }
+    links = []
+    for node in tree.walk():
+        changes = [latest_in_leaf[i] for i in tree.subtree_ids(node.id) if i in latest_in_leaf]
+        if changes:
+            links.append(
+                catalog_pb2.CategoryLink(
+                    slug=node.slug, updated_at=messages.timestamp(max(changes))
+                )
+            )
+    return catalog_pb2.ListCategoryLinksResponse(categories=links)

@@ -3,6 +3,7 @@ HTTP statuses and error pages, the Server-Timing header, the trace id."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -51,6 +52,10 @@ TRACE_ID = re.compile(r"[0-9a-f]{16,32}")
 # In debug mode a request carrying this header is answered with the page's context as JSON
 # (what `vitrine fixtures capture` stores) instead of the HTML.
 CAPTURE_HEADER = "X-Vitrine-Capture"
+# What a shared cache (nginx) may do with an anonymous page: keep it briefly. A page that read
+# or set a cookie, or embeds a form token, is the shopper's own.
+SHARED_CACHE_CONTROL = "public, max-age=5"
+PRIVATE_CACHE_CONTROL = "private"
 ERROR_TEMPLATES = {
     400: "errors/400.html",
     404: "errors/404.html",
@@ -183,10 +188,44 @@ class BaseHandler(tornado.web.RequestHandler):
         if debug:
             html = self.with_debug_panel(html, template, page_context)
         self.set_header("Server-Timing", self.server_timing(time.perf_counter() - started))
-        if (self.session or self.badge) and "Cache-Control" not in self._headers:
-            # This page is the shopper's own: no shared cache may keep it.
-            self.set_header("Cache-Control", "private")
         self.finish(html)
+
+    def finish(self, chunk: str | bytes | dict[str, Any] | None = None) -> Any:
+        if not self._headers_written and self.request.method in {"GET", "HEAD"}:
+            self.set_cache_headers()
+        return super().finish(chunk)
+
+    def set_cache_headers(self) -> None:
+        """Cache-Control for a page that did not choose its own (see SHARED_CACHE_CONTROL)."""
+        if "Cache-Control" in self._headers:
+            return
+        if self.get_status() >= 500:
+            self.set_header("Cache-Control", "no-store")
+            return
+        personal = (
+            self.session is not None
+            or self.badge is not None
+            or hasattr(self, "_xsrf_token")  # the page embeds this shopper's form token
+            or hasattr(self, "_new_cookie")  # the response sets a cookie
+        )
+        self.set_header(
+            "Cache-Control", PRIVATE_CACHE_CONTROL if personal else SHARED_CACHE_CONTROL
+        )
+        # The anonymous version must never be served to a shopper who has a cookie.
+        self.add_header("Vary", "Cookie")
+
+    def compute_etag(self) -> str | None:
+        """The body's hash with the xsrf token unmasked: its random mask changes on every
+        request and would make every page with a form look new (Tornado answers 304 on a
+        match), while the token itself must count, or a browser whose cookie changed would
+        be told to reuse a page holding the old one."""
+        hasher = hashlib.sha1()  # noqa: S324 - a cache validator, not a security measure
+        masked = getattr(self, "_xsrf_token", None)
+        for part in self._write_buffer:
+            hasher.update(part.replace(masked, b"") if masked else part)
+        if masked:
+            hasher.update(self._get_raw_xsrf_token()[1])
+        return f'"{hasher.hexdigest()}"'
 
     def capture(self, template: str, context: dict[str, Any]) -> None:
         """The page's context as a fixture (debug mode only): see web/fixtures.py."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from api_client.contract import catalog_pb2, common_pb2
 from web.handlers.base import BaseHandler, PageError
-from web.urls import product_url
+from web.urls import listing_url, product_url
 
 # Related products are a nice-to-have block: late means left out, never a slower page.
 RELATED_DEADLINE_MS = 150
@@ -85,8 +85,17 @@ class LandingPageHandler(BaseHandler):
 
 
 class CategoryPageHandler(BaseHandler):
+    """/c/<slug> (sorted, paged) and /filter/<slug> (with facet filters); a URL with filters on
+    the wrong one of the two is answered 301 to the other (see web.urls.listing_url)."""
+
     async def get(self, slug: str) -> None:
         query = ListingQuery.parse(self)
+        canonical = listing_url(
+            slug, {**query.arguments(), "page": query.page if query.page > 1 else None}
+        )
+        if canonical.partition("?")[0] != self.request.path:
+            self.redirect(canonical, permanent=True)
+            return
         batch = self.page_batch()
         listing = batch.catalog.ListCategoryProducts(
             category_slug=slug,

@@ -1,0 +1,161 @@
+"""schema.org JSON-LD for crawlers, built from the API's protobuf messages: products with their
+offers, breadcrumbs, category item lists, and the shop itself on the home page."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from babel.numbers import get_currency_precision
+from markupsafe import Markup
+
+from web.urls import category_url, product_url
+
+SCHEMA = "https://schema.org"
+SITE_NAME = "Vitrine"
+IN_STOCK = f"{SCHEMA}/InStock"
+OUT_OF_STOCK = f"{SCHEMA}/OutOfStock"
+DISCONTINUED = f"{SCHEMA}/Discontinued"
+NEW_CONDITION = f"{SCHEMA}/NewCondition"
+# Inside <script>, "</script>" or "<!--" in a product name would end or confuse the element:
+# these characters are written as JSON escapes, which parse to the same text.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def json_ld(data: dict[str, Any]) -> Markup:
+    """A <script type="application/ld+json"> element holding `data`, safe inside HTML."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_SAFE)
+    return Markup(f'<script type="application/ld+json">{text}</script>')  # noqa: S704 - escaped above
+
+
+def decimal_price(money: Any) -> str:
+    """A shop.v1.Money as schema.org wants a price: "12.99", never a float."""
+    minor = Decimal(money.amount).scaleb(-get_currency_precision(money.currency))
+    return str(minor)
+
+
+class StructuredData:
+    """The JSON-LD of each page kind; templates call it with the messages they already hold."""
+
+    def __init__(self, public_url: str) -> None:
+        self.base = public_url.rstrip("/")
+
+    def absolute(self, url: str) -> str:
+        return self.base + url if url.startswith("/") else url
+
+    def product(self, product: Any) -> Markup:
+        url = self.absolute(product_url(product))
+        data: dict[str, Any] = {
+            "@context": SCHEMA,
+            "@type": "Product",
+            "name": product.name,
+            "description": product.description,
+            "sku": product.sku,
+            "brand": {"@type": "Brand", "name": product.brand},
+            "image": [self.absolute(image.url) for image in product.images],
+            "url": url,
+            "offers": self._offers(product, url),
+        }
+        return json_ld(data)
+
+    def _offers(self, product: Any, url: str) -> dict[str, Any]:
+        def offer(availability: str, sku: str) -> dict[str, Any]:
+            return {
+                "@type": "Offer",
+                "sku": sku,
+                "price": decimal_price(product.price),
+                "priceCurrency": product.price.currency,
+                "availability": availability,
+                "itemCondition": NEW_CONDITION,
+                "url": url,
+            }
+
+        def availability(in_stock: bool) -> str:
+            if product.discontinued:
+                return DISCONTINUED
+            return IN_STOCK if in_stock else OUT_OF_STOCK
+
+        variants = list(product.variants)
+        if len(variants) <= 1:
+            return offer(availability(any(v.stock for v in variants)), product.sku)
+        # Variants share the product's price today; the aggregate still says low and high so a
+        # per-variant price can come without changing what crawlers read.
+        offers = [offer(availability(v.stock > 0), v.sku) for v in variants]
+        return {
+            "@type": "AggregateOffer",
+            "lowPrice": min(o["price"] for o in offers),
+            "highPrice": max(o["price"] for o in offers),
+            "priceCurrency": product.price.currency,
+            "offerCount": len(offers),
+            "availability": availability(any(v.stock for v in variants)),
+            "itemCondition": NEW_CONDITION,
+            "url": url,
+            "offers": offers,
+        }
+
+    def breadcrumbs(self, crumbs: Any, current: Any = None) -> Markup:
+        """Home, the categories, and the product itself when `current` is one."""
+        trail = [("Home", "/")] + [(crumb.name, category_url(crumb)) for crumb in crumbs]
+        if current is not None:
+            trail.append((current.name, product_url(current)))
+        return json_ld(
+            {
+                "@context": SCHEMA,
+                "@type": "BreadcrumbList",
+                "itemListElement": [
+                    {
+                        "@type": "ListItem",
+                        "position": position,
+                        "name": name,
+                        "item": self.absolute(url),
+                    }
+                    for position, (name, url) in enumerate(trail, start=1)
+                ],
+            }
+        )
+
+    def item_list(self, listing: Any) -> Markup:
+        """A category page's products, numbered across pages."""
+        first = (listing.page.page - 1) * listing.page.page_size
+        return json_ld(
+            {
+                "@context": SCHEMA,
+                "@type": "ItemList",
+                "name": listing.category.name,
+                "numberOfItems": listing.page.total_items,
+                "itemListElement": [
+                    {
+                        "@type": "ListItem",
+                        "position": first + index,
+                        "url": self.absolute(product_url(item)),
+                        "name": item.name,
+                    }
+                    for index, item in enumerate(listing.products, start=1)
+                ],
+            }
+        )
+
+    def home(self) -> Markup:
+        """The shop as an Organization, and the WebSite with its search for a sitelinks box."""
+        organization = {
+            "@context": SCHEMA,
+            "@type": "Organization",
+            "name": SITE_NAME,
+            "url": self.base + "/",
+        }
+        website = {
+            "@context": SCHEMA,
+            "@type": "WebSite",
+            "name": SITE_NAME,
+            "url": self.base + "/",
+            "potentialAction": {
+                "@type": "SearchAction",
+                "target": {
+                    "@type": "EntryPoint",
+                    "urlTemplate": self.base + "/search?q={search_term_string}",
+                },
+                "query-input": "required name=search_term_string",
+            },
+        }
+        return json_ld(organization) + json_ld(website)
