@@ -9,7 +9,7 @@ PROTOS := $(wildcard protos/shop/v1/*.proto)
 GENERATED := api_client/gen/.generated
 
 .DEFAULT_GOAL := help
-.PHONY: help setup protos run dev preview api seed test test-unit test-functional test-e2e lint bench bootstrap clean
+.PHONY: help setup protos run dev preview api seed migrate migration test test-unit test-functional test-e2e lint bench bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -44,6 +44,18 @@ api: setup ## start only the API workers (ZeroMQ and HTTP JSON)
 
 seed: setup ## (re)generate the demo catalogue: make seed ARGS="--products 1000000"
 	$(VENV)/bin/vitrine seed $(ARGS)
+
+migrate: setup ## bring the database (VITRINE_DATABASE_URL) to the latest schema migration
+	$(VENV)/bin/vitrine migrate
+
+# The next revision number: 0001, 0002, ... in the order they were written.
+NEXT_REVISION = $(shell printf %04d $$(( $$(ls api/migrations/versions/[0-9]*.py | wc -l) + 1 )))
+
+migration: setup ## write a new migration from api/schema.py changes: make migration MESSAGE="add x"
+	@test -n "$(MESSAGE)" || { echo 'usage: make migration MESSAGE="what it changes"'; exit 2; }
+	$(VENV)/bin/vitrine migrate
+	$(VENV)/bin/alembic revision --autogenerate --rev-id $(NEXT_REVISION) -m "$(MESSAGE)"
+	$(VENV)/bin/ruff format api/migrations/versions
 
 bootstrap: ## install the system packages the tests need (nginx, chromium, chromium-driver, wrk)
 	scripts/bootstrap

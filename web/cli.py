@@ -31,13 +31,13 @@ def _configure_logging(settings: Settings) -> None:
 
 
 async def _prepare_database(settings: Settings) -> None:
-    """Create the schema, and seed the demo catalogue on first start."""
-    from api.db import catalogue_is_empty, create_engine, create_schema  # noqa: PLC0415
+    """Migrate the schema to the latest revision, and seed the demo catalogue on first start."""
+    from api.db import catalogue_is_empty, create_engine, migrate  # noqa: PLC0415
     from api.demo import seed_demo  # noqa: PLC0415
 
     engine = create_engine(settings)
     try:
-        await create_schema(engine)
+        await migrate(engine)
         if await catalogue_is_empty(engine):
             log.info(
                 "empty database: seeding the demo catalogue (%d products)", settings.demo_products
@@ -143,6 +143,21 @@ def command_run(settings: Settings, _args: argparse.Namespace) -> int:
     return Supervisor([*_api_children(settings, settings.api_workers), front]).run()
 
 
+def command_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from api.db import create_engine, migrate  # noqa: PLC0415
+
+    async def run() -> None:
+        engine = create_engine(settings)
+        try:
+            await migrate(engine, args.revision)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    print(f"database schema at {args.revision}")
+    return 0
+
+
 def command_seed(settings: Settings, args: argparse.Namespace) -> int:
     from api.db import create_engine  # noqa: PLC0415
     from api.demo import seed_demo  # noqa: PLC0415
@@ -189,6 +204,10 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     capture.add_argument(
         "--into", type=Path, default=TEMPLATES_DIR, help="the templates folder to write into"
     )
+    migrate = commands.add_parser(
+        "migrate", help="run the schema migrations (api/migrations/) on VITRINE_DATABASE_URL"
+    )
+    migrate.add_argument("revision", nargs="?", default="head", help="target (default: head)")
     seed = commands.add_parser("seed", help="replace the catalogue with a generated demo one")
     seed.add_argument("--products", type=int, default=settings.demo_products)
     seed.add_argument("--seed", type=int, default=settings.demo_seed)
@@ -203,6 +222,7 @@ COMMANDS = {
     "preview": command_preview,
     "fixtures": command_fixtures,
     "seed": command_seed,
+    "migrate": command_migrate,
 }
 
 
