@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from web.config import PROJECT_ROOT
+from web.nginx import NginxParams, nginx_command, render_nginx_conf
 
 READY_TIMEOUT_SECONDS = 30
 STOP_TIMEOUT_SECONDS = 10
@@ -125,6 +127,37 @@ class Processes:
         front = Process("front", url, process, log_path)
         self.started.append(front)
         return front
+
+    def start_nginx(self, *fronts: Process, microcache: bool = True) -> Process:
+        """nginx on a random port with the repository's nginx.conf, in front of `fronts`."""
+        if shutil.which("nginx") is None:
+            if os.environ.get("CI") == "true":
+                pytest.fail("CI=true but nginx is not installed (scripts/bootstrap)")
+            pytest.skip("nginx is not installed")
+        port = free_port()
+        params = NginxParams(
+            listen=f"127.0.0.1:{port}",
+            fronts=[front.url.removeprefix("http://") for front in fronts],
+            static_dir=self.tmp_path / "static",
+            microcache=microcache,
+        )
+        conf = render_nginx_conf(params, self.tmp_path / f"nginx-{len(self.started)}")
+        log_path = conf.parent / "logs" / "error.log"
+        process = subprocess.Popen(nginx_command(conf), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    process.wait()
+                    pytest.fail(f"nginx did not start:\n{log_path.read_text(errors='replace')}")
+                time.sleep(0.05)
+        nginx = Process("nginx", f"http://127.0.0.1:{port}", process, log_path)
+        self.started.append(nginx)
+        return nginx
 
     def stop_all(self) -> None:
         for started in self.started:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import tornado.httputil
 import tornado.web
 
 from api_client import ApiClient
@@ -40,6 +41,7 @@ from web.handlers.media import AssetHandler, DemoImageHandler
 from web.handlers.orders import AccountOrderHandler, AccountOrdersHandler, OrderPageHandler
 from web.handlers.preview import PreviewIndexHandler, PreviewPageHandler
 from web.handlers.search import SearchPageHandler, SuggestHandler
+from web.proxies import apply_proxy_headers
 from web.templating import TEMPLATES_DIR, make_environment
 
 access_log = logging.getLogger("vitrine.access")
@@ -130,6 +132,13 @@ class VitrineApplication(tornado.web.Application):
             xsrf_cookies=True,
         )
 
+    def find_handler(
+        self, request: tornado.httputil.HTTPServerRequest, **kwargs: Any
+    ) -> tornado.web._HandlerDelegate:
+        # Every request passes here first: the proxy's word on address and scheme, if trusted.
+        apply_proxy_headers(request, self.config.trusted_proxies)
+        return super().find_handler(request, **kwargs)
+
     def is_page_path(self, path: str) -> bool:
         return any(pattern.match(path) for pattern in self._page_patterns)
 
@@ -140,9 +149,10 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
     level = logging.INFO if status < 500 else logging.ERROR
     access_log.log(
         level,
-        "request trace=%s status=%d method=%s path=%s ms=%.1f",
+        "request trace=%s status=%d client=%s method=%s path=%s ms=%.1f",
         getattr(handler, "trace_id", "") or "-",
         status,
+        handler.request.remote_ip,
         handler.request.method,
         handler.request.uri,
         handler.request.request_time() * 1000,

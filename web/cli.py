@@ -158,6 +158,23 @@ def command_migrate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def command_nginx_config(settings: Settings, args: argparse.Namespace) -> int:
+    """Render nginx.conf for these settings and say how to start nginx on it."""
+    from web.nginx import NginxParams, nginx_command, render_nginx_conf  # noqa: PLC0415
+
+    try:
+        params = NginxParams.from_settings(settings)
+        if args.no_microcache:
+            params = params.replace(microcache=False)
+        path = render_nginx_conf(params, args.output or settings.nginx_dir)
+    except ValueError as error:
+        print(f"vitrine: {error}", file=sys.stderr)
+        return 2
+    print(path)
+    print("start it with: " + " ".join(nginx_command(path)[:-2]), file=sys.stderr)
+    return 0
+
+
 def command_seed(settings: Settings, args: argparse.Namespace) -> int:
     from api.db import create_engine  # noqa: PLC0415
     from api.demo import seed_demo  # noqa: PLC0415
@@ -204,6 +221,14 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     capture.add_argument(
         "--into", type=Path, default=TEMPLATES_DIR, help="the templates folder to write into"
     )
+    nginx = commands.add_parser(
+        "nginx-config",
+        help="render nginx.conf from VITRINE_NGINX_* and VITRINE_FRONTS; prints its path",
+    )
+    nginx.add_argument(
+        "--output", type=Path, default=None, help="folder to render into (VITRINE_NGINX_DIR)"
+    )
+    nginx.add_argument("--no-microcache", action="store_true", help="no one-second page cache")
     migrate = commands.add_parser(
         "migrate", help="run the schema migrations (api/migrations/) on VITRINE_DATABASE_URL"
     )
@@ -223,6 +248,7 @@ COMMANDS = {
     "fixtures": command_fixtures,
     "seed": command_seed,
     "migrate": command_migrate,
+    "nginx-config": command_nginx_config,
 }
 
 

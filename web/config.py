@@ -63,6 +63,17 @@ class Settings:
     demo_products: int = 2000
     debug: bool = False
     log_level: str = "INFO"
+    # The production shape (`vitrine serve`, nginx.conf; docs/operations.md). The fronts nginx
+    # balances over; `vitrine serve` starts one process on each.
+    front_urls: tuple[str, ...] = ("http://127.0.0.1:8001", "http://127.0.0.1:8002")
+    # Where nginx listens, and the folder its rendered nginx.conf, logs, temp files and cache
+    # live in.
+    nginx_listen: str = "127.0.0.1:8080"
+    nginx_dir: Path = VAR_DIR / "nginx"
+    nginx_mime_types: Path = Path("/etc/nginx/mime.types")
+    nginx_microcache: bool = True
+    # nginx's worker user when it is started as root; empty: the user who starts it.
+    nginx_user: str = ""
 
     def __post_init__(self) -> None:
         if not self.api_endpoints:
@@ -125,6 +136,11 @@ def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
     if raw in {"0", "false", "no", "off"}:
         return False
     raise ConfigError(f"{name}={raw!r} must be on or off")
+
+
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated setting; empty items are dropped."""
+    return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
 
 
 def _faults(raw: str) -> dict[str, str]:
@@ -196,6 +212,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         demo_products=_int(env, "VITRINE_DEMO_PRODUCTS", defaults.demo_products, minimum=1),
         debug=_flag(env, "VITRINE_DEBUG", default=False),
         log_level=env.get("VITRINE_LOG_LEVEL", defaults.log_level).upper(),
+        front_urls=_list(env, "VITRINE_FRONTS") or defaults.front_urls,
+        nginx_listen=env.get("VITRINE_NGINX_LISTEN", defaults.nginx_listen),
+        nginx_dir=Path(env.get("VITRINE_NGINX_DIR", str(defaults.nginx_dir))),
+        nginx_mime_types=Path(env.get("VITRINE_NGINX_MIME_TYPES", str(defaults.nginx_mime_types))),
+        nginx_microcache=_flag(env, "VITRINE_NGINX_MICROCACHE", default=True),
+        nginx_user=env.get("VITRINE_NGINX_USER", ""),
     )
 
 
