@@ -9,7 +9,7 @@ PROTOS := $(wildcard protos/shop/v1/*.proto)
 GENERATED := api_client/gen/.generated
 
 .DEFAULT_GOAL := help
-.PHONY: help setup protos run dev preview api seed migrate migration test test-unit test-functional test-e2e lint bench bootstrap clean
+.PHONY: help setup protos run serve dev preview api seed migrate migration test test-unit test-functional test-e2e lint bench bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -33,8 +33,11 @@ protos: $(GENERATED) ## regenerate the protobuf modules from protos/
 run: setup ## seed the demo catalogue if empty and start the whole site; Ctrl-C stops it all
 	$(VENV)/bin/vitrine run
 
+serve: setup ## production shape: nginx on :8080, two fronts, two API workers that fronts discover
+	$(VENV)/bin/vitrine serve
+
 dev: setup ## the whole site in debug mode: reloads Python, templates and assets; debug panel; /_preview/
-	VITRINE_DEBUG=1 $(VENV)/bin/vitrine run
+	VITRINE_DEBUG=1 VITRINE_LOG_FORMAT=text $(VENV)/bin/vitrine run
 
 preview: setup ## only the template preview on http://127.0.0.1:8000/_preview/ (no API, no database)
 	$(VENV)/bin/vitrine preview

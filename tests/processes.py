@@ -84,7 +84,9 @@ class Processes:
             time.sleep(0.05)
         return process, log_path
 
-    def start_worker(self, *, delays: str = "", faults: str = "") -> WorkerProcess:
+    def start_worker(
+        self, *, delays: str = "", faults: str = "", env: dict[str, str] | None = None
+    ) -> WorkerProcess:
         """One `vitrine api-worker`; `delays` and `faults` are its VITRINE_API_* test knobs."""
         endpoint = f"tcp://127.0.0.1:{free_port()}"
         http_url = f"http://127.0.0.1:{self.http_port}"
@@ -95,6 +97,7 @@ class Processes:
                 "VITRINE_API_HTTP": http_url,
                 "VITRINE_API_DELAYS": delays,
                 "VITRINE_API_FAULTS": faults,
+                **(env or {}),
             },
             "worker ready",
         )
@@ -108,9 +111,11 @@ class Processes:
         endpoints: str = "",
         transport: str = "zmq",
         env: dict[str, str] | None = None,
+        url: str = "",
     ) -> Process:
-        """One `vitrine front` reaching the given workers (or `endpoints`)."""
-        url = f"http://127.0.0.1:{free_port()}"
+        """One `vitrine front` reaching the given workers (or `endpoints`), on `url` (a new
+        random port by default)."""
+        url = url or f"http://127.0.0.1:{free_port()}"
         process, log_path = self._spawn(
             "front",
             ["front"],

@@ -15,8 +15,18 @@ from urllib.parse import urlsplit
 from web.config import PROJECT_ROOT, Settings
 
 NGINX_CONF_TEMPLATE = PROJECT_ROOT / "nginx.conf"
-ERROR_PAGES_DIR = PROJECT_ROOT / "assets" / "errors"
-SUBDIRECTORIES = ("logs", "temp", "cache")
+# nginx's own error pages (static HTML, written beside the rendered nginx.conf): one template,
+# a title per status.
+ERROR_PAGE_TEMPLATE = PROJECT_ROOT / "assets" / "errors" / "unavailable.html"
+ERROR_PAGE_TITLES = {
+    502: "The shop is restarting",
+    503: "The shop is busy",
+    504: "The shop is taking too long",
+}
+SUBDIRECTORIES = ("logs", "temp", "cache", "errors")
+# A front that refused or failed a request is left out this long. Short, so that a front
+# restarted in a rolling restart is back in the pool a second after it is ready.
+FAIL_TIMEOUT_SECONDS = 1
 
 
 # Only ${VITRINE_NGINX_NAME} is ours; nginx's own $variables pass through untouched.
@@ -49,7 +59,6 @@ class NginxParams:
     microcache: bool = True
     # The worker processes' user when nginx starts as root; empty: the user who starts it.
     user: str = ""
-    error_pages_dir: Path = ERROR_PAGES_DIR
 
     @classmethod
     def from_settings(cls, settings: Settings) -> NginxParams:
@@ -83,7 +92,8 @@ def render_nginx_conf(params: NginxParams, directory: Path) -> Path:
         (directory / name).mkdir(parents=True, exist_ok=True)
     user = params.user or (getpass.getuser() if os.geteuid() == 0 else "")
     servers = "\n".join(
-        f"        server {front} max_fails=1 fail_timeout=2s;" for front in params.fronts
+        f"        server {front} max_fails=1 fail_timeout={FAIL_TIMEOUT_SECONDS}s;"
+        for front in params.fronts
     )
     values = {
         "VITRINE_NGINX_USER_DIRECTIVE": f"user {user};" if user else "",
@@ -91,10 +101,13 @@ def render_nginx_conf(params: NginxParams, directory: Path) -> Path:
         "VITRINE_NGINX_LISTEN": params.listen,
         "VITRINE_NGINX_UPSTREAM_SERVERS": servers,
         "VITRINE_NGINX_STATIC_DIR": str(Path(params.static_dir).resolve()),
-        "VITRINE_NGINX_ERROR_PAGES_DIR": str(Path(params.error_pages_dir).resolve()),
+        "VITRINE_NGINX_ERROR_PAGES_DIR": str(directory / "errors"),
         "VITRINE_NGINX_MIME_TYPES": str(params.mime_types),
         "VITRINE_NGINX_CACHE": "microcache" if params.microcache else "off",
     }
+    page = string.Template(ERROR_PAGE_TEMPLATE.read_text())
+    for status, title in ERROR_PAGE_TITLES.items():
+        (directory / "errors" / f"{status}.html").write_text(page.substitute(title=title))
     text = _Placeholders(NGINX_CONF_TEMPLATE.read_text()).substitute(values)
     path = directory / "nginx.conf"
     path.write_text(text)
