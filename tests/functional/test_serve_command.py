@@ -14,7 +14,8 @@ from tests.functional.test_run_command import (
     alive,
     children_of,
     front_page,
-    start_in_group,
+    running_in_group,
+    wait_for_home,
 )
 from tests.processes import free_port
 
@@ -35,13 +36,9 @@ def test_serve_starts_nginx_two_fronts_and_two_workers_and_ctrl_c_stops_them(tmp
         "VITRINE_DEMO_PRODUCTS": "150",
     }
     log_path = tmp_path / "serve.log"
-    serve = start_in_group(["serve"], env, log_path)
-    try:
+    with running_in_group(["serve"], env, log_path) as serve:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        home = None
-        while home is None and time.monotonic() < deadline and serve.poll() is None:
-            time.sleep(0.2)
-            home = front_page(nginx_url)
+        home = wait_for_home(nginx_url, serve, deadline)
         assert home is not None, log_path.read_text()
         assert "<h2" in home
         page = fetch(nginx_url + "/")
@@ -54,10 +51,6 @@ def test_serve_starts_nginx_two_fronts_and_two_workers_and_ctrl_c_stops_them(tmp
         assert len(children) == 5  # two workers, two fronts, nginx
         os.killpg(serve.pid, signal.SIGINT)
         serve.wait(timeout=30)
-    finally:
-        if serve.poll() is None:
-            os.killpg(serve.pid, signal.SIGKILL)
-            serve.wait()
     assert serve.returncode == 0
     assert not [pid for pid in children if alive(pid)]
     assert front_page(nginx_url) is None
