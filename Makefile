@@ -9,7 +9,7 @@ PROTOS := $(wildcard protos/shop/v1/*.proto)
 GENERATED := api_client/gen/.generated
 
 .DEFAULT_GOAL := help
-.PHONY: help setup protos run dev preview api seed test test-unit test-functional test-e2e lint bench bootstrap clean seo-audit
+.PHONY: help setup protos run serve dev preview api seed migrate migration test test-unit test-functional test-e2e lint bench bootstrap clean seo-audit
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -33,8 +33,11 @@ protos: $(GENERATED) ## regenerate the protobuf modules from protos/
 run: setup ## seed the demo catalogue if empty and start the whole site; Ctrl-C stops it all
 	$(VENV)/bin/vitrine run
 
+serve: setup ## production shape: nginx on :8080, two fronts, two API workers that fronts discover
+	$(VENV)/bin/vitrine serve
+
 dev: setup ## the whole site in debug mode: reloads Python, templates and assets; debug panel; /_preview/
-	VITRINE_DEBUG=1 $(VENV)/bin/vitrine run
+	VITRINE_DEBUG=1 VITRINE_LOG_FORMAT=text $(VENV)/bin/vitrine run
 
 preview: setup ## only the template preview on http://127.0.0.1:8000/_preview/ (no API, no database)
 	$(VENV)/bin/vitrine preview
@@ -47,6 +50,18 @@ seed: setup ## (re)generate the demo catalogue: make seed ARGS="--products 10000
 
 seo-audit: setup ## crawl a running site as a search engine would: make seo-audit URL=http://127.0.0.1:8000
 	$(VENV)/bin/vitrine seo-audit $(or $(URL),http://127.0.0.1:8000) --report var/seo-audit.json
+
+migrate: setup ## bring the database (VITRINE_DATABASE_URL) to the latest schema migration
+	$(VENV)/bin/vitrine migrate
+
+# The next revision number: 0001, 0002, ... in the order they were written.
+NEXT_REVISION = $(shell printf %04d $$(( $$(ls api/migrations/versions/[0-9]*.py | wc -l) + 1 )))
+
+migration: setup ## write a new migration from api/schema.py changes: make migration MESSAGE="add x"
+	@test -n "$(MESSAGE)" || { echo 'usage: make migration MESSAGE="what it changes"'; exit 2; }
+	$(VENV)/bin/vitrine migrate
+	$(VENV)/bin/alembic revision --autogenerate --rev-id $(NEXT_REVISION) -m "$(MESSAGE)"
+	$(VENV)/bin/ruff format api/migrations/versions
 
 bootstrap: ## install the system packages the tests need (nginx, chromium, chromium-driver, wrk)
 	scripts/bootstrap

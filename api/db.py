@@ -1,16 +1,25 @@
-"""The async database engine for SQLite (aiosqlite) or PostgreSQL (asyncpg), and schema set-up."""
+"""The async database engine for SQLite (aiosqlite) or PostgreSQL (asyncpg), and the schema's
+migrations (Alembic, api/migrations/)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func, select
-from sqlalchemy.engine import make_url
+from alembic import command
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from api.schema import metadata, products
-from web.config import Settings
+from api.schema import products
+from web.config import PROJECT_ROOT, Settings
+
+ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# The revision whose schema databases created before Alembic already have.
+SCHEMA_BEFORE_MIGRATIONS = "0001"
 
 # SQLite waits this long for another process's write lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -43,9 +52,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-async def create_schema(engine: AsyncEngine) -> None:
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration; with a connection, migrations run on it (inside its transaction)."""
+    config = Config(ALEMBIC_INI if ALEMBIC_INI.exists() else None)
+    # Set here too: an installed package has no alembic.ini beside it.
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
+    """Bring the schema to `revision` (every migration by default); a no-op when it is there.
+
+    One transaction: on PostgreSQL a failed migration leaves nothing half done.
+    """
+
+    def upgrade(connection: Connection) -> None:
+        config = alembic_config(connection)
+        if (
+            MigrationContext.configure(connection).get_current_revision() is None
+            and inspect(connection).has_table("products")
+        ):
+            # A database made before migrations existed (metadata.create_all) holds exactly
+            # revision 0001: record that instead of creating its tables again.
+            command.stamp(config, SCHEMA_BEFORE_MIGRATIONS)
+        command.upgrade(config, revision)
+
     async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
+        await conn.run_sync(upgrade)
 
 
 async def catalogue_is_empty(engine: AsyncEngine) -> bool:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tqdm import tqdm
 
 from api import schema
-from api.db import create_schema
+from api.db import migrate
 from api_client.contract import catalog_pb2
 
 Row = dict[str, Any]
@@ -1254,7 +1254,7 @@ async def seed_demo(
     progress: bool = False,
 ) -> SeedSummary:
     """Replace the whole catalogue (every table of api.schema) with a generated one."""
-    await create_schema(engine)
+    await migrate(engine)
     await _delete_everything(engine)
     categories = generate_categories()
     async with engine.begin() as conn:

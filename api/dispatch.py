@@ -7,9 +7,11 @@ same whichever way it is reached.
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
 import inspect
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +19,7 @@ from typing import Any
 
 from google.protobuf.message import DecodeError, Message
 
+from api import metrics
 from api.answers import Answer, AnswerCache
 from api.context import CallContext
 from api_client.contract import METHODS, Method, envelope_pb2
@@ -66,6 +69,23 @@ class Outcome:
     error: str = ""
 
 
+def _measured(
+    execute: Callable[..., Awaitable[Outcome]],
+) -> Callable[..., Awaitable[Outcome]]:
+    """Counts each call by method and status, and times it, whichever way it ends."""
+
+    @functools.wraps(execute)
+    async def measured(self: Dispatcher, method: Method, *args: Any, **kwargs: Any) -> Outcome:
+        started = time.perf_counter()
+        outcome = await execute(self, method, *args, **kwargs)
+        name = method.full_name
+        metrics.worker_call_seconds.labels(name).observe(time.perf_counter() - started)
+        metrics.worker_calls.labels(name, envelope_pb2.Status.Name(outcome.status)).inc()
+        return outcome
+
+    return measured
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -91,6 +111,7 @@ class Dispatcher:
     def deadline_seconds(self, deadline_ms: int) -> float:
         return min(deadline_ms or self._default_deadline_ms, MAX_DEADLINE_MS) / 1000
 
+    @_measured
     async def execute(  # noqa: PLR0911 - one return per way a call can end
         self,
         method: Method,
@@ -119,8 +140,11 @@ class Dispatcher:
             async with asyncio.timeout(self.deadline_seconds(deadline_ms)):
                 if delay := self._delays.get(method.full_name):
                     await asyncio.sleep(delay)
-                if cache is not None and (hit := cache.get(method.full_name, key)):
-                    return Outcome(envelope_pb2.OK, hit)
+                if cache is not None:
+                    hit = cache.get(method.full_name, key)
+                    metrics.answer_cache.labels(method.full_name, "hit" if hit else "miss").inc()
+                    if hit:
+                        return Outcome(envelope_pb2.OK, hit)
                 response = await implementation(self._make_context(trace_id, now), request)
         except TimeoutError:
             return Outcome(envelope_pb2.DEADLINE_EXCEEDED, error="the call ran out of time")

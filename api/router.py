@@ -15,6 +15,7 @@ import zmq.asyncio
 from google.protobuf.message import DecodeError
 
 from api.dispatch import Dispatcher, make_reply
+from api.metrics import worker_batch_calls
 from api_client.contract import envelope_pb2
 
 log = logging.getLogger("vitrine.api")
@@ -84,6 +85,7 @@ class RouterServer:
     async def _run_batch(self, identity: bytes, batch: Any) -> None:
         started = time.perf_counter()
         now = datetime.now(UTC)
+        worker_batch_calls.observe(len(batch.calls))
         self._in_flight += len(batch.calls)
         try:
             statuses = await asyncio.gather(
@@ -92,12 +94,21 @@ class RouterServer:
         finally:
             self._in_flight -= len(batch.calls)
         counts = Counter(envelope_pb2.Status.Name(s) for s in statuses)
+        statuses_text = ",".join(f"{name}:{n}" for name, n in sorted(counts.items()))
+        ms = (time.perf_counter() - started) * 1000
         log.info(
             "batch trace=%s calls=%d statuses=%s ms=%.1f",
             batch.trace_id,
             len(batch.calls),
-            ",".join(f"{name}:{n}" for name, n in sorted(counts.items())),
-            (time.perf_counter() - started) * 1000,
+            statuses_text,
+            ms,
+            extra={
+                "trace": batch.trace_id,
+                "calls": len(batch.calls),
+                "methods": [call.method for call in batch.calls],
+                "statuses": statuses_text,
+                "ms": round(ms, 1),
+            },
         )
 
     async def _answer(self, identity: bytes, call: Any, trace_id: str, now: datetime) -> int:

@@ -324,3 +324,16 @@ mail_outbox = Table(
     Column("attempts", Integer, nullable=False, default=0),
 )
 Index("mail_outbox_unsent", mail_outbox.c.sent_at, mail_outbox.c.id)
+
+# The API workers that are up, each writing its heartbeat every few seconds; fronts learn the
+# workers' endpoints from here (through Operations/ListWorkers) and connect to new ones.
+api_workers = Table(
+    "api_workers",
+    metadata,
+    # The ZeroMQ endpoint fronts connect to: tcp://host:port.
+    Column("endpoint", String(200), primary_key=True),
+    Column("host", String(200), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("heartbeat_at", DateTime(timezone=True), nullable=False),
+)

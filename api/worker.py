@@ -9,6 +9,7 @@ import logging
 import signal
 from datetime import UTC, datetime
 
+import prometheus_client
 import tornado.autoreload
 import tornado.httpserver
 import tornado.netutil
@@ -19,6 +20,7 @@ from api.answers import AnswerCache
 from api.cache import TtlCache
 from api.context import CallContext
 from api.db import create_engine, open_connections
+from api.discovery import advertised_endpoint, keep_registered
 from api.dispatch import Dispatcher, find_implementations
 from api.http_api import make_http_api
 from api.router import RouterServer
@@ -33,6 +35,20 @@ WARM_UP_METHODS = ("shop.v1.Catalog/GetCategoryTree",)
 WARM_UP_DEADLINE_MS = 30_000
 # A product page's batch runs about five calls at once; each needs a connection of its own.
 WARM_CONNECTIONS = 6
+
+
+async def _warm_up(dispatcher: Dispatcher) -> None:
+    for name in WARM_UP_METHODS:
+        method = METHODS[name]
+        outcome = await dispatcher.execute(
+            method,
+            method.request_class(),
+            deadline_ms=WARM_UP_DEADLINE_MS,
+            trace_id="warm-up",
+            now=datetime.now(UTC),
+        )
+        if outcome.answer is None:
+            log.warning("warm-up call %s answered %s: %s", name, outcome.status, outcome.error)
 
 
 async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) -> None:
@@ -52,17 +68,9 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
         cache=AnswerCache() if settings.api_answer_cache else None,
     )
     await open_connections(engine, WARM_CONNECTIONS)
-    for name in WARM_UP_METHODS:
-        method = METHODS[name]
-        outcome = await dispatcher.execute(
-            method,
-            method.request_class(),
-            deadline_ms=WARM_UP_DEADLINE_MS,
-            trace_id="warm-up",
-            now=datetime.now(UTC),
-        )
-        if outcome.answer is None:
-            log.warning("warm-up call %s answered %s: %s", name, outcome.status, outcome.error)
+    await _warm_up(dispatcher)
+    if settings.metrics_port:
+        prometheus_client.start_http_server(settings.metrics_port, settings.metrics_host)
     context = zmq.asyncio.Context()
     router = RouterServer(dispatcher, endpoint, context)
     http_server = None
@@ -78,8 +86,17 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     serving = asyncio.create_task(router.serve())
+    tasks = [serving]
+    if settings.api_discovery:
+        # Fronts learn this worker's endpoint from the database (api/discovery.py).
+        advertised = advertised_endpoint(router.endpoint, settings.api_advertise)
+        tasks.append(
+            asyncio.create_task(
+                keep_registered(engine, advertised, settings.api_discovery_seconds)
+            )
+        )
     # Order emails a crash left unsent, then a sweep every minute (api/mail.py).
-    mailing = asyncio.create_task(mail.keep_sending(engine, settings))
+    tasks.append(asyncio.create_task(mail.keep_sending(engine, settings)))
     if settings.debug:
         # `make dev`: restart this process (same pid, same command) when a Python file changes.
         tornado.autoreload.start()
@@ -90,7 +107,7 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
     log.info("worker stopping")
     if http_server is not None:
         http_server.stop()
-    for task in (serving, mailing):
+    for task in tasks:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from google.protobuf.message import Message
 
+from api_client import metrics
 from api_client.contract import METHODS_BY_SERVICE_ATTR, Method, envelope_pb2
 from api_client.errors import ApiError, error_for
 
@@ -148,6 +149,10 @@ class Transport(Protocol):
         """The call settled without a reply (deadline): drop its bookkeeping."""
         ...
 
+    async def use_endpoints(self, discovered: Sequence[str]) -> None:
+        """Workers discovery found (Operations/ListWorkers): reach them too."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -225,6 +230,7 @@ class ApiClient:
                 call.retry_timer = loop.call_at(
                     call.started + call.deadline * RETRY_AFTER_SHARE, self._retry, call
                 )
+        metrics.api_batch_calls.observe(len(calls))
         log.debug("send trace=%s calls=%s", trace_id, ",".join(c.method.name for c in calls))
         self._transport.send(trace_id, calls)
 
@@ -238,28 +244,42 @@ class ApiClient:
             and call.attempts < 2
             and self._transport.resend(call)
         ):
+            metrics.api_retries.labels(call.method.full_name, "unavailable").inc()
             return
-        call.settle(status, payload, error, size)
+        if call.settle(status, payload, error, size):
+            _observe(call)
 
     def _expire(self, call: Call) -> None:
         self._transport.forget(call)
         if call.sent:
-            call.settle(
+            settled = call.settle(
                 envelope_pb2.DEADLINE_EXCEEDED,
                 error=f"no reply within {call.deadline * 1000:.0f} ms",
             )
         else:
-            call.settle(envelope_pb2.UNAVAILABLE, error="no API worker is reachable")
+            settled = call.settle(envelope_pb2.UNAVAILABLE, error="no API worker is reachable")
+        if settled:
+            _observe(call)
 
     def _retry(self, call: Call) -> None:
         call.retry_timer = None
         if not call.done and call.attempts < 2 and self._transport.resend(call):
+            metrics.api_retries.labels(call.method.full_name, "slow").inc()
             log.warning(
                 "retry trace=%s call=%s on another worker", call.trace_id, call.method.full_name
             )
 
+    async def use_endpoints(self, discovered: Sequence[str]) -> None:
+        await self._transport.use_endpoints(discovered)
+
     async def close(self) -> None:
         await self._transport.close()
+
+
+def _observe(call: Call) -> None:
+    name = call.method.full_name
+    metrics.api_calls.labels(name, envelope_pb2.Status.Name(call.status)).inc()
+    metrics.api_call_seconds.labels(name).observe(call.duration)
 
 
 class ServiceCalls:

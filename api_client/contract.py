@@ -35,6 +35,7 @@ from shop.v1 import (  # noqa: E402
     common_pb2,
     envelope_pb2,
     landings_pb2,
+    operations_pb2,
     options_pb2,
     orders_pb2,
     search_pb2,
@@ -50,6 +51,7 @@ SERVICE_MODULES = (
     auth_pb2,
     checkout_pb2,
     orders_pb2,
+    operations_pb2,
 )
 
 _NO_SIDE_EFFECTS = descriptor_pb2.MethodOptions.NO_SIDE_EFFECTS

@@ -101,6 +101,9 @@ class HttpTransport:
         status = envelope_pb2.Status.Value(name) if name in known else envelope_pb2.INTERNAL
         self._deliver(call, status, None, str(error.get("message", f"HTTP {code}")), len(body))
 
+    async def use_endpoints(self, discovered: Sequence[str]) -> None:
+        """Nothing to do: every worker serves the JSON API on one shared address."""
+
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()

@@ -86,9 +86,29 @@ class ZmqTransport:
             return
         self._context = zmq.asyncio.Context()
         for endpoint in self._endpoints:
-            worker = _Worker(self._context, endpoint)
-            worker.reader = asyncio.create_task(self._read(worker))
-            self._workers.append(worker)
+            self._add_worker(endpoint)
+
+    def _add_worker(self, endpoint: str) -> None:
+        assert self._context is not None
+        worker = _Worker(self._context, endpoint)
+        worker.reader = asyncio.create_task(self._read(worker))
+        self._workers.append(worker)
+
+    async def use_endpoints(self, discovered: Sequence[str]) -> None:
+        """Workers found by discovery: connect to the new ones; drop the ones that were found
+        before and are gone (the configured endpoints always stay)."""
+        self._ensure_workers()
+        wanted = set(self._endpoints) | set(discovered)
+        known = {worker.endpoint for worker in self._workers}
+        for endpoint in sorted(wanted - known):
+            log.info("connecting to discovered worker %s", endpoint)
+            self._add_worker(endpoint)
+        for worker in [w for w in self._workers if w.endpoint not in wanted]:
+            if worker.in_flight:
+                continue  # its calls are answered or expire first; dropped at a later look
+            log.info("dropping worker %s: no longer registered", worker.endpoint)
+            self._workers.remove(worker)
+            await _close_worker(worker)
 
     def _ranked(self, exclude: set[str]) -> list[_Worker]:
         """Workers to try in order: healthy before suspect, then least busy, rotating ties."""
@@ -169,15 +189,19 @@ class ZmqTransport:
 
     async def close(self) -> None:
         for worker in self._workers:
-            if worker.reader is not None:
-                worker.reader.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await worker.reader
-            worker.socket.close(linger=0)
+            await _close_worker(worker)
         if self._context is not None:
             self._context.term()
         self._workers.clear()
         self._context = None
+
+
+async def _close_worker(worker: _Worker) -> None:
+    if worker.reader is not None:
+        worker.reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker.reader
+    worker.socket.close(linger=0)
 
 
 def _batch_frame(trace_id: str, calls: Sequence[Call]) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from web.config import PROJECT_ROOT
+from web.nginx import NginxParams, nginx_command, render_nginx_conf
 
 READY_TIMEOUT_SECONDS = 30
 STOP_TIMEOUT_SECONDS = 10
@@ -82,7 +84,9 @@ class Processes:
             time.sleep(0.05)
         return process, log_path
 
-    def start_worker(self, *, delays: str = "", faults: str = "") -> WorkerProcess:
+    def start_worker(
+        self, *, delays: str = "", faults: str = "", env: dict[str, str] | None = None
+    ) -> WorkerProcess:
         """One `vitrine api-worker`; `delays` and `faults` are its VITRINE_API_* test knobs."""
         endpoint = f"tcp://127.0.0.1:{free_port()}"
         http_url = f"http://127.0.0.1:{self.http_port}"
@@ -93,6 +97,7 @@ class Processes:
                 "VITRINE_API_HTTP": http_url,
                 "VITRINE_API_DELAYS": delays,
                 "VITRINE_API_FAULTS": faults,
+                **(env or {}),
             },
             "worker ready",
         )
@@ -106,9 +111,11 @@ class Processes:
         endpoints: str = "",
         transport: str = "zmq",
         env: dict[str, str] | None = None,
+        url: str = "",
     ) -> Process:
-        """One `vitrine front` reaching the given workers (or `endpoints`)."""
-        url = f"http://127.0.0.1:{free_port()}"
+        """One `vitrine front` reaching the given workers (or `endpoints`), on `url` (a new
+        random port by default)."""
+        url = url or f"http://127.0.0.1:{free_port()}"
         process, log_path = self._spawn(
             "front",
             ["front"],
@@ -125,6 +132,37 @@ class Processes:
         front = Process("front", url, process, log_path)
         self.started.append(front)
         return front
+
+    def start_nginx(self, *fronts: Process, microcache: bool = True) -> Process:
+        """nginx on a random port with the repository's nginx.conf, in front of `fronts`."""
+        if shutil.which("nginx") is None:
+            if os.environ.get("CI") == "true":
+                pytest.fail("CI=true but nginx is not installed (scripts/bootstrap)")
+            pytest.skip("nginx is not installed")
+        port = free_port()
+        params = NginxParams(
+            listen=f"127.0.0.1:{port}",
+            fronts=[front.url.removeprefix("http://") for front in fronts],
+            static_dir=self.tmp_path / "static",
+            microcache=microcache,
+        )
+        conf = render_nginx_conf(params, self.tmp_path / f"nginx-{len(self.started)}")
+        log_path = conf.parent / "logs" / "error.log"
+        process = subprocess.Popen(nginx_command(conf), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    process.wait()
+                    pytest.fail(f"nginx did not start:\n{log_path.read_text(errors='replace')}")
+                time.sleep(0.05)
+        nginx = Process("nginx", f"http://127.0.0.1:{port}", process, log_path)
+        self.started.append(nginx)
+        return nginx
 
     def stop_all(self) -> None:
         for started in self.started:

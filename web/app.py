@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import tornado.httputil
 import tornado.web
 
 from api_client import ApiClient
+from web import metrics
 from web.assets import Assets
 from web.config import Settings, cookie_secret
 from web.handlers.account import (
@@ -37,6 +39,7 @@ from web.handlers.checkout import (
     ShippingStepHandler,
 )
 from web.handlers.media import AssetHandler, DemoImageHandler
+from web.handlers.operations import HealthHandler, ReadinessHandler
 from web.handlers.orders import AccountOrderHandler, AccountOrdersHandler, OrderPageHandler
 from web.handlers.preview import PreviewIndexHandler, PreviewPageHandler
 from web.handlers.search import SearchPageHandler, SuggestHandler
@@ -47,6 +50,7 @@ from web.handlers.seo import (
     RobotsHandler,
     SitemapIndexHandler,
 )
+from web.proxies import apply_proxy_headers
 from web.templating import TEMPLATES_DIR, make_environment
 
 access_log = logging.getLogger("vitrine.access")
@@ -88,6 +92,9 @@ class VitrineApplication(tornado.web.Application):
             raise ValueError("a front without an API serves only the preview: set debug mode")
         self.config = settings
         self.api = api
+        # Set at SIGTERM (web/server.py): /readyz says so, answers ask nginx to close.
+        self.draining = False
+        self.in_flight = 0
         self.assets = Assets(settings)
         self.templates_dir = templates_dir
         self.templates: jinja2.Environment = make_environment(
@@ -135,6 +142,8 @@ class VitrineApplication(tornado.web.Application):
                 if api is not None
                 else [(r"/", tornado.web.RedirectHandler, {"url": "/_preview/"})]
             ),
+            (r"/healthz", HealthHandler),
+            (r"/readyz", ReadinessHandler),
             (r"/media/demo/(products|banners)/([A-Za-z0-9-]{1,40})\.svg", DemoImageHandler),
             (r"/static/(.+)", AssetHandler, {"path": str(settings.static_dir)}),
         ]
@@ -148,22 +157,50 @@ class VitrineApplication(tornado.web.Application):
             xsrf_cookies=True,
         )
 
+    def find_handler(
+        self, request: tornado.httputil.HTTPServerRequest, **kwargs: Any
+    ) -> tornado.web._HandlerDelegate:
+        # Every request passes here first: the proxy's word on address and scheme, if trusted.
+        apply_proxy_headers(request, self.config.trusted_proxies)
+        self.in_flight += 1  # until log_request, which every answered request reaches
+        metrics.in_flight.inc()
+        return super().find_handler(request, **kwargs)
+
     def is_page_path(self, path: str) -> bool:
         return any(pattern.match(path) for pattern in self._page_patterns)
 
 
 def log_request(handler: tornado.web.RequestHandler) -> None:
-    """One line per request, with the trace id the API workers log for the same page."""
+    """One line per request, with the trace id the API workers log for the same page; and the
+    request's metrics."""
+    application = handler.application
+    if isinstance(application, VitrineApplication):
+        application.in_flight = max(0, application.in_flight - 1)
+        metrics.in_flight.dec()
     status = handler.get_status()
-    level = logging.INFO if status < 500 else logging.ERROR
+    route = type(handler).__name__
+    seconds = handler.request.request_time()
+    metrics.requests.labels(route, handler.request.method, str(status)).inc()
+    metrics.request_seconds.labels(route).observe(seconds)
+    trace = getattr(handler, "trace_id", "") or "-"
     access_log.log(
-        level,
-        "request trace=%s status=%d method=%s path=%s ms=%.1f",
-        getattr(handler, "trace_id", "") or "-",
+        logging.INFO if status < 500 else logging.ERROR,
+        "request trace=%s status=%d client=%s method=%s path=%s ms=%.1f",
+        trace,
         status,
+        handler.request.remote_ip,
         handler.request.method,
         handler.request.uri,
-        handler.request.request_time() * 1000,
+        seconds * 1000,
+        extra={
+            "trace": trace,
+            "status": status,
+            "route": route,
+            "client": handler.request.remote_ip,
+            "method": handler.request.method,
+            "path": handler.request.uri,
+            "ms": round(seconds * 1000, 1),
+        },
     )
 
 

@@ -15,29 +15,50 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from pythonjsonlogger.json import JsonFormatter
+
 from web.config import ConfigError, Settings, load_settings, worker_endpoints
 from web.supervisor import Child, Supervisor
 from web.templating import TEMPLATES_DIR
 
 log = logging.getLogger("vitrine")
 
+# `vitrine serve` is the production shape: never a single worker.
+MIN_SERVE_WORKERS = 2
+
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s pid=%(process)d %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    if settings.log_format == "json":
+        # One object a line: time, level, logger, pid, message, and the fields a line adds
+        # (trace, status, ms... see log_request and the worker's batch line).
+        handler.setFormatter(
+            JsonFormatter(
+                "{asctime}{levelname}{name}{process}{message}",
+                style="{",
+                rename_fields={
+                    "asctime": "time",
+                    "levelname": "level",
+                    "name": "logger",
+                    "process": "pid",
+                },
+            )
+        )
+    else:
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s pid=%(process)d %(message)s")
+        )
+    logging.basicConfig(level=settings.log_level, handlers=[handler])
 
 
 async def _prepare_database(settings: Settings) -> None:
-    """Create the schema, and seed the demo catalogue on first start."""
-    from api.db import catalogue_is_empty, create_engine, create_schema  # noqa: PLC0415
+    """Migrate the schema to the latest revision, and seed the demo catalogue on first start."""
+    from api.db import catalogue_is_empty, create_engine, migrate  # noqa: PLC0415
     from api.demo import seed_demo  # noqa: PLC0415
 
     engine = create_engine(settings)
     try:
-        await create_schema(engine)
+        await migrate(engine)
         if await catalogue_is_empty(engine):
             log.info(
                 "empty database: seeding the demo catalogue (%d products)", settings.demo_products
@@ -49,10 +70,20 @@ async def _prepare_database(settings: Settings) -> None:
         await engine.dispose()
 
 
-def _api_children(settings: Settings, workers: int) -> list[Child]:
+def _metrics_port(settings: Settings, index: int) -> list[str]:
+    """The --metrics-port of a supervisor's child `index`: numbered up from
+    VITRINE_METRICS_PORT, so each process has its own (none when that is 0)."""
+    return ["--metrics-port", str(settings.metrics_port + index if settings.metrics_port else 0)]
+
+
+def _api_children(settings: Settings, workers: int, first_index: int = 0) -> list[Child]:
     return [
         Child(
-            f"api-worker-{n}", [sys.executable, "-m", "web.cli", "api-worker", "--bind", endpoint]
+            f"api-worker-{n}",
+            [
+                *[sys.executable, "-m", "web.cli", "api-worker", "--bind", endpoint],
+                *_metrics_port(settings, first_index + n),
+            ],
         )
         for n, endpoint in enumerate(worker_endpoints(settings.api_endpoint, workers))
     ]
@@ -66,13 +97,19 @@ def command_api(settings: Settings, args: argparse.Namespace) -> int:
 def command_api_worker(settings: Settings, args: argparse.Namespace) -> int:
     from api.worker import serve_worker  # noqa: PLC0415
 
+    if args.metrics_port is not None:
+        settings = dataclasses.replace(settings, metrics_port=args.metrics_port)
     asyncio.run(serve_worker(settings, args.bind, http=not args.no_http))
     return 0
 
 
-def command_front(settings: Settings, _args: argparse.Namespace) -> int:
+def command_front(settings: Settings, args: argparse.Namespace) -> int:
     from web.server import serve_front  # noqa: PLC0415
 
+    if args.metrics_port is not None:
+        settings = dataclasses.replace(settings, metrics_port=args.metrics_port)
+    if args.url:
+        settings = dataclasses.replace(settings, front_url=args.url)
     asyncio.run(serve_front(settings))
     return 0
 
@@ -139,8 +176,78 @@ def command_run(settings: Settings, _args: argparse.Namespace) -> int:
         "Ctrl-C stops everything.",
         flush=True,
     )
-    front = Child("front", [sys.executable, "-m", "web.cli", "front"])
-    return Supervisor([*_api_children(settings, settings.api_workers), front]).run()
+    front = Child("front", [sys.executable, "-m", "web.cli", "front", *_metrics_port(settings, 0)])
+    return Supervisor([front, *_api_children(settings, settings.api_workers, 1)]).run()
+
+
+def command_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from api.db import create_engine, migrate  # noqa: PLC0415
+
+    async def run() -> None:
+        engine = create_engine(settings)
+        try:
+            await migrate(engine, args.revision)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    print(f"database schema at {args.revision}")
+    return 0
+
+
+def command_nginx_config(settings: Settings, args: argparse.Namespace) -> int:
+    """Render nginx.conf for these settings and say how to start nginx on it."""
+    from web.nginx import NginxParams, nginx_command, render_nginx_conf  # noqa: PLC0415
+
+    try:
+        params = NginxParams.from_settings(settings)
+        if args.no_microcache:
+            params = params.replace(microcache=False)
+        path = render_nginx_conf(params, args.output or settings.nginx_dir)
+    except ValueError as error:
+        print(f"vitrine: {error}", file=sys.stderr)
+        return 2
+    print(path)
+    print("start it with: " + " ".join(nginx_command(path)[:-2]), file=sys.stderr)
+    return 0
+
+
+def command_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """The production shape on one host: nginx, the fronts of VITRINE_FRONTS, the API workers,
+    all supervised; workers register and fronts discover them (docs/operations.md)."""
+    from web.nginx import NginxParams, nginx_command, render_nginx_conf  # noqa: PLC0415
+
+    workers = max(args.workers or settings.api_workers, MIN_SERVE_WORKERS)
+    asyncio.run(_prepare_database(settings))
+    conf = render_nginx_conf(NginxParams.from_settings(settings), settings.nginx_dir)
+    shared = {"VITRINE_API_DISCOVERY": "on"}
+    # The fronts believe X-Real-IP from nginx on this host, unless told otherwise.
+    front_env = {
+        **shared,
+        "VITRINE_TRUSTED_PROXIES": ",".join(settings.trusted_proxies) or "127.0.0.1",
+    }
+    fronts = [
+        Child(
+            f"front-{n}",
+            [
+                *[sys.executable, "-m", "web.cli", "front", "--url", url],
+                *_metrics_port(settings, n),
+            ],
+            env=front_env,
+        )
+        for n, url in enumerate(settings.front_urls)
+    ]
+    api_workers = _api_children(settings, workers, len(fronts))
+    for child in api_workers:
+        child.env = shared
+    print(
+        f"Vitrine (production shape): the shop on http://{settings.nginx_listen} through nginx "
+        f"({conf}); fronts on {', '.join(settings.front_urls)}; {workers} API workers from "
+        f"{settings.api_endpoint}. Ctrl-C stops everything.",
+        flush=True,
+    )
+    nginx = Child("nginx", nginx_command(conf))
+    return Supervisor([*api_workers, *fronts, nginx]).run()
 
 
 def command_seed(settings: Settings, args: argparse.Namespace) -> int:
@@ -173,6 +280,15 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vitrine", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="seed if empty and start the whole site")
+    serve = commands.add_parser(
+        "serve", help="the production shape: nginx, the fronts of VITRINE_FRONTS, API workers"
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help=f"API worker processes, at least {MIN_SERVE_WORKERS} (default VITRINE_API_WORKERS)",
+    )
     api = commands.add_parser("api", help="start the API workers (ZeroMQ and HTTP JSON)")
     api.add_argument(
         "--workers",
@@ -180,10 +296,18 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
         default=0,
         help=f"worker processes (default VITRINE_API_WORKERS={settings.api_workers})",
     )
-    commands.add_parser("front", help="one storefront process (the API must be running)")
+    metrics_help = (
+        f"Prometheus /metrics port, 0: none (VITRINE_METRICS_PORT={settings.metrics_port})"
+    )
+    front = commands.add_parser("front", help="one storefront process (the API must be running)")
+    front.add_argument(
+        "--url", default="", help=f"where to serve (VITRINE_FRONT={settings.front_url})"
+    )
+    front.add_argument("--metrics-port", type=int, default=None, help=metrics_help)
     worker = commands.add_parser("api-worker", help="one API worker in this process")
     worker.add_argument("--bind", default=settings.api_endpoint, help="ZeroMQ endpoint to bind")
     worker.add_argument("--no-http", action="store_true", help="serve ZeroMQ only")
+    worker.add_argument("--metrics-port", type=int, default=None, help=metrics_help)
     commands.add_parser(
         "preview",
         help="serve only the template preview (/_preview/) on VITRINE_FRONT; no API needed",
@@ -199,6 +323,18 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     capture.add_argument(
         "--into", type=Path, default=TEMPLATES_DIR, help="the templates folder to write into"
     )
+    nginx = commands.add_parser(
+        "nginx-config",
+        help="render nginx.conf from VITRINE_NGINX_* and VITRINE_FRONTS; prints its path",
+    )
+    nginx.add_argument(
+        "--output", type=Path, default=None, help="folder to render into (VITRINE_NGINX_DIR)"
+    )
+    nginx.add_argument("--no-microcache", action="store_true", help="no one-second page cache")
+    migrate = commands.add_parser(
+        "migrate", help="run the schema migrations (api/migrations/) on VITRINE_DATABASE_URL"
+    )
+    migrate.add_argument("revision", nargs="?", default="head", help="target (default: head)")
     seed = commands.add_parser("seed", help="replace the catalogue with a generated demo one")
     seed.add_argument("--products", type=int, default=settings.demo_products)
     seed.add_argument("--seed", type=int, default=settings.demo_seed)
@@ -218,6 +354,7 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
 
 COMMANDS = {
     "run": command_run,
+    "serve": command_serve,
     "api": command_api,
     "api-worker": command_api_worker,
     "front": command_front,
@@ -225,6 +362,8 @@ COMMANDS = {
     "fixtures": command_fixtures,
     "seed": command_seed,
     "seo-audit": command_seo_audit,
+    "migrate": command_migrate,
+    "nginx-config": command_nginx_config,
 }
 
 

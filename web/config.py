@@ -28,6 +28,12 @@ class Settings:
     api_workers: int = 2
     # Where fronts find the workers. Defaults to the endpoints `vitrine api` binds.
     api_endpoints: tuple[str, ...] = ()
+    # Workers register their endpoints in the database with a heartbeat every this many
+    # seconds, and fronts ask for them as often and connect to new ones (docs/operations.md).
+    api_discovery: bool = False
+    api_discovery_seconds: float = 2.0
+    # The endpoint a worker registers, when the one it binds is not what others reach.
+    api_advertise: str = ""
     # The HTTP JSON API, served by every worker on one shared port.
     api_http_url: str = "http://127.0.0.1:8100"
     front_url: str = "http://127.0.0.1:8000"
@@ -68,6 +74,23 @@ class Settings:
     demo_products: int = 2000
     debug: bool = False
     log_level: str = "INFO"
+    # "json": one JSON object a line (production, log shippers); "text": for reading by eye.
+    log_format: str = "json"
+    # Each process's Prometheus /metrics port (0: none), on metrics_host; never the public port.
+    # `vitrine serve` and `vitrine api` number their processes' ports up from this one.
+    metrics_port: int = 0
+    metrics_host: str = "127.0.0.1"
+    # The production shape (`vitrine serve`, nginx.conf; docs/operations.md). The fronts nginx
+    # balances over; `vitrine serve` starts one process on each.
+    front_urls: tuple[str, ...] = ("http://127.0.0.1:8001", "http://127.0.0.1:8002")
+    # Where nginx listens, and the folder its rendered nginx.conf, logs, temp files and cache
+    # live in.
+    nginx_listen: str = "127.0.0.1:8080"
+    nginx_dir: Path = VAR_DIR / "nginx"
+    nginx_mime_types: Path = Path("/etc/nginx/mime.types")
+    nginx_microcache: bool = True
+    # nginx's worker user when it is started as root; empty: the user who starts it.
+    nginx_user: str = ""
 
     def __post_init__(self) -> None:
         if not self.api_endpoints:
@@ -137,6 +160,18 @@ def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
     raise ConfigError(f"{name}={raw!r} must be on or off")
 
 
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = env.get(name, "").strip().lower() or default
+    if value not in choices:
+        raise ConfigError(f"{name}={value!r} must be one of {', '.join(choices)}")
+    return value
+
+
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated setting; empty items are dropped."""
+    return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
+
+
 def _faults(raw: str) -> dict[str, str]:
     faults: dict[str, str] = {}
     for item in filter(None, (part.strip() for part in raw.split(","))):
@@ -191,6 +226,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         api_workers=workers,
         api_endpoints=endpoints or worker_endpoints(endpoint, workers),
         api_http_url=env.get("VITRINE_API_HTTP", defaults.api_http_url),
+        api_discovery=_flag(env, "VITRINE_API_DISCOVERY", default=defaults.api_discovery),
+        api_discovery_seconds=_int(
+            env,
+            "VITRINE_API_DISCOVERY_MS",
+            int(defaults.api_discovery_seconds * 1000),
+            minimum=100,
+        )
+        / 1000,
+        api_advertise=env.get("VITRINE_API_ADVERTISE", ""),
         front_url=env.get("VITRINE_FRONT", defaults.front_url),
         public_url=public_url,
         sitemap_urls=_sitemap_urls(env),
@@ -213,6 +257,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         demo_products=_int(env, "VITRINE_DEMO_PRODUCTS", defaults.demo_products, minimum=1),
         debug=_flag(env, "VITRINE_DEBUG", default=False),
         log_level=env.get("VITRINE_LOG_LEVEL", defaults.log_level).upper(),
+        log_format=_choice(env, "VITRINE_LOG_FORMAT", ("json", "text"), defaults.log_format),
+        metrics_port=_int(env, "VITRINE_METRICS_PORT", defaults.metrics_port),
+        metrics_host=env.get("VITRINE_METRICS_HOST", defaults.metrics_host),
+        front_urls=_list(env, "VITRINE_FRONTS") or defaults.front_urls,
+        nginx_listen=env.get("VITRINE_NGINX_LISTEN", defaults.nginx_listen),
+        nginx_dir=Path(env.get("VITRINE_NGINX_DIR", str(defaults.nginx_dir))),
+        nginx_mime_types=Path(env.get("VITRINE_NGINX_MIME_TYPES", str(defaults.nginx_mime_types))),
+        nginx_microcache=_flag(env, "VITRINE_NGINX_MICROCACHE", default=True),
+        nginx_user=env.get("VITRINE_NGINX_USER", ""),
     )
 
 

@@ -1,21 +1,29 @@
-"""One front process: the storefront on its port until SIGTERM or SIGINT, then a clean stop."""
+"""One front process: the storefront on its port until SIGTERM or SIGINT, then a graceful stop:
+no new connections, requests in flight finished (at most SHUTDOWN_GRACE_SECONDS), exit."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 
+import prometheus_client
 import tornado.httpserver
 
 from api_client import ApiClient
-from web.app import make_app
+from api_client.discovery import follow_workers
+from web.app import VitrineApplication, make_app
 from web.config import Settings
 
 log = logging.getLogger("vitrine.web")
 
 # Requests in flight at SIGTERM get this long to finish.
 SHUTDOWN_GRACE_SECONDS = 10.0
+DRAIN_POLL_SECONDS = 0.05
+# Once nothing is in flight, this long without a new request (one nginx sent on a kept-alive
+# connection just before it saw ours close) before the connections are closed.
+DRAIN_QUIET_SECONDS = 0.2
 
 
 async def serve_front(settings: Settings, *, with_api: bool = True) -> None:
@@ -24,6 +32,8 @@ async def serve_front(settings: Settings, *, with_api: bool = True) -> None:
     app = make_app(settings, api)
     server = tornado.httpserver.HTTPServer(app)
     server.listen(settings.front_port, settings.front_host)
+    if settings.metrics_port:
+        prometheus_client.start_http_server(settings.metrics_port, settings.metrics_host)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -32,13 +42,47 @@ async def serve_front(settings: Settings, *, with_api: bool = True) -> None:
         log.info("front ready on %s (template preview only, no API)", settings.front_url)
     else:
         log.info("front ready on %s (API over %s)", settings.front_url, settings.api_transport)
+    discovery = None
+    if api is not None and settings.api_discovery:
+        discovery = asyncio.create_task(follow_workers(api, settings.api_discovery_seconds))
     await stop.wait()
-    log.info("front stopping")
-    server.stop()
-    try:
-        async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
-            await server.close_all_connections()
-    except TimeoutError:
-        log.warning("requests still running after %.0f s; stopping anyway", SHUTDOWN_GRACE_SECONDS)
+    log.info("front stopping: %d requests in flight", app.in_flight)
+    await drain(server, app)
+    if discovery is not None:
+        discovery.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await discovery
     if api is not None:
         await api.close()
+    log.info("front stopped")
+
+
+async def drain(server: tornado.httpserver.HTTPServer, app: VitrineApplication) -> None:
+    """Stop accepting, let what is in flight finish, then close every connection."""
+    app.draining = True
+    server.stop()  # the listening socket closes: nginx sends new connections elsewhere
+    # Every answer from now on says Connection: close, so nginx drops its kept-alive
+    # connections to this front instead of sending more requests down them.
+    server.conn_params.no_keep_alive = True
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SHUTDOWN_GRACE_SECONDS
+    quiet_since = None
+    while loop.time() < deadline:
+        if app.in_flight > 0:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = loop.time()
+        elif loop.time() - quiet_since >= DRAIN_QUIET_SECONDS:
+            break
+        await asyncio.sleep(DRAIN_POLL_SECONDS)
+    else:
+        log.warning(
+            "%d requests still running after %.0f s; stopping anyway",
+            app.in_flight,
+            SHUTDOWN_GRACE_SECONDS,
+        )
+    try:
+        async with asyncio.timeout(1.0):
+            await server.close_all_connections()
+    except TimeoutError:
+        log.warning("connections did not close in time")

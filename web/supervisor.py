@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import subprocess
 import time
@@ -24,11 +25,14 @@ RESTART_WINDOW_SECONDS = 60.0
 class Child:
     name: str
     argv: list[str]
+    # Settings of this child's own, on top of the supervisor's environment.
+    env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     restarts: deque[float] = field(default_factory=deque)
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.argv)  # noqa: S603 - our own commands
+        env = {**os.environ, **self.env} if self.env else None
+        self.process = subprocess.Popen(self.argv, env=env)  # noqa: S603 - our own commands
         log.info("started %s pid=%d", self.name, self.process.pid)
 
 

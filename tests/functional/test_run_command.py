@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -10,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.processes import free_port
@@ -49,6 +51,20 @@ def start_in_group(
         )
 
 
+@contextlib.contextmanager
+def running_in_group(
+    arguments: list[str], env: dict[str, str], log_path: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`start_in_group`, and whatever the test does, nothing of it left running afterwards."""
+    process = start_in_group(arguments, env, log_path)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 def category_tree(http_url: str) -> dict | None:
     request = urllib.request.Request(
         f"{http_url}/api/v1/catalog/GetCategoryTree", data=b"{}", method="POST"
@@ -68,6 +84,15 @@ def front_page(front_url: str) -> str | None:
         return None
 
 
+def wait_for_home(url: str, process: subprocess.Popen[bytes], deadline: float) -> str | None:
+    """The home page at `url` once the site started by `process` serves it."""
+    home = None
+    while home is None and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+        home = front_page(url)
+    return home
+
+
 def test_run_seeds_an_empty_database_serves_and_ctrl_c_stops_every_process(tmp_path):
     http_url = f"http://127.0.0.1:{free_port()}"
     front_url = f"http://127.0.0.1:{free_port()}"
@@ -82,13 +107,8 @@ def test_run_seeds_an_empty_database_serves_and_ctrl_c_stops_every_process(tmp_p
         "VITRINE_DEMO_PRODUCTS": "150",
     }
     log_path = tmp_path / "run.log"
-    run = start_in_group(["run"], env, log_path)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        home = None
-        while home is None and time.monotonic() < deadline and run.poll() is None:
-            time.sleep(0.2)
-            home = front_page(front_url)
+    with running_in_group(["run"], env, log_path) as run:
+        home = wait_for_home(front_url, run, time.monotonic() + START_TIMEOUT_SECONDS)
         assert home is not None, log_path.read_text()
         assert "<h2" in home
         tree = category_tree(http_url)
@@ -99,10 +119,6 @@ def test_run_seeds_an_empty_database_serves_and_ctrl_c_stops_every_process(tmp_p
 
         os.killpg(run.pid, signal.SIGINT)
         run.wait(timeout=30)
-    finally:
-        if run.poll() is None:
-            os.killpg(run.pid, signal.SIGKILL)
-            run.wait()
     assert run.returncode == 0
     assert "seeding the demo catalogue (150 products)" in log_path.read_text()
     assert not [pid for pid in children if alive(pid)]
@@ -120,8 +136,7 @@ def test_the_supervisor_restarts_a_worker_that_dies(tmp_path):
         "VITRINE_DEMO_PRODUCTS": "100",
     }
     log_path = tmp_path / "api.log"
-    api = start_in_group(["api", "--workers", "2"], env, log_path)
-    try:
+    with running_in_group(["api", "--workers", "2"], env, log_path) as api:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while log_path.read_text().count("worker ready") < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -136,8 +151,4 @@ def test_the_supervisor_restarts_a_worker_that_dies(tmp_path):
         assert "exited with -9; restarting" in log_path.read_text()
         os.killpg(api.pid, signal.SIGTERM)
         api.wait(timeout=30)
-    finally:
-        if api.poll() is None:
-            os.killpg(api.pid, signal.SIGKILL)
-            api.wait()
     assert not [pid for pid in workers if alive(pid)]

@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.cache import TtlCache
 from api.context import CallContext
-from api.db import create_engine, create_schema
+from api.db import create_engine, migrate
 from api.schema import (
     banners,
     categories,
@@ -152,7 +152,7 @@ def _search_text(product: P) -> str:
 
 
 async def fill_catalogue(engine: AsyncEngine) -> None:
-    await create_schema(engine)
+    await migrate(engine)
     async with engine.begin() as conn:
         await conn.execute(
             insert(categories),

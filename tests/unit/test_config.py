@@ -7,6 +7,7 @@ import pytest
 from api_client.contract import envelope_pb2
 from api_client.errors import ERRORS_BY_STATUS
 from web.config import ConfigError, load_settings
+from web.nginx import NginxParams, render_nginx_conf
 
 
 def test_defaults_run_the_demo_on_loopback():
@@ -59,3 +60,29 @@ def test_every_error_status_has_one_domain_exception():
         envelope_pb2.OK,
     }
     assert set(ERRORS_BY_STATUS) == statuses
+
+
+def test_the_nginx_settings_fill_the_rendered_configuration(tmp_path):
+    settings = load_settings(
+        {
+            "VITRINE_NGINX_LISTEN": "0.0.0.0:80",
+            "VITRINE_FRONTS": "http://10.0.0.7:8001, 10.0.0.8:8001",
+            "VITRINE_STATIC_DIR": "/srv/vitrine/static",
+            "VITRINE_NGINX_MICROCACHE": "off",
+            "VITRINE_NGINX_USER": "www-data",
+        }
+    )
+    conf = render_nginx_conf(NginxParams.from_settings(settings), tmp_path).read_text()
+    assert "listen 0.0.0.0:80;" in conf
+    assert "server 10.0.0.7:8001 " in conf
+    assert "server 10.0.0.8:8001 " in conf
+    assert "alias /srv/vitrine/static/;" in conf
+    assert "proxy_cache off;" in conf
+    assert "user www-data;" in conf
+    assert "$remote_addr" in conf  # nginx's own variables are left alone
+
+
+def test_a_front_without_a_port_is_refused(tmp_path):
+    settings = load_settings({"VITRINE_FRONTS": "http://front-a"})
+    with pytest.raises(ValueError, match="front-a"):
+        render_nginx_conf(NginxParams.from_settings(settings), tmp_path)

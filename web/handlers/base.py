@@ -109,12 +109,9 @@ class BaseHandler(tornado.web.RequestHandler):
         return batch
 
     def client_address(self) -> str:
-        """The shopper's address: the connection's peer, or the X-Real-IP header when the peer
-        is a trusted proxy (settings.trusted_proxies)."""
-        peer = self.request.remote_ip or ""
-        if peer in self.application.config.trusted_proxies:
-            return self.request.headers.get("X-Real-IP", peer).strip()[:64] or peer
-        return peer
+        """The shopper's address: the connection's peer, or what a trusted proxy said it is
+        (web/proxies.py has already applied that to the request)."""
+        return self.request.remote_ip or ""
 
     def session_token(self) -> str:
         value = self.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_COOKIE_DAYS)

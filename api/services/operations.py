@@ -1,0 +1,45 @@
+"""shop.v1.Operations: what a front's /readyz asks, to know the API and its database answer."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from api.context import CallContext
+from api.discovery import live_endpoints
+from api_client.contract import operations_pb2
+from api_client.errors import Unavailable
+
+WORKER_NAME = f"{socket.gethostname()} pid {os.getpid()}"
+
+
+async def ping(
+    _ctx: CallContext, _request: operations_pb2.PingRequest
+) -> operations_pb2.PingResponse:
+    return operations_pb2.PingResponse(worker=WORKER_NAME)
+
+
+async def check_database(
+    ctx: CallContext, _request: operations_pb2.CheckDatabaseRequest
+) -> operations_pb2.CheckDatabaseResponse:
+    started = time.perf_counter()
+    try:
+        async with ctx.db.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except (SQLAlchemyError, OSError) as error:
+        raise Unavailable(f"database does not answer: {type(error).__name__}") from error
+    return operations_pb2.CheckDatabaseResponse(
+        backend=ctx.db.dialect.name,
+        duration_ms=round((time.perf_counter() - started) * 1000),
+    )
+
+
+async def list_workers(
+    ctx: CallContext, _request: operations_pb2.ListWorkersRequest
+) -> operations_pb2.ListWorkersResponse:
+    endpoints = await live_endpoints(ctx.db, ctx.now, ctx.settings.api_discovery_seconds)
+    return operations_pb2.ListWorkersResponse(endpoints=endpoints)

@@ -1,0 +1,62 @@
+"""A bounded load for functional tests: a few keep-alive HTTP clients on loopback, each
+stopping when told, or after LOAD_MAX_SECONDS, or once LOAD_MAX_REQUESTS are answered in all."""
+
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
+
+# How many clients, and the bounds that stop them if the test does not.
+LOAD_CLIENTS = 4
+LOAD_MAX_SECONDS = 60
+LOAD_MAX_REQUESTS = 1500
+
+
+class Load:
+    """A few keep-alive clients looping over some pages, counting the statuses."""
+
+    def __init__(self, base: str, paths: Sequence[str]) -> None:
+        self.base = urlsplit(base)
+        self.paths = paths
+        self.statuses: Counter[int] = Counter()
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(LOAD_CLIENTS)
+        self._runs = [self._pool.submit(self._client, n) for n in range(LOAD_CLIENTS)]
+
+    def _client(self, n: int) -> None:
+        connection = http.client.HTTPConnection(self.base.hostname, self.base.port, timeout=20)
+        deadline = time.monotonic() + LOAD_MAX_SECONDS
+        sent = 0
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            if sum(self.statuses.values()) >= LOAD_MAX_REQUESTS:
+                break
+            path = self.paths[(n + sent) % len(self.paths)]
+            sent += 1
+            try:
+                connection.request("GET", path)
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException) as error:
+                # nginx itself never drops a client: this would be a failure of the test's own.
+                with self._lock:
+                    self.errors.append(f"{path}: {error!r}")
+                connection.close()
+                continue
+            with self._lock:
+                self.statuses[status] += 1
+        connection.close()
+
+    def stop(self) -> Counter[int]:
+        self._stop.set()
+        for run in self._runs:
+            run.result()
+        self._pool.shutdown()
+        return self.statuses

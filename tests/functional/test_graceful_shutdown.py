@@ -1,0 +1,77 @@
+"""SIGTERM to a front: it stops accepting, finishes what is in flight, exits; so the fronts can
+be restarted one at a time behind nginx without a shopper seeing an error."""
+
+from __future__ import annotations
+
+import http.client
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.functional.load import Load
+from tests.functional.pages import fetch
+from tests.processes import Process, Processes
+from web.nginx import FAIL_TIMEOUT_SECONDS
+
+EXIT_SECONDS = 12  # the 10 s grace and a little
+
+
+def wait_until_ready(front: Process) -> None:
+    """The rolling restart's rule (docs/operations.md): the next front goes only once this one
+    is ready and nginx has had its fail_timeout to take it back."""
+    deadline = time.monotonic() + 10
+    while fetch(front.url + "/readyz").status != 200:
+        assert time.monotonic() < deadline, "the restarted front never became ready"
+        time.sleep(0.1)
+    time.sleep(FAIL_TIMEOUT_SECONDS + 1)
+
+
+def terminate(front: Process) -> int:
+    front.process.send_signal(signal.SIGTERM)
+    return front.process.wait(timeout=EXIT_SECONDS)
+
+
+def test_sigterm_lets_the_request_in_flight_finish_and_refuses_new_ones(workers: Processes):
+    worker = workers.start_worker(delays="shop.v1.Search/SearchProducts=1500")
+    front = workers.start_front(worker, env={"VITRINE_API_DEADLINE_MS": "5000"})
+    with ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(fetch, front.url + "/search?q=shirt")
+        time.sleep(0.5)  # the search is now waiting on the worker
+        front.process.send_signal(signal.SIGTERM)
+        time.sleep(0.2)
+        with pytest.raises(ConnectionRefusedError):
+            http.client.HTTPConnection("127.0.0.1", urlsplit(front.url).port, timeout=2).connect()
+        page = slow.result(timeout=10)
+    assert page.status == 200
+    assert "shirt" in page.body.lower()
+    assert front.process.wait(timeout=EXIT_SECONDS) == 0
+    assert "front stopped" in front.log
+
+
+def test_restarting_the_fronts_one_at_a_time_under_load_gives_no_5xx(workers: Processes):
+    worker = workers.start_worker()
+    # A long API deadline: a slow moment of this shared machine is not what is tested here.
+    patient = {"VITRINE_API_DEADLINE_MS": "5000"}
+    fronts = [workers.start_front(worker, env=patient), workers.start_front(worker, env=patient)]
+    # No microcache: every request reaches a front.
+    nginx = workers.start_nginx(*fronts, microcache=False)
+    load = Load(nginx.url, ("/", "/search?q=shirt", "/search?q=dress", "/nowhere"))
+    try:
+        time.sleep(1)
+        for n, front in enumerate(fronts):
+            assert terminate(front) == 0
+            fronts[n] = workers.start_front(worker, url=front.url, env=patient)
+            wait_until_ready(fronts[n])
+    finally:
+        statuses = load.stop()
+    assert load.errors == []
+    served = sum(statuses.values())
+    assert served >= 100, statuses
+    assert {status for status in statuses if status >= 500} == set(), statuses
+    assert statuses[200] > 0
+    assert statuses[404] > 0
+    for front in fronts:
+        assert "front ready" in front.log

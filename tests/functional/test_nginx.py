@@ -1,0 +1,176 @@
+"""The repository's nginx.conf, run by real nginx on a random port in front of real fronts."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.processes import Process, Processes, free_port
+from web.nginx import NginxParams, nginx_command, render_nginx_conf
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+FORGED_ADDRESS = "203.0.113.66"
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name, "")
+
+
+def fetch(
+    base: str,
+    path: str,
+    *,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
+) -> Answer:
+    parts = urlsplit(base)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=15)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return Answer(response.status, response.headers, response.read())
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def shop(workers: Processes) -> tuple[Process, Process]:
+    """nginx in front of one front that trusts nginx's address (127.0.0.1) as its proxy."""
+    worker = workers.start_worker()
+    front = workers.start_front(worker, env={"VITRINE_TRUSTED_PROXIES": "127.0.0.1"})
+    return workers.start_nginx(front), front
+
+
+def test_the_configuration_passes_nginx_t_with_and_without_the_microcache(tmp_path: Path):
+    for microcache in (True, False):
+        params = NginxParams(listen=f"127.0.0.1:{free_port()}", microcache=microcache)
+        conf = render_nginx_conf(params, tmp_path / str(microcache))
+        assert not re.search(r"\$\{VITRINE_NGINX_[A-Z0-9_]+\}", conf.read_text())
+        checked = subprocess.run(
+            [*nginx_command(conf, foreground=False), "-t"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert checked.returncode == 0, checked.stderr
+        assert "test is successful" in checked.stderr
+
+
+def test_hashed_assets_are_served_by_nginx_for_a_year_and_gzipped(shop):
+    nginx, _front = shop
+    page = fetch(nginx.url, "/")
+    css = re.search(r'href="(/static/site\.[0-9a-f]+\.css)"', page.body.decode())
+    assert css is not None
+    asset = fetch(nginx.url, css.group(1), headers={"Accept-Encoding": "gzip"})
+    assert asset.status == 200
+    assert asset.header("Cache-Control") == IMMUTABLE
+    assert asset.header("Content-Encoding") == "gzip"
+    assert asset.header("X-Content-Type-Options") == "nosniff"
+    assert fetch(nginx.url, "/static/site.0000.css").status == 404
+
+
+def test_pages_are_gzipped_and_carry_the_security_headers(shop):
+    nginx, _front = shop
+    page = fetch(nginx.url, "/", headers={"Accept-Encoding": "gzip"})
+    assert page.status == 200
+    assert page.header("Content-Encoding") == "gzip"
+    csp = page.header("Content-Security-Policy")
+    assert "default-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert page.header("X-Content-Type-Options") == "nosniff"
+    assert page.header("Referrer-Policy") == "strict-origin-when-cross-origin"
+
+
+def test_anonymous_pages_come_from_the_microcache_and_session_pages_never_do(shop):
+    nginx, _front = shop
+    statuses = [fetch(nginx.url, "/").header("X-Cache-Status") for _ in range(5)]
+    assert statuses[0] in {"MISS", "EXPIRED"}
+    assert "HIT" in statuses[1:]
+    for cookie in ("session=someone", "basket=abc", "_xsrf=2|00|11|22"):
+        answers = [fetch(nginx.url, "/", headers={"Cookie": cookie}) for _ in range(2)]
+        assert [a.header("X-Cache-Status") for a in answers] == ["BYPASS", "BYPASS"]
+
+
+def test_a_page_that_sets_a_cookie_is_not_cached(shop):
+    nginx, _front = shop
+    # A product page carries an add-to-basket form, so it sets the _xsrf cookie.
+    home = fetch(nginx.url, "/").body.decode()
+    product = re.search(r'href="(/p/\d+/[a-z0-9-]+)"', home)
+    assert product is not None
+    answers = [fetch(nginx.url, product.group(1)) for _ in range(3)]
+    assert all("_xsrf=" in a.header("Set-Cookie") for a in answers)
+    assert "HIT" not in [a.header("X-Cache-Status") for a in answers]
+
+
+def test_the_microcache_can_be_switched_off(workers: Processes):
+    front = workers.start_front(workers.start_worker())
+    nginx = workers.start_nginx(front, microcache=False)
+    answers = [fetch(nginx.url, "/") for _ in range(3)]
+    assert [a.status for a in answers] == [200, 200, 200]
+    assert [a.header("X-Cache-Status") for a in answers] == ["", "", ""]
+
+
+def test_a_body_over_one_megabyte_is_refused_with_413(shop):
+    nginx, _front = shop
+    answer = fetch(
+        nginx.url,
+        "/basket/lines",
+        method="POST",
+        body=b"x" * (1024 * 1024 + 1),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status == 413
+
+
+def test_a_forged_forwarded_for_does_not_become_the_client_address(shop):
+    nginx, front = shop
+    # Straight to the front (which trusts 127.0.0.1 as a proxy) the header would be believed...
+    direct = fetch(front.url, "/search?q=direct", headers={"X-Real-IP": "203.0.113.77"})
+    assert direct.status == 200
+    # ...but nginx replaces what the client claims with the address it really came from.
+    forged = {"X-Forwarded-For": FORGED_ADDRESS, "X-Real-IP": FORGED_ADDRESS}
+    assert fetch(nginx.url, "/search?q=forged", headers=forged).status == 200
+    lines = _log_lines_for(front, "/search?q=")
+    assert any("client=203.0.113.77" in line and "q=direct" in line for line in lines)
+    forged_line = next(line for line in lines if "q=forged" in line)
+    assert "client=127.0.0.1" in forged_line
+    assert FORGED_ADDRESS not in front.log
+
+
+def test_operator_endpoints_are_not_reachable_through_nginx(shop):
+    nginx, _front = shop
+    for path in ("/metrics", "/readyz", "/healthz"):
+        assert fetch(nginx.url, path).status == 404
+
+
+def test_with_no_front_up_nginx_answers_its_own_error_page(workers: Processes):
+    dead = Process("front", f"http://127.0.0.1:{free_port()}", None, Path())  # type: ignore[arg-type]
+    nginx = workers.start_nginx(dead)
+    answer = fetch(nginx.url, "/")
+    assert answer.status == 502
+    assert b"The shop is restarting" in answer.body
+    assert answer.header("Content-Security-Policy")
+
+
+def _log_lines_for(front: Process, marker: str) -> list[str]:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        lines = [line for line in front.log.splitlines() if marker in line and "request" in line]
+        if len(lines) >= 2:
+            return lines
+        time.sleep(0.05)
+    return lines
