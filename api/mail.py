@@ -62,7 +62,7 @@ def environment(settings: Settings) -> jinja2.Environment:
 def order_confirmation(order: Any, settings: Settings) -> EmailMessage:
     """The confirmation of a shop.v1.Order: a plain-text part and an HTML alternative."""
     env = environment(settings)
-    base = settings.front_url.rstrip("/")
+    base = settings.public_base  # the address shoppers use, not the front's own
     context = {
         "order": order,
         "order_url": f"{base}/orders/{order.number}/{order.access_token}",

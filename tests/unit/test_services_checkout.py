@@ -10,6 +10,7 @@ Variants used (id: product, size / colour, stock, price in cents):
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import email
 import email.policy
 
@@ -338,6 +339,16 @@ def test_the_confirmation_mail_is_written_to_the_outbox_once(shop):
     assert "€50.00" in text
     assert f"/orders/{placed.number}/{placed.access_token}" in text
     assert "Linen Shirt" in html
+
+
+def test_the_confirmation_links_to_the_public_address(shop):
+    token, key = ready_to_place(shop, 81, 1)
+    placed = place(shop, token, key).order
+    settings = dataclasses.replace(shop.ctx.settings, public_url="https://shop.example")
+    message = mail.order_confirmation(placed, settings)
+    text = message.get_body(("plain",)).get_content()
+    assert f"https://shop.example/orders/{placed.number}/{placed.access_token}" in text
+    assert settings.front_url not in text
 
 
 def test_an_order_is_shown_to_its_token_or_its_account_only(shop):
