@@ -2,12 +2,13 @@
 
     .venv/bin/python bench/run.py        # --duration 8 --rounds 2 --connections 32 (~4 minutes)
 
-Starts one API worker, three fronts (ZeroMQ; HTTP JSON transport; ZeroMQ to a second worker that
-delays three calls) and Tornado's hello world. Measured servers are pinned to core 0, wrk and the
-workers to core 1; one server is loaded at a time. Throughput scenarios take turns in blocks
-(hello, product, category, home, search, product over HTTP, then again), so a noisy moment on
-the shared machine hits them all. Then the latency scenarios: composition of delayed calls, p50
-and p99 at half of the product page's measured peak, and nginx's microcache (bench/nginx.py).
+Starts two API workers (one delays three calls), four fronts (ZeroMQ; the HTTP JSON transport;
+ZeroMQ with no reuse of rendered pages; ZeroMQ to the delaying worker) and Tornado's hello world.
+Measured servers are pinned to core 0, wrk and the workers to core 1; one server is loaded at a
+time. Throughput scenarios take turns in blocks (hello, product, product rendered every time,
+category, home, search, product over HTTP, then again), so a noisy moment on the shared machine
+hits them all. Then the latency scenarios: composition of delayed calls, p50 and p99 at half of
+the product page's measured peak, and nginx's microcache (bench/nginx.py).
 
 Writes bench/results/<timestamp>.json, .md (the table and a pass/fail line per target) and .svg
 (throughput, and latency percentiles, per scenario).
@@ -305,12 +306,15 @@ def run(args: argparse.Namespace, stack: Stack, tmp: Path) -> tuple[Bench, dict[
     hello = stack.hello()
     front = stack.front([worker])
     front_http = stack.front([worker], transport="http")
+    # The same front rendering every page (no reuse of rendered pages): the before of the after.
+    front_rendering = stack.front([worker], env={"VITRINE_RENDERED_PAGES": "0"})
     front_delayed = stack.front([delayed])
     products = product_paths(worker.api_http, front.url, args.products)
     categories = category_paths(worker.api_http, front.url)
     pages = {
         "hello world": (hello, ["/"]),
         "product page": (front, products),
+        "product page, every page rendered": (front_rendering, products),
         "category page": (front, categories),
         "home page": (front, ["/"]),
         "search page": (front, search_paths(front.url, products)),

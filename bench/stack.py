@@ -211,10 +211,12 @@ class Stack:
         wait_until_ready(f"{api_http}/api/v1/catalog/GetProduct", process, b'{"id": 1}')
         return ApiWorker(process, zmq_endpoint, api_http)
 
-    def front(self, workers: list[ApiWorker], *, transport: str = "zmq") -> Process:
+    def front(
+        self, workers: list[ApiWorker], *, transport: str = "zmq", env: dict[str, str] | None = None
+    ) -> Process:
         """One `vitrine front` on the server core, reaching `workers` over `transport`."""
         url = f"http://127.0.0.1:{free_port()}"
-        env = {
+        front_env = {
             "VITRINE_FRONT": url,
             "VITRINE_API_ENDPOINTS": ",".join(worker.zmq_endpoint for worker in workers),
             "VITRINE_API_HTTP": workers[0].api_http,
@@ -222,7 +224,7 @@ class Stack:
             "VITRINE_STATIC_DIR": str(self.tmp / "static"),
         }
         argv = [sys.executable, "-m", "web.cli", "front"]
-        process = self.start(argv, self.core(SERVER_CORE), env)
+        process = self.start(argv, self.core(SERVER_CORE), {**front_env, **(env or {})})
         process.url = url
         wait_until_ready(f"{url}/", process)
         return process

@@ -40,6 +40,7 @@ from web.handlers.media import AssetHandler, DemoImageHandler
 from web.handlers.orders import AccountOrderHandler, AccountOrdersHandler, OrderPageHandler
 from web.handlers.preview import PreviewIndexHandler, PreviewPageHandler
 from web.handlers.search import SearchPageHandler, SuggestHandler
+from web.rendered_pages import RenderedPages
 from web.templating import TEMPLATES_DIR, make_environment
 
 access_log = logging.getLogger("vitrine.access")
@@ -83,6 +84,12 @@ class VitrineApplication(tornado.web.Application):
         self.templates_dir = templates_dir
         self.templates: jinja2.Environment = make_environment(
             settings.locale, self.assets.urls, directory=templates_dir, auto_reload=settings.debug
+        )
+        # Never in debug mode: templates change under it, and pages carry the debug panel.
+        self.rendered_pages = (
+            RenderedPages(settings.rendered_pages)
+            if settings.rendered_pages and not settings.debug
+            else None
         )
         # Compile every template now: the first shopper after a start would wait for it.
         for name in self.templates.list_templates(extensions=["html"]):
