@@ -348,6 +348,15 @@ def run(args: argparse.Namespace, stack: Stack, tmp: Path) -> tuple[Bench, dict[
         connections=HALF_LOAD_CONNECTIONS,
         pause_ms=pause_ms,
     )
+    # The same offered load on hello world: how much of the tail is this machine's, not ours.
+    bench.block(
+        "hello world at the same load",
+        hello,
+        ["/"],
+        args.duration * 2,
+        connections=HALF_LOAD_CONNECTIONS,
+        pause_ms=pause_ms,
+    )
     microcache = measure_microcache(stack, bench, front, categories, args.duration)
     return bench, {"peak_product_rps": peak, "half_load_pause_ms": pause_ms, **microcache}
 
