@@ -340,23 +340,21 @@ def run(args: argparse.Namespace, stack: Stack, tmp: Path) -> tuple[Bench, dict[
     peak = summarise([b for b in bench.blocks if b["scenario"] == "product page"])["rps"]
     # Each connection pauses before each request so that together they offer half the peak.
     pause_ms = max(1, round(HALF_LOAD_CONNECTIONS * 1000 / (peak / 2)))
-    bench.block(
-        "product page at half load",
-        front,
-        products,
-        args.duration * 2,
-        connections=HALF_LOAD_CONNECTIONS,
-        pause_ms=pause_ms,
-    )
-    # The same offered load on hello world: how much of the tail is this machine's, not ours.
-    bench.block(
-        "hello world at the same load",
-        hello,
-        ["/"],
-        args.duration * 2,
-        connections=HALF_LOAD_CONNECTIONS,
-        pause_ms=pause_ms,
-    )
+    # Half load takes turns with hello world at the same offered load: how much of the tail is
+    # this machine's (other work, scheduling), not the storefront's.
+    for _ in range(args.rounds):
+        for name, server, paths in (
+            ("product page at half load", front, products),
+            ("hello world at the same load", hello, ["/"]),
+        ):
+            bench.block(
+                name,
+                server,
+                paths,
+                args.duration,
+                connections=HALF_LOAD_CONNECTIONS,
+                pause_ms=pause_ms,
+            )
     microcache = measure_microcache(stack, bench, front, categories, args.duration)
     return bench, {"peak_product_rps": peak, "half_load_pause_ms": pause_ms, **microcache}
 
