@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from markupsafe import escape
 
+from api_client import ApiClient
+from web.app import make_app
+from web.config import Settings
 from web.rendered_pages import RenderedPages
 
 
@@ -58,3 +62,13 @@ def test_the_least_recently_used_page_goes_first():
     # "b" was dropped for "c" (a was used more recently), then rendered again.
     assert len(pages) == 2
     assert [pages.hits, pages.misses] == [2, 4]
+
+
+@pytest.mark.parametrize(
+    ("debug", "pages", "reused"), [(False, 512, True), (True, 512, False), (False, 0, False)]
+)
+def test_a_front_reuses_pages_unless_in_debug_mode_or_turned_off(tmp_path, debug, pages, reused):
+    settings = Settings(debug=debug, rendered_pages=pages, static_dir=tmp_path / "static")
+    # The client opens no socket until its first call.
+    app = make_app(settings, ApiClient.from_settings(settings))
+    assert (app.rendered_pages is not None) is reused
