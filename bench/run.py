@@ -309,6 +309,9 @@ def half_load_pause(bench: Bench, front: Process, paths: list[str], rate: float)
     figures = bench.wrk.run(script, front.url, CALIBRATION_SECONDS, HALF_LOAD_CONNECTIONS)
     achieved = figures["requests"] / (figures["duration_us"] / 1e6)
     latency_ms = max(0.0, HALF_LOAD_CONNECTIONS * 1000 / max(1.0, achieved) - naive)
+    # A noisy calibration (the machine is shared) must not double the load: at most half the
+    # period is taken for latency.
+    latency_ms = min(latency_ms, period_ms / 2)
     return max(1, round(period_ms - latency_ms))
 
 
