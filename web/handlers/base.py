@@ -194,7 +194,16 @@ class BaseHandler(tornado.web.RequestHandler):
             return
         pages = self.application.rendered_pages
         if reusable and pages is not None:
-            key = (template, self.request.uri, self._status_code, *self.outcomes())
+            # Scheme and host too: a page may print absolute URLs (canonical, Open Graph).
+            request = self.request
+            key = (
+                template,
+                request.protocol,
+                request.host,
+                request.uri,
+                self._status_code,
+                *self.outcomes(),
+            )
             html = pages.page(
                 key, lambda slots: self.render_template(template, {**context, **slots}), per_request
             )
