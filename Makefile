@@ -9,7 +9,7 @@ PROTOS := $(wildcard protos/shop/v1/*.proto)
 GENERATED := api_client/gen/.generated
 
 .DEFAULT_GOAL := help
-.PHONY: help setup protos run serve dev preview api seed migrate migration test test-unit test-functional test-e2e lint bench bootstrap clean seo-audit
+.PHONY: help setup protos run serve dev preview api seed migrate migration test test-unit test-functional test-e2e lint bench profile bootstrap clean seo-audit
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -82,9 +82,12 @@ lint: setup ## ruff and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy web api api_client
 
-bench: setup ## the benchmarks under bench/; results land in bench/results/
-	$(PY) bench/api_client_batch.py
-	$(PY) bench/pages.py
+bench: setup bootstrap ## every scenario of bench/run.py side by side (~4 min); results in bench/results/
+	$(PY) bench/run.py $(ARGS)
+
+profile: setup ## profile the product page under load with py-spy (bench/profile.py)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) bench/profile.py $(ARGS)
 
 clean: ## remove generated files and the demo database (keeps .venv)
 	rm -rf api_client/gen var

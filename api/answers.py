@@ -7,6 +7,7 @@ answered from memory: no database round trip, no second encoding, over ZeroMQ or
 from __future__ import annotations
 
 import json
+import random
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -16,6 +17,11 @@ from google.protobuf.message import Message
 
 # Bounds the cache's memory: the least recently used answers go first.
 MAX_CACHED_ANSWERS = 20_000
+# Each answer lives a random 80-100 % of its method's seconds. Answers cached in the same moment
+# (a page's navigation, product and related products, the pages a crawler walks) would otherwise
+# all expire in the same moment and send every page at once to the database: that tail was the
+# half-load p99 of `make bench` (bench/README.md). Never longer than the .proto declares.
+EXPIRY_JITTER = 0.2
 
 
 class Answer:
@@ -43,11 +49,15 @@ class Answer:
 
 class AnswerCache:
     def __init__(
-        self, max_entries: int = MAX_CACHED_ANSWERS, clock: Callable[[], float] = time.monotonic
+        self,
+        max_entries: int = MAX_CACHED_ANSWERS,
+        clock: Callable[[], float] = time.monotonic,
+        jitter: Callable[[], float] = random.random,
     ) -> None:
         self._entries: OrderedDict[tuple[str, bytes], tuple[float, Answer]] = OrderedDict()
         self._max_entries = max_entries
         self._clock = clock
+        self._jitter = jitter  # 0.0 to 1.0
 
     def get(self, method: str, request: bytes) -> Answer | None:
         key = (method, request)
@@ -61,7 +71,8 @@ class AnswerCache:
         return entry[1]
 
     def put(self, method: str, request: bytes, answer: Answer, seconds: float) -> None:
-        self._entries[(method, request)] = (self._clock() + seconds, answer)
+        lifetime = seconds * (1 - EXPIRY_JITTER * self._jitter())
+        self._entries[(method, request)] = (self._clock() + lifetime, answer)
         self._entries.move_to_end((method, request))
         while len(self._entries) > self._max_entries:
             self._entries.popitem(last=False)

@@ -69,10 +69,9 @@ async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
 
     def upgrade(connection: Connection) -> None:
         config = alembic_config(connection)
-        if (
-            MigrationContext.configure(connection).get_current_revision() is None
-            and inspect(connection).has_table("products")
-        ):
+        if MigrationContext.configure(connection).get_current_revision() is None and inspect(
+            connection
+        ).has_table("products"):
             # A database made before migrations existed (metadata.create_all) holds exactly
             # revision 0001: record that instead of creating its tables again.
             command.stamp(config, SCHEMA_BEFORE_MIGRATIONS)

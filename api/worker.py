@@ -91,9 +91,7 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
         # Fronts learn this worker's endpoint from the database (api/discovery.py).
         advertised = advertised_endpoint(router.endpoint, settings.api_advertise)
         tasks.append(
-            asyncio.create_task(
-                keep_registered(engine, advertised, settings.api_discovery_seconds)
-            )
+            asyncio.create_task(keep_registered(engine, advertised, settings.api_discovery_seconds))
         )
     # Order emails a crash left unsent, then a sweep every minute (api/mail.py).
     tasks.append(asyncio.create_task(mail.keep_sending(engine, settings)))

@@ -44,6 +44,7 @@ class Call:
         "loop",
         "method",
         "payload",
+        "reply",
         "request",
         "required",
         "response_size",
@@ -64,6 +65,8 @@ class Call:
         self.deadline = deadline  # seconds
         self.status = envelope_pb2.STATUS_UNSPECIFIED
         self.payload: bytes | Message | None = None
+        # The response bytes as they arrived, kept after `result()` decodes them.
+        self.reply: bytes | None = None
         self.error_text = ""
         self.duration = 0.0  # seconds from send to settle
         self.response_size = 0
@@ -94,6 +97,16 @@ class Call:
             self.payload = self.method.response_class.FromString(self.payload)
         return self.payload
 
+    def outcome(self) -> tuple[str, int, bytes | str]:
+        """What this call answered, as a comparable value: its method, its status, and the
+        response bytes (its error text when it failed). Equal outcomes, equal pages."""
+        if not self.ok:
+            return (self.method.full_name, self.status, self.error_text)
+        if self.reply is None and isinstance(self.payload, Message):
+            # A transport that decodes for us (HTTP JSON): its message, in canonical bytes.
+            self.reply = self.payload.SerializeToString(deterministic=True)
+        return (self.method.full_name, self.status, self.reply or b"")
+
     @property
     def value(self) -> Any:
         """The response message, or None when the call failed: for optional blocks."""
@@ -119,6 +132,8 @@ class Call:
             error,
             size,
         )
+        if isinstance(payload, bytes):
+            self.reply = payload
         if self.loop is not None:
             self.duration = self.loop.time() - self.started
         for timer in (self.deadline_timer, self.retry_timer):

@@ -3,19 +3,23 @@
 One socket per worker (rather than one DEALER connected to all) lets the client choose the
 worker for each batch — the least busy healthy one — and send a retry to a *different* worker,
 which one round-robin DEALER cannot promise.
+
+The sockets are plain (not zmq.asyncio) and read the way pyzmq's own ZMQStream does: the event
+loop watches each socket's file descriptor and a callback drains every ready reply. pyzmq's
+asyncio sockets make a future and a poller registration per message, which cost a product page
+more CPU than its protobuf (bench/README.md). A ZeroMQ descriptor is edge-triggered and any
+operation on the socket may consume the edge, so the socket is drained after each send too.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Sequence
 from typing import Any
 
 import zmq
-import zmq.asyncio
 from google.protobuf.message import DecodeError
 
 from api_client.client import Call, Deliver
@@ -40,7 +44,7 @@ SEND_HWM = 10_000
 class _Worker:
     """One API worker's DEALER socket and what we know of that worker's health."""
 
-    def __init__(self, context: zmq.asyncio.Context, endpoint: str) -> None:
+    def __init__(self, context: zmq.Context[zmq.Socket[bytes]], endpoint: str) -> None:
         self.endpoint = endpoint
         self.socket = context.socket(zmq.DEALER)
         self.socket.linger = 0
@@ -55,17 +59,13 @@ class _Worker:
         self.socket.connect(endpoint)
         self.in_flight = 0
         self.suspect_until = 0.0
-        self.reader: asyncio.Task[None] | None = None
 
     def try_send(self, frame: bytes) -> bool:
         """Hand one frame to the socket without waiting; False when the worker is not connected."""
-        sending = self.socket.send(frame, flags=zmq.DONTWAIT)
-        if isinstance(sending, asyncio.Future) and sending.done():
-            error = sending.exception()
-            if isinstance(error, zmq.Again):
-                return False
-            if error is not None:
-                raise error
+        try:
+            self.socket.send(frame, flags=zmq.DONTWAIT)
+        except zmq.Again:
+            return False
         return True
 
 
@@ -75,7 +75,8 @@ class ZmqTransport:
             raise ValueError("ZmqTransport needs at least one API worker endpoint")
         self._endpoints = list(endpoints)
         self._deliver = deliver
-        self._context: zmq.asyncio.Context | None = None
+        self._context: zmq.Context[zmq.Socket[bytes]] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._workers: list[_Worker] = []
         self._pending: dict[int, tuple[Call, _Worker]] = {}
         self._turn = 0
@@ -84,14 +85,16 @@ class ZmqTransport:
         # Sockets are made on first use, inside the running event loop that will read them.
         if self._context is not None:
             return
-        self._context = zmq.asyncio.Context()
+        self._context = zmq.Context()
+        self._loop = asyncio.get_running_loop()
         for endpoint in self._endpoints:
             self._add_worker(endpoint)
 
     def _add_worker(self, endpoint: str) -> None:
         assert self._context is not None
+        assert self._loop is not None
         worker = _Worker(self._context, endpoint)
-        worker.reader = asyncio.create_task(self._read(worker))
+        self._loop.add_reader(worker.socket.FD, self._drain, worker)
         self._workers.append(worker)
 
     async def use_endpoints(self, discovered: Sequence[str]) -> None:
@@ -108,7 +111,7 @@ class ZmqTransport:
                 continue  # its calls are answered or expire first; dropped at a later look
             log.info("dropping worker %s: no longer registered", worker.endpoint)
             self._workers.remove(worker)
-            await _close_worker(worker)
+            self._close_worker(worker)
 
     def _ranked(self, exclude: set[str]) -> list[_Worker]:
         """Workers to try in order: healthy before suspect, then least busy, rotating ties."""
@@ -151,6 +154,9 @@ class ZmqTransport:
         return False
 
     def _sent(self, worker: _Worker, calls: Sequence[Call]) -> None:
+        if self._loop is not None:
+            # The send may have taken the descriptor's edge for replies already waiting.
+            self._loop.call_soon(self._drain, worker)
         for call in calls:
             call.sent = True
             call.attempts += 1
@@ -165,43 +171,53 @@ class ZmqTransport:
     def forget(self, call: Call) -> None:
         self._release(call)
 
-    async def _read(self, worker: _Worker) -> None:
+    def _drain(self, worker: _Worker) -> None:
+        """Every reply waiting on the worker's socket, each delivered to its call."""
         while True:
-            frames = await worker.socket.recv_multipart(copy=True)
             try:
-                reply = envelope_pb2.Reply.FromString(frames[-1])
-            except DecodeError:
-                log.warning("unreadable reply from %s", worker.endpoint)
-                continue
-            if reply.call_id == 0:
-                log.warning("worker %s refused a batch: %s", worker.endpoint, reply.error)
-                continue
-            entry = self._pending.get(reply.call_id)
-            if entry is None:
-                continue  # settled already: a late reply to a retried or expired call
-            self._release(entry[0])
-            if reply.status == envelope_pb2.UNAVAILABLE:
-                worker.suspect_until = time.monotonic() + SUSPECT_SECONDS
-            ok = reply.status == envelope_pb2.OK
-            self._deliver(
-                entry[0], reply.status, reply.response if ok else None, reply.error, len(frames[-1])
-            )
+                frames = worker.socket.recv_multipart(zmq.DONTWAIT)
+            except zmq.Again:
+                return
+            except zmq.ZMQError:
+                return  # closed under us (close() ran): nothing more to read
+            try:
+                self._receive(worker, frames[-1])
+            except Exception:
+                # Keep draining: a reply left unread would wait for the next edge, maybe forever.
+                log.exception("a reply from %s could not be delivered", worker.endpoint)
+
+    def _receive(self, worker: _Worker, frame: bytes) -> None:
+        try:
+            reply = envelope_pb2.Reply.FromString(frame)
+        except DecodeError:
+            log.warning("unreadable reply from %s", worker.endpoint)
+            return
+        if reply.call_id == 0:
+            log.warning("worker %s refused a batch: %s", worker.endpoint, reply.error)
+            return
+        entry = self._pending.get(reply.call_id)
+        if entry is None:
+            return  # settled already: a late reply to a retried or expired call
+        self._release(entry[0])
+        if reply.status == envelope_pb2.UNAVAILABLE:
+            worker.suspect_until = time.monotonic() + SUSPECT_SECONDS
+        ok = reply.status == envelope_pb2.OK
+        self._deliver(
+            entry[0], reply.status, reply.response if ok else None, reply.error, len(frame)
+        )
+
+    def _close_worker(self, worker: _Worker) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.remove_reader(worker.socket.FD)
+        worker.socket.close(linger=0)
 
     async def close(self) -> None:
         for worker in self._workers:
-            await _close_worker(worker)
+            self._close_worker(worker)
         if self._context is not None:
             self._context.term()
         self._workers.clear()
         self._context = None
-
-
-async def _close_worker(worker: _Worker) -> None:
-    if worker.reader is not None:
-        worker.reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await worker.reader
-    worker.socket.close(linger=0)
 
 
 def _batch_frame(trace_id: str, calls: Sequence[Call]) -> bytes:

@@ -51,6 +51,7 @@ from web.handlers.seo import (
     SitemapIndexHandler,
 )
 from web.proxies import apply_proxy_headers
+from web.rendered_pages import RenderedPages
 from web.templating import TEMPLATES_DIR, make_environment
 
 access_log = logging.getLogger("vitrine.access")
@@ -103,6 +104,12 @@ class VitrineApplication(tornado.web.Application):
             directory=templates_dir,
             auto_reload=settings.debug,
             public_url=settings.public_base,
+        )
+        # Never in debug mode: templates change under it, and pages carry the debug panel.
+        self.rendered_pages = (
+            RenderedPages(settings.rendered_pages)
+            if settings.rendered_pages and not settings.debug
+            else None
         )
         # Compile every template now: the first shopper after a start would wait for it.
         for name in self.templates.list_templates(extensions=["html"]):

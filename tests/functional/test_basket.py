@@ -180,3 +180,27 @@ def test_an_unknown_option_is_a_400_not_a_500(shop):
     missing = shopper.request("/basket/lines", {"_xsrf": token, "quantity": "1"})
     assert missing.status == 400
     assert "Choose an option first." in missing.body
+
+
+def test_a_reused_product_page_carries_each_shoppers_own_token_and_basket(shop):
+    """Fronts reuse a rendered page while the API's replies are the same: a shopper must still
+    get their own xsrf token and basket badge, never another shopper's."""
+    path = f"/p/{shop.facts.product_id}/{shop.facts.product_slug}"
+    buyer, browser = shop.shopper(), shop.shopper()
+    token, variant = product_form(buyer, shop.facts)
+    added = buyer.request("/basket/lines", {"_xsrf": token, "variant_id": variant, "quantity": "2"})
+    assert added.status == 303
+    buyer_page, browser_page = buyer.request(path), browser.request(path)
+    assert re.search(r"data-basket-count>2<", buyer_page.body)
+    assert re.search(r"data-basket-count>0<", browser_page.body)
+    assert buyer_page.headers["Cache-Control"] == "private"
+    # The browser's token is its own: the add-to-basket form works for it.
+    browser_token = re.search(r'name="_xsrf" value="([^"]+)"', browser_page.body).group(1)
+    assert browser_token != re.search(r'name="_xsrf" value="([^"]+)"', buyer_page.body).group(1)
+    again = browser.request(
+        "/basket/lines", {"_xsrf": browser_token, "variant_id": variant, "quantity": "1"}
+    )
+    assert again.status == 303
+    assert basket_count(browser) == 1
+    assert basket_count(buyer) == 2
+    assert "vitrineslot" not in buyer_page.body + browser_page.body

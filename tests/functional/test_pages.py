@@ -349,3 +349,29 @@ def test_a_page_takes_as_long_as_its_slowest_call_not_the_sum(workers, database)
     assert page.status == 200
     assert "You may also like" in page.body
     assert 0.12 <= took < 0.25  # the sum would be 0.28 s
+
+
+def test_reused_pages_are_the_pages_a_fresh_render_gives(site, database, tmp_path):
+    """The same URLs from a front that renders every page (VITRINE_RENDERED_PAGES=0) and from
+    one that reuses rendered pages, twice: the same HTML, but for each response's xsrf token."""
+    processes = Processes(database, tmp_path)
+    try:
+        fresh = processes.start_front(site.worker, env={"VITRINE_RENDERED_PAGES": "0"})
+        paths = [
+            "/",
+            f"/c/{site.facts.department_slug}?sort=price-asc",
+            f"/p/{site.facts.product_id}/{site.facts.product_slug}",
+            "/search?q=shirt",
+        ]
+        token = re.compile(r'name="_xsrf" value="[^"]+"')
+        for path in paths:
+            reused = [site.get(path), site.get(path)]
+            rendered = fetch(fresh.url + path)
+            assert rendered.status == 200
+            for page in reused:
+                assert page.status == rendered.status
+                assert token.sub("TOKEN", page.body) == token.sub("TOKEN", rendered.body)
+        tokens = [token.search(site.get(paths[2]).body).group(0) for _ in range(2)]
+        assert tokens[0] != tokens[1]
+    finally:
+        processes.stop_all()

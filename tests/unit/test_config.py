@@ -40,6 +40,11 @@ def test_delays_are_parsed_per_method():
     assert settings.api_delays_ms == {"shop.v1.Catalog/GetProduct": 20, "shop.v1.Search/Suggest": 5}
 
 
+def test_rendered_pages_are_512_by_default_and_0_turns_their_reuse_off():
+    assert load_settings({}).rendered_pages == 512
+    assert load_settings({"VITRINE_RENDERED_PAGES": "0"}).rendered_pages == 0
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
@@ -47,6 +52,8 @@ def test_delays_are_parsed_per_method():
         ({"VITRINE_API_WORKERS": "two"}, "is not a whole number"),
         ({"VITRINE_API_WORKERS": "0"}, "must be at least 1"),
         ({"VITRINE_API_DELAYS": "GetProduct=fast"}, "is not like shop.v1.Catalog/GetProduct=20"),
+        ({"VITRINE_RENDERED_PAGES": "many"}, "VITRINE_RENDERED_PAGES='many' is not a whole"),
+        ({"VITRINE_RENDERED_PAGES": "-1"}, "VITRINE_RENDERED_PAGES='-1' must be at least 0"),
     ],
 )
 def test_a_bad_setting_is_named_in_the_error(env, message):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import types
 from datetime import UTC, datetime
 
@@ -257,6 +258,27 @@ def test_a_repeated_catalogue_read_is_answered_from_memory_for_its_declared_seco
     clock.now += 5.01
     run_call(d, GET_PRODUCT, product_request(7))
     assert asked == [7, 8, 7]
+
+
+def test_answers_cached_together_expire_spread_over_the_last_fifth_of_their_seconds():
+    clock = Clock()
+    # Where in the last fifth each one expires; answers cached again later take 0.0 (5 s).
+    draws = itertools.chain([0.0, 0.25, 0.5, 0.75, 1.0], itertools.repeat(0.0))
+    d, asked = counting_dispatcher(AnswerCache(clock=clock, jitter=lambda: next(draws)))
+    ids = [7, 8, 9, 10, 11]
+    assert all(run_call(d, GET_PRODUCT, product_request(i)).status == envelope_pb2.OK for i in ids)
+    expired = []
+    for seconds in (3.99, 4.1, 4.4, 4.6, 4.8, 5.01):
+        clock.now = 100.0 + seconds
+        expired.append([i for i in ids if i not in asked[len(ids) :] and expires(d, i, asked)])
+    # Four seconds in, none; then one at a time; by the declared five seconds, all of them.
+    assert expired == [[], [11], [10], [9], [8], [7]]
+
+
+def expires(d: Dispatcher, product_id: int, asked: list[int]) -> bool:
+    before = len(asked)
+    run_call(d, GET_PRODUCT, product_request(product_id))
+    return len(asked) > before
 
 
 def test_errors_are_never_cached():

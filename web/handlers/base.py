@@ -9,6 +9,7 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import tornado.web
@@ -174,16 +175,45 @@ class BaseHandler(tornado.web.RequestHandler):
             log.warning("trace=%s required call failed: %s", self.trace_id, error)
             raise PageError(503) from error
 
-    def render_page(self, template: str, **context: Any) -> None:
+    def render_page(
+        self,
+        template: str,
+        *,
+        reusable: bool = False,
+        per_request: Mapping[str, str] | None = None,
+        **context: Any,
+    ) -> None:
+        """Render `template` with the frame and `context`, and finish.
+
+        `reusable`: the page is a function of its URL, status and the batch's replies (plus
+        `per_request` values inserted as they are, like an xsrf token), so the HTML rendered
+        for the same inputs is reused (web/rendered_pages.py)."""
         started = time.perf_counter()
-        page_context = self.frame(context)
+        per_request = per_request or {}
         debug = self.application.config.debug
         if debug and self.request.headers.get(CAPTURE_HEADER) == "1":
-            self.capture(template, page_context)
+            self.capture(template, self.frame({**context, **per_request}))
             return
-        html = self.application.templates.get_template(template).render(page_context)
-        if debug:
-            html = self.with_debug_panel(html, template, page_context)
+        pages = self.application.rendered_pages
+        if reusable and pages is not None:
+            # Scheme and host too: a page may print absolute URLs (canonical, Open Graph).
+            request = self.request
+            key = (
+                template,
+                request.protocol,
+                request.host,
+                request.uri,
+                self._status_code,
+                *self.outcomes(),
+            )
+            html = pages.page(
+                key, lambda slots: self.render_template(template, {**context, **slots}), per_request
+            )
+        else:
+            page_context = self.frame({**context, **per_request})
+            html = self.application.templates.get_template(template).render(page_context)
+            if debug:
+                html = self.with_debug_panel(html, template, page_context)
         self.set_header("Server-Timing", self.server_timing(time.perf_counter() - started))
         self.finish(html)
 
@@ -223,6 +253,13 @@ class BaseHandler(tornado.web.RequestHandler):
         if masked:
             hasher.update(self._get_raw_xsrf_token()[1])
         return f'"{hasher.hexdigest()}"'
+
+    def render_template(self, template: str, context: dict[str, Any]) -> str:
+        return self.application.templates.get_template(template).render(self.frame(context))
+
+    def outcomes(self) -> list[tuple[str, int, bytes | str]]:
+        """What each call of the page's batch answered: with the URL, all a page is made of."""
+        return [call.outcome() for call in self.calls]
 
     def capture(self, template: str, context: dict[str, Any]) -> None:
         """The page's context as a fixture (debug mode only): see web/fixtures.py."""

@@ -73,7 +73,7 @@ class HomePageHandler(BaseHandler):
         batch = self.page_batch()
         home = batch.landings.GetHomePage()
         await self.send(batch)
-        self.render_page("landing/home.html", page=home.result())
+        self.render_page("landing/home.html", reusable=True, page=home.result())
 
 
 class LandingPageHandler(BaseHandler):
@@ -81,7 +81,7 @@ class LandingPageHandler(BaseHandler):
         batch = self.page_batch()
         landing = batch.landings.GetLandingPage(slug=slug)
         await self.send(batch)
-        self.render_page("landing/page.html", page=landing.result())
+        self.render_page("landing/page.html", reusable=True, page=landing.result())
 
 
 class CategoryPageHandler(BaseHandler):
@@ -109,6 +109,7 @@ class CategoryPageHandler(BaseHandler):
             raise PageError(404, f"This category has {result.page.total_pages} pages.")
         self.render_page(
             "catalog/category.html",
+            reusable=True,
             listing=result,
             query=query.arguments(),
             sort=query.sort,
@@ -135,9 +136,10 @@ class ProductPageHandler(BaseHandler):
             self.set_status(410)
         self.render_page(
             "product/detail.html",
+            reusable=True,
+            per_request={"xsrf_token": "" if product.discontinued else self.form_token()},
             product=product,
             related=related.value.products if related.value else [],
-            xsrf_token="" if product.discontinued else self.form_token(),
         )
 
 

@@ -32,7 +32,7 @@ class SearchPageHandler(BaseHandler):
         found = results.result() if results is not None else None
         if found is not None and int(raw_page) > max(1, found.page.total_pages):
             raise PageError(404, f"These results have {found.page.total_pages} pages.")
-        self.render_page("search/results.html", search_query=text, results=found)
+        self.render_page("search/results.html", reusable=True, search_query=text, results=found)
 
 
 class SuggestHandler(BaseHandler):

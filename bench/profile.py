@@ -1,0 +1,93 @@
+"""`make profile`: where a product page's CPU goes. Starts the stack as `make bench` does (one
+API worker, one front pinned to core 0), loads the front with wrk on product pages, and samples
+it with py-spy meanwhile. Writes the collapsed stacks to bench/results/profile-<timestamp>.txt
+(open them with speedscope or flamegraph.pl) and prints the functions with the largest inclusive
+share of the samples.
+
+    .venv/bin/python bench/profile.py [--seconds 15] [--rate 200] [--top 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import URLS_PER_SCENARIO, product_paths
+from stack import CLIENT_CORE, ROOT, Stack, Wrk, wrk_script
+
+CONNECTIONS = 32
+
+
+def inclusive_shares(collapsed: Path, top: int) -> list[tuple[float, str]]:
+    """Each function's share of the samples whose stack holds it (counted once per stack)."""
+    counts: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, samples = line.rpartition(" ")
+        if not samples.isdigit():
+            continue
+        total += int(samples)
+        for frame in set(stack.split(";")):
+            counts[frame] += int(samples)
+    return [(count / max(1, total), frame) for frame, count in counts.most_common(top)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--products", type=int, default=2000)
+    args = parser.parse_args()
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(py_spy).exists() or shutil.which("wrk") is None:
+        print("needs py-spy (pip install -e '.[bench]') and wrk", file=sys.stderr)
+        return 2
+    out = ROOT / "bench" / "results" / f"profile-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.txt"
+    with tempfile.TemporaryDirectory() as tmp, Stack(Path(tmp), pin=True) as stack:
+        worker = stack.api_worker(stack.seed(args.products))
+        front = stack.front([worker])
+        paths = product_paths(worker.api_http, front.url, args.products)[:URLS_PER_SCENARIO]
+        script = wrk_script(Path(tmp), "profile", paths)
+        wrk = Wrk(1, CLIENT_CORE)
+        load = threading.Thread(
+            target=wrk.run, args=(script, front.url, args.seconds + 4, CONNECTIONS)
+        )
+        load.start()
+        subprocess.run(
+            [
+                py_spy,
+                "record",
+                "--pid",
+                str(front.pid),
+                "--duration",
+                str(args.seconds),
+                "--rate",
+                str(args.rate),
+                "--format",
+                "raw",
+                "--output",
+                str(out),
+                "--nonblocking",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        load.join()
+    for share, frame in inclusive_shares(out, args.top):
+        print(f"{share:6.1%}  {frame}")
+    print(f"collapsed stacks: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Pages rendered once per set of inputs: reused for equal inputs, per-request values filled in."""
+
+from __future__ import annotations
+
+import pytest
+from markupsafe import escape
+
+from api_client import ApiClient
+from web.app import make_app
+from web.config import Settings
+from web.rendered_pages import RenderedPages
+
+
+def make_render(calls: list[dict[str, str]]):
+    def render(slots):
+        calls.append(dict(slots))
+        return f'<form><input name="_xsrf" value="{slots["xsrf_token"]}"></form>'
+
+    return render
+
+
+def test_equal_inputs_render_once_and_each_request_gets_its_own_token():
+    pages, calls = RenderedPages(), []
+    render = make_render(calls)
+    first = pages.page(("p.html", "/p/1/a", b"reply"), render, {"xsrf_token": "2|aa|bb|1"})
+    second = pages.page(("p.html", "/p/1/a", b"reply"), render, {"xsrf_token": "2|cc|dd|2"})
+    assert first == '<form><input name="_xsrf" value="2|aa|bb|1"></form>'
+    assert second == '<form><input name="_xsrf" value="2|cc|dd|2"></form>'
+    assert len(calls) == 1
+    assert (pages.hits, pages.misses) == (1, 1)
+
+
+def test_other_replies_render_again():
+    pages, calls = RenderedPages(), []
+    render = make_render(calls)
+    pages.page(("p.html", "/p/1/a", b"price 10"), render, {"xsrf_token": "t"})
+    pages.page(("p.html", "/p/1/a", b"price 12"), render, {"xsrf_token": "t"})
+    assert len(calls) == 2
+
+
+def test_a_per_request_value_is_escaped_like_the_template_would():
+    pages = RenderedPages()
+    html = pages.page("k", make_render([]), {"xsrf_token": '"><script>'})
+    assert '"><script>' not in html
+    assert "&#34;&gt;&lt;script&gt;" in html
+
+
+def test_the_slot_survives_autoescaping_and_never_reaches_a_page():
+    pages = RenderedPages()
+    slot = pages.slot("xsrf_token")
+    assert str(escape(slot)) == slot
+    html = pages.page("k", make_render([]), {"xsrf_token": ""})
+    assert slot not in html
+    assert 'value=""' in html
+
+
+def test_the_least_recently_used_page_goes_first():
+    pages, calls = RenderedPages(max_pages=2), []
+    render = make_render(calls)
+    for key in ("a", "b", "a", "c", "a", "b"):
+        pages.page(key, render, {"xsrf_token": "t"})
+    # "b" was dropped for "c" (a was used more recently), then rendered again.
+    assert len(pages) == 2
+    assert [pages.hits, pages.misses] == [2, 4]
+
+
+@pytest.mark.parametrize(
+    ("debug", "pages", "reused"), [(False, 512, True), (True, 512, False), (False, 0, False)]
+)
+def test_a_front_reuses_pages_unless_in_debug_mode_or_turned_off(tmp_path, debug, pages, reused):
+    settings = Settings(debug=debug, rendered_pages=pages, static_dir=tmp_path / "static")
+    # The client opens no socket until its first call.
+    app = make_app(settings, ApiClient.from_settings(settings))
+    assert (app.rendered_pages is not None) is reused

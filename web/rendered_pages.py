@@ -1,0 +1,59 @@
+"""Pages rendered once per set of inputs, then reused: the render was half of a product page's
+CPU (bench/README.md).
+
+A page is a function of its template, its URL, its status and the API's replies: the replies
+arrive as bytes, and identical bytes make identical HTML. The key holds all of them, including
+the navigation, basket badge and session replies, so a shopper's page is only ever reused for a
+request whose replies are byte for byte the same (the same basket, the same account). What
+differs per request although the replies are the same (the xsrf token of a form) is rendered as
+a slot, a marker unique to this process, and filled in, escaped, on every request.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Hashable, Mapping
+
+from cachetools import LRUCache
+from markupsafe import escape
+
+# The most pages a front keeps; about 12 KB of HTML and as much of key each.
+DEFAULT_RENDERED_PAGES = 512
+
+
+class RenderedPages:
+    """A bounded map from a page's inputs to its HTML, with per-request slots."""
+
+    def __init__(self, max_pages: int = DEFAULT_RENDERED_PAGES) -> None:
+        self._pages: LRUCache[Hashable, str] = LRUCache(maxsize=max_pages)
+        # Only letters and digits: autoescaping leaves the marker as it is.
+        self._marker = f"vitrineslot{secrets.token_hex(12)}"
+        self.hits = 0
+        self.misses = 0
+
+    def slot(self, name: str) -> str:
+        """What a template receives instead of a per-request value; filled by `page()`."""
+        return f"{self._marker}{name}end"
+
+    def page(
+        self,
+        key: Hashable,
+        render: Callable[[Mapping[str, str]], str],
+        per_request: Mapping[str, str],
+    ) -> str:
+        """The page for `key`, rendered with slots in place of `per_request` values on a miss,
+        then with those values filled in. A per-request value must reach the HTML as it is
+        (escaped, no filter applied to it): a filter would change the slot, not the value."""
+        html = self._pages.get(key)
+        if html is None:
+            self.misses += 1
+            html = render({name: self.slot(name) for name in per_request})
+            self._pages[key] = html
+        else:
+            self.hits += 1
+        for name, value in per_request.items():
+            html = html.replace(self.slot(name), str(escape(value)))
+        return html
+
+    def __len__(self) -> int:
+        return len(self._pages)
