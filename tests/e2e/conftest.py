@@ -56,9 +56,10 @@ def site(
     database: dict[str, str], outbox: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Process]:
     """One API worker and one front over the seeded demo catalogue, shared by all e2e tests."""
-    pool = Processes(
-        {**database, "VITRINE_OUTBOX_DIR": str(outbox)}, tmp_path_factory.mktemp("e2e-site")
-    )
+    # Journeys buy stock and come back to the same product seconds later: a worker's cached
+    # catalogue read (5 s, by design) would still offer what the previous journey just bought.
+    env = {**database, "VITRINE_OUTBOX_DIR": str(outbox), "VITRINE_API_ANSWER_CACHE": "off"}
+    pool = Processes(env, tmp_path_factory.mktemp("e2e-site"))
     try:
         yield pool.start_front(pool.start_worker())
     finally:

@@ -44,6 +44,20 @@ def page(base: str, path: str, title: str, *, links: list[str], product: Any = N
     )
 
 
+SITEMAP = '<?xml version="1.0"?><{0} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{1}</{0}>'
+CRAWLER_FILES = {
+    "/robots.txt": "User-agent: *\nDisallow: /basket\n\nSitemap: BASE/sitemap.xml\n",
+    "/sitemap.xml": SITEMAP.format("sitemapindex", "<sitemap><loc>BASE/pages.xml</loc></sitemap>"),
+    "/pages.xml": SITEMAP.format(
+        "urlset",
+        "".join(
+            f"<url><loc>BASE{path}</loc><lastmod>2026-01-01</lastmod></url>"
+            for path in ("/", "/p/1", "/p/2")
+        ),
+    ),
+}
+
+
 def make_site(faults: set[str]) -> tornado.web.Application:
     """robots.txt, a sitemap index, one child with three pages; `faults` plants problems."""
 
@@ -51,24 +65,8 @@ def make_site(faults: set[str]) -> tornado.web.Application:
         def get(self) -> None:
             base = f"{self.request.protocol}://{self.request.host}"
             path = self.request.path
-            if path == "/robots.txt":
-                self.write(f"User-agent: *\nDisallow: /basket\n\nSitemap: {base}/sitemap.xml\n")
-                return
-            if path == "/sitemap.xml":
-                self.write(
-                    '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/'
-                    f'sitemap/0.9"><sitemap><loc>{base}/pages.xml</loc></sitemap></sitemapindex>'
-                )
-                return
-            if path == "/pages.xml":
-                urls = "".join(
-                    f"<url><loc>{base}{p}</loc><lastmod>2026-01-01</lastmod></url>"
-                    for p in ("/", "/p/1", "/p/2")
-                )
-                self.write(
-                    '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/'
-                    f'sitemap/0.9">{urls}</urlset>'
-                )
+            if path in CRAWLER_FILES:
+                self.write(CRAWLER_FILES[path].replace("BASE", base))
                 return
             product = json.loads(
                 json.dumps(GOOD_PRODUCT).replace("URL", base + path).replace("IMAGE", base + "/i")
