@@ -356,7 +356,10 @@ def test_reused_pages_are_the_pages_a_fresh_render_gives(site, database, tmp_pat
     one that reuses rendered pages, twice: the same HTML, but for each response's xsrf token."""
     processes = Processes(database, tmp_path)
     try:
-        fresh = processes.start_front(site.worker, env={"VITRINE_RENDERED_PAGES": "0"})
+        # Absolute URLs (canonical, Open Graph) name the public address: the same for both.
+        fresh = processes.start_front(
+            site.worker, env={"VITRINE_RENDERED_PAGES": "0", "VITRINE_PUBLIC_URL": site.front.url}
+        )
         paths = [
             "/",
             f"/c/{site.facts.department_slug}?sort=price-asc",

@@ -8,6 +8,8 @@ import json
 import re
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 import urllib.robotparser
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -305,6 +307,28 @@ def test_status_codes_are_what_a_crawler_needs(seo_site):
             assert page.headers["Location"] == expected, path
         else:
             assert expected in page.body, path
+
+
+def test_head_answers_what_get_does_without_a_body(seo_site):
+    facts = seo_site.facts
+    for path in [
+        "/robots.txt",
+        "/sitemap.xml",
+        "/sitemaps/products-1.xml",
+        "/",
+        f"/p/{facts.product_id}/{facts.product_slug}",
+        "/no-such-page",
+    ]:
+        got = seo_site.get(path)
+        request = urllib.request.Request(seo_site.front.url + path, method="HEAD")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                status, headers, body = response.status, response.headers, response.read()
+        except urllib.error.HTTPError as error:
+            status, headers, body = error.code, error.headers, error.read()
+        assert (status, body) == (got.status, b""), path
+        assert headers["Content-Type"] == got.headers["Content-Type"], path
+        assert headers.get("Cache-Control") == got.headers.get("Cache-Control"), path
 
 
 def test_a_discontinued_product_page_offers_similar_products_and_is_not_indexed(seo_site):

@@ -4,6 +4,7 @@ HTTP statuses and error pages, the Server-Timing header, the trace id."""
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import logging
 import re
@@ -217,6 +218,13 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_header("Server-Timing", self.server_timing(time.perf_counter() - started))
         self.finish(html)
 
+    async def head(self, *args: str, **kwargs: str) -> None:
+        """What GET answers, headers only (Tornado drops the body): crawlers and link checkers
+        ask HEAD. A handler without GET answers 405 to both."""
+        answer = self.get(*args, **kwargs)
+        if inspect.isawaitable(answer):
+            await answer
+
     def finish(self, chunk: str | bytes | dict[str, Any] | None = None) -> Any:
         if not self._headers_written and self.request.method in {"GET", "HEAD"}:
             self.set_cache_headers()
@@ -331,5 +339,3 @@ class NotFoundHandler(BaseHandler):
         if self.application.api is not None:  # the preview-only front has no API
             await self.send(self.page_batch())
         raise PageError(404, "We could not find that page.")
-
-    head = get
