@@ -115,11 +115,22 @@ def _send_smtp(message: EmailMessage, url: str) -> None:
         client.send_message(message)
 
 
+# How long a stopping worker waits for the emails it is sending.
+FINISH_SECONDS = 10.0
+
+
 def send_soon(engine: AsyncEngine, settings: Settings) -> None:
     """Sends what is waiting, in the background: an order's answer does not wait for SMTP."""
     task = asyncio.create_task(send_pending(engine, settings))
     _sending.add(task)
     task.add_done_callback(_sending.discard)
+
+
+async def finish_sending() -> None:
+    """Waits (at most FINISH_SECONDS) for the sends send_soon started: a stopping worker lets
+    them end rather than drop a connection mid-query; what is cut off the next sweep sends."""
+    if _sending:
+        await asyncio.wait(set(_sending), timeout=FINISH_SECONDS)
 
 
 async def keep_sending(engine: AsyncEngine, settings: Settings) -> None:

@@ -112,5 +112,6 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
     await router.close()
     if http_server is not None:
         await http_server.close_all_connections()
+    await mail.finish_sending()
     context.term()
     await engine.dispose()

@@ -37,6 +37,7 @@ import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api import mail
 from api.cache import TtlCache
 from api.context import CallContext
 from api.db import create_engine, migrate
@@ -324,6 +325,8 @@ def shop_on(settings: Settings) -> Iterator[Shop]:
             )
             yield Shop(runner, ctx)
         finally:
+            # An order's email goes out in the background: let it end before the pool does.
+            runner.run(mail.finish_sending())
             runner.run(engine.dispose())
 
 
