@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from markupsafe import escape
 
@@ -28,6 +30,18 @@ def test_equal_inputs_render_once_and_each_request_gets_its_own_token():
     assert second == '<form><input name="_xsrf" value="2|cc|dd|2"></form>'
     assert len(calls) == 1
     assert (pages.hits, pages.misses) == (1, 1)
+
+
+def test_the_kept_hash_is_the_page_s_without_its_per_request_values():
+    """What the ETag of a reused page starts from (web/handlers/base.py compute_etag): the
+    same SHA-1 as hashing each served page with its token taken out, on a miss and on a hit."""
+    pages = RenderedPages()
+    render = make_render([])
+    for token in ("2|aa|bb|1", "2|cc|dd|2"):
+        html, body_hash = pages.page_and_hash("k", render, {"xsrf_token": token})
+        assert token in html
+        expected = hashlib.sha1(html.replace(token, "").encode()).hexdigest()
+        assert body_hash.hexdigest() == expected
 
 
 def test_other_replies_render_again():
