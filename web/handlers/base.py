@@ -208,14 +208,15 @@ class BaseHandler(tornado.web.RequestHandler):
                 self._status_code,
                 *self.outcomes(),
             )
-            html, body_hash = pages.page_and_hash(
+            page = pages.page(
                 key, lambda slots: self.render_template(template, {**context, **slots}), per_request
             )
+            html: str | bytes = page.body
             # The stored hash is the ETag's when what fills the slots is what compute_etag
             # leaves out of the body anyway: the masked xsrf token, or nothing.
             token = getattr(self, "_xsrf_token", b"").decode()
             if all(value in ("", token) for value in per_request.values()):
-                self.body_hash = body_hash
+                self.body_hash = page.body_hash
         else:
             page_context = self.frame({**context, **per_request})
             html = self.application.templates.get_template(template).render(page_context)
