@@ -37,7 +37,6 @@ class Call:
     __slots__ = (
         "attempts",
         "deadline",
-        "deadline_timer",
         "duration",
         "error_text",
         "id",
@@ -49,7 +48,7 @@ class Call:
         "request",
         "required",
         "response_size",
-        "retry_timer",
+        "retry_at",
         "sent",
         "started",
         "status",
@@ -78,8 +77,8 @@ class Call:
         self.started = 0.0
         self.trace_id = ""
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.deadline_timer: asyncio.TimerHandle | None = None
-        self.retry_timer: asyncio.TimerHandle | None = None
+        # When an idempotent call with no reply yet is sent again (loop time); 0: not (any more).
+        self.retry_at = 0.0
 
     @property
     def done(self) -> bool:
@@ -138,9 +137,6 @@ class Call:
             self.reply = payload
         if self.loop is not None:
             self.duration = self.loop.time() - self.started
-        for timer in (self.deadline_timer, self.retry_timer):
-            if timer is not None:
-                timer.cancel()
         if self.on_settle is not None:
             self.on_settle(self)
         return True
@@ -235,17 +231,16 @@ class ApiClient:
         return Call(self._next_id, method, request, required=required, deadline=deadline)
 
     def launch(self, trace_id: str, calls: Sequence[Call]) -> None:
-        """Start the clocks of a batch's calls and hand them to the transport as one message."""
+        """Start the clocks of a batch's calls and hand them to the transport as one message.
+        The batch's deadlines and retries are watched by one timer (Batch), not two per call."""
         loop = asyncio.get_running_loop()
+        now = loop.time()
         for call in calls:
             call.loop = loop
             call.trace_id = trace_id
-            call.started = loop.time()
-            call.deadline_timer = loop.call_at(call.started + call.deadline, self._expire, call)
+            call.started = now
             if call.method.idempotent:
-                call.retry_timer = loop.call_at(
-                    call.started + call.deadline * RETRY_AFTER_SHARE, self._retry, call
-                )
+                call.retry_at = now + call.deadline * RETRY_AFTER_SHARE
         metrics.api_batch_calls.observe(len(calls))
         log.debug("send trace=%s calls=%s", trace_id, ",".join(c.method.name for c in calls))
         self._transport.send(trace_id, calls)
@@ -265,7 +260,7 @@ class ApiClient:
         if call.settle(status, payload, error, size):
             _observe(call)
 
-    def _expire(self, call: Call) -> None:
+    def expire(self, call: Call) -> None:
         self._transport.forget(call)
         if call.sent:
             settled = call.settle(
@@ -277,8 +272,7 @@ class ApiClient:
         if settled:
             _observe(call)
 
-    def _retry(self, call: Call) -> None:
-        call.retry_timer = None
+    def retry(self, call: Call) -> None:
         if not call.done and call.attempts < 2 and self._transport.resend(call):
             metrics.api_retries.labels(call.method.full_name, "slow").inc()
             log.warning(
@@ -365,6 +359,8 @@ class Batch:
         # the last call settles or a required one fails.
         self._done: asyncio.Future[None] | None = None
         self._unsettled = 0
+        # One timer for the next deadline or retry among the calls (see _due).
+        self._timer: asyncio.TimerHandle | None = None
 
     def __getattr__(self, service: str) -> ServiceCalls:
         if service.startswith("_"):
@@ -396,13 +392,41 @@ class Batch:
         for call in self.calls:
             call.on_settle = self._settled
         self._client.launch(self.trace_id, self.calls)
+        self._watch()
         await self._done
         for call in self.calls:
             if call.required and call.done and not call.ok:
                 raise error_for(call.status, call.error_text, call.method.full_name)
 
+    def _watch(self) -> None:
+        """Set the timer for the next deadline or retry among the calls that have not settled."""
+        due = [
+            when
+            for call in self.calls
+            if not call.done
+            for when in (call.started + call.deadline, call.retry_at)
+            if when
+        ]
+        self._timer = asyncio.get_running_loop().call_at(min(due), self._due) if due else None
+
+    def _due(self) -> None:
+        """Expire the calls past their deadline, retry those due for it; then the next timer."""
+        now = asyncio.get_running_loop().time()
+        for call in self.calls:
+            if call.done:
+                continue
+            if now >= call.started + call.deadline:
+                self._client.expire(call)
+            elif call.retry_at and now >= call.retry_at:
+                call.retry_at = 0.0
+                self._client.retry(call)
+        self._watch()
+
     def _settled(self, call: Call) -> None:
         self._unsettled -= 1
+        if self._unsettled <= 0 and self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         done = self._done
         finished = self._unsettled <= 0 or (call.required and not call.ok)
         if finished and done is not None and not done.done():
