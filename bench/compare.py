@@ -30,12 +30,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import (
-    HALF_LOAD_CONNECTIONS,
     RESULTS,
     URLS_PER_SCENARIO,
     WRK_THREADS,
     Bench,
     git_state,
+    half_load_blocks,
     half_load_pause,
     product_paths,
     summarise,
@@ -96,16 +96,13 @@ def main() -> int:
                 bench.block(name, server, server_paths, args.duration)
         peak = summarise([b for b in bench.blocks if b["scenario"] == "product page, this tree"])
         pause_ms = half_load_pause(bench, after, paths, peak["rps"] / 2)
-        for _ in range(args.rounds):
-            for name, server in ((f"half load, {base}", before), ("half load, this tree", after)):
-                bench.block(
-                    name,
-                    server,
-                    paths,
-                    args.duration,
-                    connections=HALF_LOAD_CONNECTIONS,
-                    pause_ms=pause_ms,
-                )
+        half_load_blocks(
+            bench,
+            [(f"half load, {base}", before, paths), ("half load, this tree", after, paths)],
+            args.rounds,
+            args.duration,
+            pause_ms,
+        )
     names = list(dict.fromkeys(b["scenario"] for b in bench.blocks))
     scenarios = {n: summarise([b for b in bench.blocks if b["scenario"] == n]) for n in names}
     hello_cpu = scenarios["hello world"]["cpu_us_per_request"]

@@ -232,9 +232,7 @@ class Stack:
             "VITRINE_STATIC_DIR": str(self.tmp / "static"),
         }
         argv = [sys.executable, "-m", "web.cli", "front"]
-        process = self.start(
-            argv, self.core(SERVER_CORE), {**front_env, **(env or {})}, cwd=code
-        )
+        process = self.start(argv, self.core(SERVER_CORE), {**front_env, **(env or {})}, cwd=code)
         process.url = url
         wait_until_ready(f"{url}/", process)
         return process
