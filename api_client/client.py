@@ -9,6 +9,7 @@ required call ends the wait at once with its domain error.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
 from collections.abc import Callable, Sequence
@@ -36,19 +37,18 @@ class Call:
     __slots__ = (
         "attempts",
         "deadline",
-        "deadline_timer",
         "duration",
         "error_text",
-        "future",
         "id",
         "loop",
         "method",
+        "on_settle",
         "payload",
         "reply",
         "request",
         "required",
         "response_size",
-        "retry_timer",
+        "retry_at",
         "sent",
         "started",
         "status",
@@ -72,12 +72,13 @@ class Call:
         self.response_size = 0
         self.attempts = 0  # sends, counting a retry
         self.sent = False  # reached some worker's socket
-        self.future: asyncio.Future[None] | None = None
+        # Told when the call settles: its batch, which wakes its page once per batch, not per call.
+        self.on_settle: Callable[[Call], None] | None = None
         self.started = 0.0
         self.trace_id = ""
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.deadline_timer: asyncio.TimerHandle | None = None
-        self.retry_timer: asyncio.TimerHandle | None = None
+        # When an idempotent call with no reply yet is sent again (loop time); 0: not (any more).
+        self.retry_at = 0.0
 
     @property
     def done(self) -> bool:
@@ -136,11 +137,8 @@ class Call:
             self.reply = payload
         if self.loop is not None:
             self.duration = self.loop.time() - self.started
-        for timer in (self.deadline_timer, self.retry_timer):
-            if timer is not None:
-                timer.cancel()
-        if self.future is not None and not self.future.done():
-            self.future.set_result(None)
+        if self.on_settle is not None:
+            self.on_settle(self)
         return True
 
     def __repr__(self) -> str:
@@ -233,18 +231,16 @@ class ApiClient:
         return Call(self._next_id, method, request, required=required, deadline=deadline)
 
     def launch(self, trace_id: str, calls: Sequence[Call]) -> None:
-        """Start the clocks of a batch's calls and hand them to the transport as one message."""
+        """Start the clocks of a batch's calls and hand them to the transport as one message.
+        The batch's deadlines and retries are watched by one timer (Batch), not two per call."""
         loop = asyncio.get_running_loop()
+        now = loop.time()
         for call in calls:
             call.loop = loop
             call.trace_id = trace_id
-            call.started = loop.time()
-            call.future = loop.create_future()
-            call.deadline_timer = loop.call_at(call.started + call.deadline, self._expire, call)
+            call.started = now
             if call.method.idempotent:
-                call.retry_timer = loop.call_at(
-                    call.started + call.deadline * RETRY_AFTER_SHARE, self._retry, call
-                )
+                call.retry_at = now + call.deadline * RETRY_AFTER_SHARE
         metrics.api_batch_calls.observe(len(calls))
         log.debug("send trace=%s calls=%s", trace_id, ",".join(c.method.name for c in calls))
         self._transport.send(trace_id, calls)
@@ -264,7 +260,7 @@ class ApiClient:
         if call.settle(status, payload, error, size):
             _observe(call)
 
-    def _expire(self, call: Call) -> None:
+    def expire(self, call: Call) -> None:
         self._transport.forget(call)
         if call.sent:
             settled = call.settle(
@@ -276,8 +272,7 @@ class ApiClient:
         if settled:
             _observe(call)
 
-    def _retry(self, call: Call) -> None:
-        call.retry_timer = None
+    def retry(self, call: Call) -> None:
         if not call.done and call.attempts < 2 and self._transport.resend(call):
             metrics.api_retries.labels(call.method.full_name, "slow").inc()
             log.warning(
@@ -292,9 +287,19 @@ class ApiClient:
 
 
 def _observe(call: Call) -> None:
-    name = call.method.full_name
-    metrics.api_calls.labels(name, envelope_pb2.Status.Name(call.status)).inc()
-    metrics.api_call_seconds.labels(name).observe(call.duration)
+    calls, seconds = _call_metrics(call.method.full_name, call.status)
+    calls.inc()
+    seconds.observe(call.duration)
+
+
+@functools.lru_cache(maxsize=metrics.CHILDREN_CACHED)
+def _call_metrics(name: str, status: int) -> tuple[Any, Any]:
+    """A method's counter and histogram children for a status: `labels(...)` looks them up
+    under a lock on every call, which showed in the product page's profile."""
+    return (
+        metrics.api_calls.labels(name, envelope_pb2.Status.Name(status)),
+        metrics.api_call_seconds.labels(name),
+    )
 
 
 class ServiceCalls:
@@ -350,6 +355,12 @@ class Batch:
         self.trace_id = trace_id
         self.calls: list[Call] = []
         self._sent = False
+        # One future for the whole batch (not one per call awaited with asyncio.wait): set when
+        # the last call settles or a required one fails.
+        self._done: asyncio.Future[None] | None = None
+        self._unsettled = 0
+        # One timer for the next deadline or retry among the calls (see _due).
+        self._timer: asyncio.TimerHandle | None = None
 
     def __getattr__(self, service: str) -> ServiceCalls:
         if service.startswith("_"):
@@ -376,13 +387,50 @@ class Batch:
         self._sent = True
         if not self.calls:
             return
+        self._done = asyncio.get_running_loop().create_future()
+        self._unsettled = len(self.calls)
+        for call in self.calls:
+            call.on_settle = self._settled
         self._client.launch(self.trace_id, self.calls)
-        pending = {call.future for call in self.calls if call.future is not None}
-        while pending:
-            _done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            for call in self.calls:
-                if call.required and call.done and not call.ok:
-                    raise error_for(call.status, call.error_text, call.method.full_name)
+        self._watch()
+        await self._done
+        for call in self.calls:
+            if call.required and call.done and not call.ok:
+                raise error_for(call.status, call.error_text, call.method.full_name)
+
+    def _watch(self) -> None:
+        """Set the timer for the next deadline or retry among the calls that have not settled."""
+        due = [
+            when
+            for call in self.calls
+            if not call.done
+            for when in (call.started + call.deadline, call.retry_at)
+            if when
+        ]
+        self._timer = asyncio.get_running_loop().call_at(min(due), self._due) if due else None
+
+    def _due(self) -> None:
+        """Expire the calls past their deadline, retry those due for it; then the next timer."""
+        now = asyncio.get_running_loop().time()
+        for call in self.calls:
+            if call.done:
+                continue
+            if now >= call.started + call.deadline:
+                self._client.expire(call)
+            elif call.retry_at and now >= call.retry_at:
+                call.retry_at = 0.0
+                self._client.retry(call)
+        self._watch()
+
+    def _settled(self, call: Call) -> None:
+        self._unsettled -= 1
+        if self._unsettled <= 0 and self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        done = self._done
+        finished = self._unsettled <= 0 or (call.required and not call.ok)
+        if finished and done is not None and not done.done():
+            done.set_result(None)
 
     def __await__(self) -> Any:
         return self.wait().__await__()

@@ -6,6 +6,7 @@ idempotency from here, so a method is declared once: in protos/shop/v1/*.proto.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from dataclasses import dataclass
@@ -75,8 +76,9 @@ class Method:
     # Declared with `option (cache_seconds) = N`: a worker may answer from memory for N seconds.
     cache_seconds: int
 
-    @property
+    @functools.cached_property
     def service_attr(self) -> str:
+        # Cached: every page's Server-Timing header names each call with it.
         return snake_case(self.service)
 
     @property

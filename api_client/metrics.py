@@ -8,6 +8,9 @@ from prometheus_client import Counter, Histogram
 # From a cached navigation read (~1 ms) to a write waiting on SQLite's lock (seconds).
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 BATCH_BUCKETS = (1, 2, 3, 4, 5, 6, 8, 12, 16, 32, 64)
+# Label children kept per process by the memoised look-ups (client.py, web/app.py): more than
+# the label sets a process sees (methods x statuses, routes x methods x statuses).
+CHILDREN_CACHED = 1024
 
 api_calls = Counter(
     "vitrine_api_calls",

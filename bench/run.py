@@ -315,6 +315,21 @@ def half_load_pause(bench: Bench, front: Process, paths: list[str], rate: float)
     return max(1, round(period_ms - latency_ms))
 
 
+def half_load_blocks(
+    bench: Bench,
+    servers: list[tuple[str, Process, list[str]]],
+    rounds: int,
+    seconds: int,
+    pause_ms: int,
+) -> None:
+    """`rounds` blocks of each (scenario, server, paths), taking turns, at the paced load."""
+    for _ in range(rounds):
+        for name, server, paths in servers:
+            bench.block(
+                name, server, paths, seconds, connections=HALF_LOAD_CONNECTIONS, pause_ms=pause_ms
+            )
+
+
 def run(args: argparse.Namespace, stack: Stack, tmp: Path) -> tuple[Bench, dict[str, Any]]:
     pin = stack.pin
     bench = Bench(Wrk(WRK_THREADS, CLIENT_CORE if pin else None), tmp, args.connections)
@@ -361,19 +376,16 @@ def run(args: argparse.Namespace, stack: Stack, tmp: Path) -> tuple[Bench, dict[
     pause_ms = half_load_pause(bench, front, products, peak / 2)
     # Half load takes turns with hello world at the same offered load: how much of the tail is
     # this machine's (other work, scheduling), not the storefront's.
-    for _ in range(args.rounds):
-        for name, server, paths in (
+    half_load_blocks(
+        bench,
+        [
             ("product page at half load", front, products),
             ("hello world at the same load", hello, ["/"]),
-        ):
-            bench.block(
-                name,
-                server,
-                paths,
-                args.duration,
-                connections=HALF_LOAD_CONNECTIONS,
-                pause_ms=pause_ms,
-            )
+        ],
+        args.rounds,
+        args.duration,
+        pause_ms,
+    )
     microcache = measure_microcache(stack, bench, front, categories, args.duration)
     return bench, {"peak_product_rps": peak, "half_load_pause_ms": pause_ms, **microcache}
 

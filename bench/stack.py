@@ -185,7 +185,9 @@ class Stack:
         asyncio.run(seed())
         return database_url
 
-    def start(self, argv: list[str], core: int | None, env: dict[str, str]) -> Process:
+    def start(
+        self, argv: list[str], core: int | None, env: dict[str, str], cwd: Path = ROOT
+    ) -> Process:
         # taskset execs the command, so the Popen pid is the server's own (read for its CPU time).
         if core is not None:
             argv = ["taskset", "-c", str(core), *argv]
@@ -193,7 +195,7 @@ class Stack:
         # file, not over the figures: bench/results/last-run.log.
         process = subprocess.Popen(
             argv,
-            cwd=ROOT,
+            cwd=cwd,
             env={**os.environ, "VITRINE_LOG_LEVEL": LOG_LEVEL, **env},
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -212,9 +214,15 @@ class Stack:
         return ApiWorker(process, zmq_endpoint, api_http)
 
     def front(
-        self, workers: list[ApiWorker], *, transport: str = "zmq", env: dict[str, str] | None = None
+        self,
+        workers: list[ApiWorker],
+        *,
+        transport: str = "zmq",
+        env: dict[str, str] | None = None,
+        code: Path = ROOT,
     ) -> Process:
-        """One `vitrine front` on the server core, reaching `workers` over `transport`."""
+        """One `vitrine front` on the server core, reaching `workers` over `transport`; `code`
+        is the tree it runs from (bench/compare.py runs an earlier commit's)."""
         url = f"http://127.0.0.1:{free_port()}"
         front_env = {
             "VITRINE_FRONT": url,
@@ -224,7 +232,7 @@ class Stack:
             "VITRINE_STATIC_DIR": str(self.tmp / "static"),
         }
         argv = [sys.executable, "-m", "web.cli", "front"]
-        process = self.start(argv, self.core(SERVER_CORE), {**front_env, **(env or {})})
+        process = self.start(argv, self.core(SERVER_CORE), {**front_env, **(env or {})}, cwd=code)
         process.url = url
         wait_until_ready(f"{url}/", process)
         return process

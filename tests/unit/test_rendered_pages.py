@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from markupsafe import escape
 
@@ -24,10 +26,32 @@ def test_equal_inputs_render_once_and_each_request_gets_its_own_token():
     render = make_render(calls)
     first = pages.page(("p.html", "/p/1/a", b"reply"), render, {"xsrf_token": "2|aa|bb|1"})
     second = pages.page(("p.html", "/p/1/a", b"reply"), render, {"xsrf_token": "2|cc|dd|2"})
-    assert first == '<form><input name="_xsrf" value="2|aa|bb|1"></form>'
-    assert second == '<form><input name="_xsrf" value="2|cc|dd|2"></form>'
+    assert first.body == b'<form><input name="_xsrf" value="2|aa|bb|1"></form>'
+    assert second.body == b'<form><input name="_xsrf" value="2|cc|dd|2"></form>'
     assert len(calls) == 1
     assert (pages.hits, pages.misses) == (1, 1)
+
+
+def test_the_kept_hash_is_the_page_s_without_its_per_request_values():
+    """What the ETag of a reused page starts from (web/handlers/base.py compute_etag): the
+    same SHA-1 as hashing each served page with its token taken out, on a miss and on a hit."""
+    pages = RenderedPages()
+    render = make_render([])
+    for token in ("2|aa|bb|1", "2|cc|dd|2"):
+        html, body_hash = pages.page("k", render, {"xsrf_token": token})
+        assert token.encode() in html
+        expected = hashlib.sha1(html.replace(token.encode(), b"")).hexdigest()
+        assert body_hash.hexdigest() == expected
+
+
+def test_a_page_is_sent_as_utf8_with_its_token_filled_in():
+    pages = RenderedPages()
+
+    def render(slots):
+        return f'<p>€49.95, Café</p><input name="_xsrf" value="{slots["xsrf_token"]}">'
+
+    page = pages.page("k", render, {"xsrf_token": "2|ab|cd|3"})
+    assert page.body.decode() == '<p>€49.95, Café</p><input name="_xsrf" value="2|ab|cd|3">'
 
 
 def test_other_replies_render_again():
@@ -40,7 +64,7 @@ def test_other_replies_render_again():
 
 def test_a_per_request_value_is_escaped_like_the_template_would():
     pages = RenderedPages()
-    html = pages.page("k", make_render([]), {"xsrf_token": '"><script>'})
+    html = pages.page("k", make_render([]), {"xsrf_token": '"><script>'}).body.decode()
     assert '"><script>' not in html
     assert "&#34;&gt;&lt;script&gt;" in html
 
@@ -49,7 +73,7 @@ def test_the_slot_survives_autoescaping_and_never_reaches_a_page():
     pages = RenderedPages()
     slot = pages.slot("xsrf_token")
     assert str(escape(slot)) == slot
-    html = pages.page("k", make_render([]), {"xsrf_token": ""})
+    html = pages.page("k", make_render([]), {"xsrf_token": ""}).body.decode()
     assert slot not in html
     assert 'value=""' in html
 

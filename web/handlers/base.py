@@ -84,6 +84,8 @@ class BaseHandler(tornado.web.RequestHandler):
         self.nav: Call | None = None
         self.badge: Call | None = None
         self.session: Call | None = None
+        # The SHA-1 state of a reused page's body without its xsrf token (web/rendered_pages.py).
+        self.body_hash: Any = None
 
     def prepare(self) -> None:
         incoming = self.request.headers.get("X-Request-Id", "")
@@ -207,9 +209,15 @@ class BaseHandler(tornado.web.RequestHandler):
                 self._status_code,
                 *self.outcomes(),
             )
-            html = pages.page(
+            page = pages.page(
                 key, lambda slots: self.render_template(template, {**context, **slots}), per_request
             )
+            html: str | bytes = page.body
+            # The stored hash is the ETag's when what fills the slots is what compute_etag
+            # leaves out of the body anyway: the masked xsrf token, or nothing.
+            token = getattr(self, "_xsrf_token", b"").decode()
+            if all(value in ("", token) for value in per_request.values()):
+                self.body_hash = page.body_hash
         else:
             page_context = self.frame({**context, **per_request})
             html = self.application.templates.get_template(template).render(page_context)
@@ -254,10 +262,14 @@ class BaseHandler(tornado.web.RequestHandler):
         request and would make every page with a form look new (Tornado answers 304 on a
         match), while the token itself must count, or a browser whose cookie changed would
         be told to reuse a page holding the old one."""
-        hasher = hashlib.sha1()  # noqa: S324 - a cache validator, not a security measure
         masked = getattr(self, "_xsrf_token", None)
-        for part in self._write_buffer:
-            hasher.update(part.replace(masked, b"") if masked else part)
+        if self.body_hash is not None:
+            # A reused page: its body without the token was hashed when it was first rendered.
+            hasher = self.body_hash.copy()
+        else:
+            hasher = hashlib.sha1()  # noqa: S324 - a cache validator, not a security measure
+            for part in self._write_buffer:
+                hasher.update(part.replace(masked, b"") if masked else part)
         if masked:
             hasher.update(self._get_raw_xsrf_token()[1])
         return f'"{hasher.hexdigest()}"'
@@ -310,7 +322,8 @@ class BaseHandler(tornado.web.RequestHandler):
         return ", ".join(entries)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        # send_error cleared the headers; an error page is traced like any other.
+        # send_error cleared the headers and the body; an error page is traced like any other.
+        self.body_hash = None
         if self.trace_id:
             self.set_header("X-Trace-Id", self.trace_id)
         if self.settings.get("serve_traceback") and status_code >= 500:

@@ -1,0 +1,146 @@
+"""Before and after, side by side: the product page of the front at an earlier commit against
+the front of the working tree, and hello world, in one run.
+
+    .venv/bin/python bench/compare.py --base <commit> [--duration 6] [--rounds 3]
+
+The earlier commit's tree is exported with `git archive` (plus this checkout's generated
+protobuf modules, which git does not hold) into a temporary directory, and its front runs from
+there with the same Python and packages. Both fronts talk to the same API worker over ZeroMQ,
+are pinned to core 0 like every measured server of `make bench` (wrk and the worker on core 1),
+and take turns with hello world in blocks of the same wrk script, so a noisy moment on the
+shared machine hits all three. Then the same two fronts at half of the current front's peak,
+taking turns again. The figure to read is CPU per request (bench/README.md).
+
+Writes bench/results/compare-<timestamp>.json and .md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import (
+    RESULTS,
+    URLS_PER_SCENARIO,
+    WRK_THREADS,
+    Bench,
+    git_state,
+    half_load_blocks,
+    half_load_pause,
+    product_paths,
+    summarise,
+)
+from stack import CLIENT_CORE, ROOT, Stack, Wrk
+
+
+def export(commit: str, into: Path) -> Path:
+    """The tree at `commit`, runnable: `git archive` plus the generated protobuf modules."""
+    tree = into / "base"
+    tree.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", commit], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    shutil.copytree(ROOT / "api_client" / "gen", tree / "api_client" / "gen", dirs_exist_ok=True)
+    return tree
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--base", required=True, help="the commit to compare against")
+    parser.add_argument("--duration", type=int, default=6, help="seconds per wrk block")
+    parser.add_argument("--rounds", type=int, default=3, help="blocks of each scenario")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--products", type=int, default=2000)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None or shutil.which("taskset") is None:
+        print("needs wrk and taskset", file=sys.stderr)
+        return 2
+    base = subprocess.run(
+        ["git", "rev-parse", "--short", args.base],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
+    started = datetime.now(UTC)
+    with tempfile.TemporaryDirectory() as tmp_name, Stack(Path(tmp_name), pin=True) as stack:
+        tmp = Path(tmp_name)
+        bench = Bench(Wrk(WRK_THREADS, CLIENT_CORE), tmp, args.connections)
+        worker = stack.api_worker(stack.seed(args.products))
+        hello = stack.hello()
+        before = stack.front([worker], code=export(args.base, tmp))
+        after = stack.front([worker])
+        paths = product_paths(worker.api_http, after.url, args.products)[:URLS_PER_SCENARIO]
+        servers = {
+            "hello world": (hello, ["/"]),
+            f"product page, {base}": (before, paths),
+            "product page, this tree": (after, paths),
+        }
+        for server, server_paths in servers.values():
+            bench.warm(server, server_paths)
+        for round_number in range(args.rounds):
+            print(f"round {round_number + 1} of {args.rounds}", flush=True)
+            for name, (server, server_paths) in servers.items():
+                bench.block(name, server, server_paths, args.duration)
+        peak = summarise([b for b in bench.blocks if b["scenario"] == "product page, this tree"])
+        pause_ms = half_load_pause(bench, after, paths, peak["rps"] / 2)
+        half_load_blocks(
+            bench,
+            [(f"half load, {base}", before, paths), ("half load, this tree", after, paths)],
+            args.rounds,
+            args.duration,
+            pause_ms,
+        )
+    names = list(dict.fromkeys(b["scenario"] for b in bench.blocks))
+    scenarios = {n: summarise([b for b in bench.blocks if b["scenario"] == n]) for n in names}
+    hello_cpu = scenarios["hello world"]["cpu_us_per_request"]
+    result: dict[str, Any] = {
+        "when": started.isoformat(timespec="seconds"),
+        "code": git_state(),
+        "base": base,
+        "half_load_pause_ms": pause_ms,
+        "scenarios": scenarios,
+        "hello_over_product_cpu_per_request": {
+            name: round(hello_cpu / scenarios[name]["cpu_us_per_request"], 3)
+            for name in (f"product page, {base}", "product page, this tree")
+        },
+        "blocks": bench.blocks,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"compare-{started:%Y%m%dT%H%M%SZ}"
+    out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
+    dirty = " + uncommitted changes" if result["code"]["dirty"] else ""
+    lines = [
+        f"# bench/compare.py, {result['when']}: {base} against {result['code']['commit']}{dirty}",
+        "",
+        "| scenario | req/s | p50 ms | p99 ms (worst) | CPU µs/req | on CPU | hello / this, CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, row in scenarios.items():
+        ratio = result["hello_over_product_cpu_per_request"].get(name)
+        lines.append(
+            f"| {name} | {row['rps']:.0f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} "
+            f"| {row['cpu_us_per_request']} | {row['server_cpu_share']:.0%} "
+            f"| {'' if ratio is None else f'{ratio:.3f}'} |"
+        )
+    table = "\n".join(lines) + "\n"
+    out.with_suffix(".md").write_text(table)
+    print(table)
+    print(f"written to {out}.json and .md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
