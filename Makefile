@@ -12,7 +12,7 @@ GENERATED := api_client/gen/.generated
 .PHONY: help setup protos run serve dev preview api seed migrate migration test test-unit test-functional test-e2e lint bench profile bootstrap clean seo-audit
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
