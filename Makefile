@@ -31,7 +31,7 @@ setup: $(INSTALLED) $(GENERATED) ## create .venv, install, generate the protobuf
 protos: $(GENERATED) ## regenerate the protobuf modules from protos/
 
 run: setup ## seed the demo catalogue if empty and start the whole site; Ctrl-C stops it all
-	$(VENV)/bin/vitrine run
+	VITRINE_LOG_FORMAT=$${VITRINE_LOG_FORMAT:-text} $(VENV)/bin/vitrine run
 
 serve: setup ## production shape: nginx on :8080, two fronts, two API workers that fronts discover
 	$(VENV)/bin/vitrine serve
