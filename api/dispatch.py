@@ -24,6 +24,7 @@ from api.answers import Answer, AnswerCache
 from api.context import CallContext
 from api_client.contract import METHODS, Method, envelope_pb2
 from api_client.errors import ApiError
+from api_client.metrics import child
 
 log = logging.getLogger("vitrine.api")
 
@@ -79,8 +80,8 @@ def _measured(
         started = time.perf_counter()
         outcome = await execute(self, method, *args, **kwargs)
         name = method.full_name
-        metrics.worker_call_seconds.labels(name).observe(time.perf_counter() - started)
-        metrics.worker_calls.labels(name, envelope_pb2.Status.Name(outcome.status)).inc()
+        child(metrics.worker_call_seconds, name).observe(time.perf_counter() - started)
+        child(metrics.worker_calls, name, envelope_pb2.Status.Name(outcome.status)).inc()
         return outcome
 
     return measured
@@ -142,7 +143,7 @@ class Dispatcher:
                     await asyncio.sleep(delay)
                 if cache is not None:
                     hit = cache.get(method.full_name, key)
-                    metrics.answer_cache.labels(method.full_name, "hit" if hit else "miss").inc()
+                    child(metrics.answer_cache, method.full_name, "hit" if hit else "miss").inc()
                     if hit:
                         return Outcome(envelope_pb2.OK, hit)
                 response = await implementation(self._make_context(trace_id, now), request)

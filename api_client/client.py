@@ -9,7 +9,6 @@ required call ends the wait at once with its domain error.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import secrets
 from collections.abc import Callable, Sequence
@@ -255,7 +254,7 @@ class ApiClient:
             and call.attempts < 2
             and self._transport.resend(call)
         ):
-            metrics.api_retries.labels(call.method.full_name, "unavailable").inc()
+            metrics.child(metrics.api_retries, call.method.full_name, "unavailable").inc()
             return
         if call.settle(status, payload, error, size):
             _observe(call)
@@ -274,7 +273,7 @@ class ApiClient:
 
     def retry(self, call: Call) -> None:
         if not call.done and call.attempts < 2 and self._transport.resend(call):
-            metrics.api_retries.labels(call.method.full_name, "slow").inc()
+            metrics.child(metrics.api_retries, call.method.full_name, "slow").inc()
             log.warning(
                 "retry trace=%s call=%s on another worker", call.trace_id, call.method.full_name
             )
@@ -287,19 +286,9 @@ class ApiClient:
 
 
 def _observe(call: Call) -> None:
-    calls, seconds = _call_metrics(call.method.full_name, call.status)
-    calls.inc()
-    seconds.observe(call.duration)
-
-
-@functools.lru_cache(maxsize=metrics.CHILDREN_CACHED)
-def _call_metrics(name: str, status: int) -> tuple[Any, Any]:
-    """A method's counter and histogram children for a status: `labels(...)` looks them up
-    under a lock on every call, which showed in the product page's profile."""
-    return (
-        metrics.api_calls.labels(name, envelope_pb2.Status.Name(status)),
-        metrics.api_call_seconds.labels(name),
-    )
+    name = call.method.full_name
+    metrics.child(metrics.api_calls, name, envelope_pb2.Status.Name(call.status)).inc()
+    metrics.child(metrics.api_call_seconds, name).observe(call.duration)
 
 
 class ServiceCalls:

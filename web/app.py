@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from pathlib import Path
@@ -13,7 +12,7 @@ import tornado.httputil
 import tornado.web
 
 from api_client import ApiClient
-from api_client.metrics import CHILDREN_CACHED
+from api_client.metrics import child
 from web import metrics
 from web.assets import Assets
 from web.config import Settings, cookie_secret
@@ -189,9 +188,8 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
     status = handler.get_status()
     route = type(handler).__name__
     seconds = handler.request.request_time()
-    requests, request_seconds = _request_metrics(route, handler.request.method or "", status)
-    requests.inc()
-    request_seconds.observe(seconds)
+    child(metrics.requests, route, handler.request.method or "", str(status)).inc()
+    child(metrics.request_seconds, route).observe(seconds)
     level = logging.INFO if status < 500 else logging.ERROR
     if not access_log.isEnabledFor(level):
         return  # at WARNING (as in bench/), not even the line's fields are built
@@ -214,16 +212,6 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
             "path": handler.request.uri,
             "ms": round(seconds * 1000, 1),
         },
-    )
-
-
-@functools.lru_cache(maxsize=CHILDREN_CACHED)
-def _request_metrics(route: str, method: str, status: int) -> tuple[Any, Any]:
-    """The route's counter and histogram children: `labels(...)` looks them up under a lock on
-    every request, which showed in the product page's profile."""
-    return (
-        metrics.requests.labels(route, method, str(status)),
-        metrics.request_seconds.labels(route),
     )
 
 
