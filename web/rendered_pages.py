@@ -43,6 +43,7 @@ class RenderedPages:
         self._pages: LRUCache[Hashable, RenderedPage] = LRUCache(maxsize=max_pages)
         # Only letters and digits: autoescaping leaves the marker as it is.
         self._marker = f"vitrineslot{secrets.token_hex(12)}"
+        self._slot_bytes: dict[str, bytes] = {}
         self.hits = 0
         self.misses = 0
 
@@ -65,7 +66,7 @@ class RenderedPages:
             body = render({name: self.slot(name) for name in per_request}).encode()
             bare = body
             for name in per_request:
-                bare = bare.replace(self.slot(name).encode(), b"")
+                bare = bare.replace(self._slot_marker(name), b"")
             # A cache validator, not a security measure.
             entry = RenderedPage(body, hashlib.sha1(bare))  # noqa: S324
             self._pages[key] = entry
@@ -73,8 +74,15 @@ class RenderedPages:
             self.hits += 1
         body = entry.body
         for name, value in per_request.items():
-            body = body.replace(self.slot(name).encode(), str(escape(value)).encode())
+            body = body.replace(self._slot_marker(name), str(escape(value)).encode())
         return RenderedPage(body, entry.body_hash)
+
+    def _slot_marker(self, name: str) -> bytes:
+        """The slot as it stands in a stored body; made once per name, not per request."""
+        marker = self._slot_bytes.get(name)
+        if marker is None:
+            marker = self._slot_bytes[name] = self.slot(name).encode()
+        return marker
 
     def __len__(self) -> int:
         return len(self._pages)
