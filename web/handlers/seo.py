@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
+from api_client import Batch, Call
 from web.handlers.base import BaseHandler, PageError
 from web.urls import category_url, landing_url, product_url
 
@@ -62,19 +63,25 @@ class SitemapHandler(BaseHandler):
         location = escape(self.application.config.public_base + path)
         return f"<url><loc>{location}</loc><lastmod>{lastmod(updated_at)}</lastmod></url>\n"
 
-    async def product_ranges(self) -> Any:
-        batch = self.api_batch()
-        ranges = batch.catalog.GetProductLinkRanges(
+    def ask_product_ranges(self, batch: Batch) -> Call:
+        return batch.catalog.GetProductLinkRanges(
             size=self.application.config.sitemap_urls, deadline_ms=SITEMAP_DEADLINE_MS
         )
+
+    def ask_category_links(self, batch: Batch) -> Call:
+        return batch.catalog.ListCategoryLinks(deadline_ms=SITEMAP_DEADLINE_MS)
+
+    async def product_ranges(self) -> Any:
+        batch = self.api_batch()
+        asked = self.ask_product_ranges(batch)
         await self.send(batch)
-        return ranges.result().ranges
+        return asked.result().ranges
 
     async def category_links(self) -> Any:
         batch = self.api_batch()
-        links = batch.catalog.ListCategoryLinks(deadline_ms=SITEMAP_DEADLINE_MS)
+        asked = self.ask_category_links(batch)
         await self.send(batch)
-        return links.result().categories
+        return asked.result().categories
 
     def category_chunks(self, categories: Any) -> int:
         size = self.application.config.sitemap_urls
@@ -87,8 +94,12 @@ class SitemapIndexHandler(SitemapHandler):
 
     async def get(self) -> None:
         base = self.application.config.public_base
-        ranges = await self.product_ranges()
-        categories = await self.category_links()
+        batch = self.api_batch()  # both reads in one batch: the index waits for the slower
+        asked_ranges = self.ask_product_ranges(batch)
+        asked_categories = self.ask_category_links(batch)
+        await self.send(batch)
+        ranges = asked_ranges.result().ranges
+        categories = asked_categories.result().categories
         children = ["/sitemaps/landings.xml"]
         children += [
             f"/sitemaps/categories-{n}.xml" for n in range(1, self.category_chunks(categories) + 1)
