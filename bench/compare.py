@@ -5,10 +5,11 @@ the front of the working tree, and hello world, in one run.
 
 The earlier commit's tree is exported with `git archive` (plus this checkout's generated
 protobuf modules, which git does not hold) into a temporary directory, and its front runs from
-there with the same Python and packages. Both fronts talk to the same API worker over ZeroMQ,
-are pinned to core 0 like every measured server of `make bench` (wrk and the worker on core 1),
-and take turns with hello world in blocks of the same wrk script, so a noisy moment on the
-shared machine hits all three. Then the same two fronts at half of the current front's peak,
+there with the same Python and packages, beside an API worker of the same tree (both workers
+read the same seeded catalogue). Both fronts reach their worker over ZeroMQ, are pinned to
+core 0 like every measured server of `make bench` (wrk and the workers on core 1), and take
+turns with hello world in blocks of the same wrk script, so a noisy moment on the shared
+machine hits all three. Then the same two fronts at half of the current front's peak,
 taking turns again. The figure to read is CPU per request (bench/README.md).
 
 Writes bench/results/compare-<timestamp>.json and .md.
@@ -78,9 +79,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp_name, Stack(Path(tmp_name), pin=True) as stack:
         tmp = Path(tmp_name)
         bench = Bench(Wrk(WRK_THREADS, CLIENT_CORE), tmp, args.connections)
-        worker = stack.api_worker(stack.seed(args.products))
+        # Each front talks to a worker of its own tree: the wire between them may have changed.
+        database = stack.seed(args.products)
+        base_tree = export(args.base, tmp)
+        worker = stack.api_worker(database)
+        base_worker = stack.api_worker(database, code=base_tree)
         hello = stack.hello()
-        before = stack.front([worker], code=export(args.base, tmp))
+        before = stack.front([base_worker], code=base_tree)
         after = stack.front([worker])
         paths = product_paths(worker.api_http, after.url, args.products)[:URLS_PER_SCENARIO]
         servers = {

@@ -203,13 +203,18 @@ class Stack:
         self.processes.append(process)
         return Process(process)
 
-    def api_worker(self, database_url: str, env: dict[str, str] | None = None) -> ApiWorker:
-        """One `vitrine api-worker` on the client core, with its own ZeroMQ and HTTP ports."""
+    def api_worker(
+        self, database_url: str, env: dict[str, str] | None = None, code: Path = ROOT
+    ) -> ApiWorker:
+        """One `vitrine api-worker` on the client core, with its own ZeroMQ and HTTP ports;
+        `code` is the tree it runs from (bench/compare.py runs an earlier commit's)."""
         zmq_endpoint = f"tcp://127.0.0.1:{free_port()}"
         api_http = f"http://127.0.0.1:{free_port()}"
         argv = [sys.executable, "-m", "web.cli", "api-worker", "--bind", zmq_endpoint]
         worker_env = {"VITRINE_DATABASE_URL": database_url, "VITRINE_API_HTTP": api_http}
-        process = self.start(argv, self.core(CLIENT_CORE), {**worker_env, **(env or {})})
+        process = self.start(
+            argv, self.core(CLIENT_CORE), {**worker_env, **(env or {})}, cwd=code
+        )
         wait_until_ready(f"{api_http}/api/v1/catalog/GetProduct", process, b'{"id": 1}')
         return ApiWorker(process, zmq_endpoint, api_http)
 
