@@ -39,6 +39,8 @@ class RouterServer:
         self.endpoint = self._socket.getsockopt_string(zmq.LAST_ENDPOINT)
         self._in_flight = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        # Replies made in this turn of the event loop, per peer, sent together at its end.
+        self._outgoing: dict[bytes, list[bytes]] = {}
 
     async def serve(self) -> None:
         while True:
@@ -113,31 +115,46 @@ class RouterServer:
 
     async def _answer(self, identity: bytes, call: Any, trace_id: str, now: datetime) -> int:
         reply = await self._dispatcher.run_call(call, trace_id=trace_id, now=now)
-        await self._send(identity, reply)
+        self._send(identity, reply)
         return int(reply.status)
 
-    async def _send(self, identity: bytes, reply: Any) -> None:
-        # A ROUTER drops a message for a peer that has gone away; that is what we want.
-        await self._socket.send_multipart([identity, reply.SerializeToString()])
+    def _send(self, identity: bytes, reply: Any) -> None:
+        """Queue a reply for its peer; every reply queued in this turn of the event loop goes
+        out at its end, one message per peer (one wake-up of each side's I/O thread instead of
+        one per reply). A reply is never held back longer than the turn it was made in."""
+        queued = self._outgoing.get(identity)
+        if queued is None:
+            if not self._outgoing:
+                asyncio.get_running_loop().call_soon(self._flush)
+            queued = self._outgoing[identity] = []
+        queued.append(reply.SerializeToString())
+
+    def _flush(self) -> None:
+        outgoing, self._outgoing = self._outgoing, {}
+        for identity, replies in outgoing.items():
+            # A ROUTER drops a message for a peer that has gone away; that is what we want.
+            sent = asyncio.ensure_future(self._socket.send_multipart([identity, *replies]))
+            sent.add_done_callback(_log_failed_send)
 
     def _refuse(self, identity: bytes, status: int, reason: str) -> None:
         log.warning("refused frame from peer %s: %s", identity.hex(), reason)
-        self._send_now(identity, make_reply(0, "", status, reason))
+        self._send(identity, make_reply(0, "", status, reason))
 
     def _refuse_calls(self, identity: bytes, batch: Any, status: int, reason: str) -> None:
         log.warning(
             "refused batch trace=%s from peer %s: %s", batch.trace_id, identity.hex(), reason
         )
         for call in batch.calls:
-            self._send_now(identity, make_reply(call.id, batch.trace_id, status, reason))
-
-    def _send_now(self, identity: bytes, reply: Any) -> None:
-        task = asyncio.create_task(self._send(identity, reply))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+            self._send(identity, make_reply(call.id, batch.trace_id, status, reason))
 
     async def close(self) -> None:
         """Let running batches finish (they are bounded by their deadlines), then close."""
         if self._tasks:
             await asyncio.wait(set(self._tasks))
+        self._flush()
         self._socket.close(linger=0)
+
+
+def _log_failed_send(sent: asyncio.Future[Any]) -> None:
+    if not sent.cancelled() and sent.exception() is not None:
+        log.warning("replies could not be sent: %s", sent.exception())

@@ -180,11 +180,14 @@ class ZmqTransport:
                 return
             except zmq.ZMQError:
                 return  # closed under us (close() ran): nothing more to read
-            try:
-                self._receive(worker, frames[-1])
-            except Exception:
-                # Keep draining: a reply left unread would wait for the next edge, maybe forever.
-                log.exception("a reply from %s could not be delivered", worker.endpoint)
+            # A worker sends the replies it finished together as one message, a frame each.
+            for frame in frames:
+                try:
+                    self._receive(worker, frame)
+                except Exception:
+                    # Keep draining: a reply left unread would wait for the next edge, maybe
+                    # forever.
+                    log.exception("a reply from %s could not be delivered", worker.endpoint)
 
     def _receive(self, worker: _Worker, frame: bytes) -> None:
         try:

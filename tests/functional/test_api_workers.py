@@ -72,6 +72,58 @@ def test_a_slow_call_does_not_hold_back_the_other_four_of_its_batch(workers):
     assert calls[2].result().product.id == 1
 
 
+def raw_dealer(worker) -> tuple[zmq.Context, zmq.Socket]:
+    """A bare DEALER connected to `worker`, as a client of the wire protocol sees it."""
+    context = zmq.Context()
+    sock = context.socket(zmq.DEALER)
+    sock.linger = 0
+    sock.rcvtimeo = 5000
+    sock.connect(worker.endpoint)
+    return context, sock
+
+
+def test_replies_finished_together_travel_as_one_message_and_a_slow_one_on_its_own(workers):
+    worker = workers.start_worker(delays=f"{SLOW}=200")
+    get_product = "shop.v1.Catalog/GetProduct"
+
+    def call(call_id: int, method: str = get_product) -> envelope_pb2.Call:
+        request = catalog_pb2.GetProductRequest(id=call_id % 5 + 1)
+        if method == SLOW:
+            request = catalog_pb2.GetRelatedProductsRequest(product_id=1)
+        return envelope_pb2.Call(
+            id=call_id, method=method, request=request.SerializeToString(), deadline_ms=2000
+        )
+
+    def messages(calls: list[envelope_pb2.Call]) -> list[list[tuple[int, int]]]:
+        """Send one batch; each message that comes back, as the (call id, status) it holds."""
+        sock.send(envelope_pb2.Batch(trace_id="coalesce", calls=calls).SerializeToString())
+        received: list[list[tuple[int, int]]] = []
+        while sum(len(message) for message in received) < len(calls):
+            frames = [envelope_pb2.Reply.FromString(f) for f in sock.recv_multipart()]
+            received.append([(reply.call_id, reply.status) for reply in frames])
+        return received
+
+    context, sock = raw_dealer(worker)
+    try:
+        fast = [call(n) for n in range(1, 6)]
+        messages(fast)  # the first time from the database: each read may end in its own turn
+        # Then from the worker's answer cache: all five are done in one turn of its event loop,
+        # so they come back as one message of five frames.
+        again = messages([call(n) for n in range(11, 16)])
+        assert [sorted(message) for message in again] == [
+            [(n, envelope_pb2.OK) for n in range(11, 16)]
+        ]
+        # A slow call is not waited for: the fast ones come first, the slow one on its own.
+        mixed = messages([call(21, SLOW), *(call(n) for n in range(22, 25))])
+        assert mixed[-1] == [(21, envelope_pb2.OK)]
+        assert sorted(r for message in mixed[:-1] for r in message) == [
+            (n, envelope_pb2.OK) for n in range(22, 25)
+        ]
+    finally:
+        sock.close()
+        context.term()
+
+
 def test_killing_one_of_two_workers_leaves_no_call_waiting_past_its_deadline(workers):
     doomed, survivor = workers.start_worker(), workers.start_worker()
     deadline = 0.5
@@ -151,15 +203,13 @@ def test_malformed_input_gets_error_replies_and_the_worker_keeps_serving(workers
             [(3, envelope_pb2.NOT_FOUND)],
         ),
     ]
-    context = zmq.Context()
-    sock = context.socket(zmq.DEALER)
-    sock.linger = 0
-    sock.rcvtimeo = 5000
-    sock.connect(worker.endpoint)
+    context, sock = raw_dealer(worker)
     try:
         for frames, expected in sends:
             sock.send_multipart(frames)
-            replies = [envelope_pb2.Reply.FromString(sock.recv()) for _ in expected]
+            replies = []
+            while len(replies) < len(expected):
+                replies += [envelope_pb2.Reply.FromString(f) for f in sock.recv_multipart()]
             assert sorted((r.call_id, r.status) for r in replies) == expected
             assert all(r.error for r in replies)
     finally:

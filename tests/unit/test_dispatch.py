@@ -149,8 +149,11 @@ class FakeRouterSocket:
     def getsockopt_string(self, _option: int) -> str:
         return self.endpoint
 
-    async def send_multipart(self, frames: list[bytes]) -> None:
+    def send_multipart(self, frames: list[bytes]) -> asyncio.Future[None]:
         self.sent.append(frames)
+        sent: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        sent.set_result(None)
+        return sent
 
     def close(self, linger: int = 0) -> None:
         pass
@@ -167,7 +170,11 @@ def framing(frames: list[bytes]) -> list[tuple[bytes, object]]:
         await server.close()
 
     asyncio.run(scenario())
-    return [(identity, envelope_pb2.Reply.FromString(body)) for identity, body in sock.sent]
+    return [
+        (identity, envelope_pb2.Reply.FromString(body))
+        for identity, *bodies in sock.sent
+        for body in bodies
+    ]
 
 
 def batch_frame(*calls: object, trace_id: str = "t-9") -> bytes:
