@@ -1,5 +1,9 @@
 """The worker's ZeroMQ ROUTER socket: takes batches, runs their calls concurrently, answers each
-call the moment it is done, and turns anything malformed into an error reply."""
+call the moment it is done, and turns anything malformed into an error reply.
+
+A message carries one or more batches, a frame each, and replies go out the same way: the
+replies made in one turn of the event loop, one message per client. Each side's ZeroMQ I/O
+thread wakes once per message, and a front's shares the front's core (bench/README.md)."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from google.protobuf.message import DecodeError
 
 from api.dispatch import Dispatcher, make_reply
 from api.metrics import worker_batch_calls
-from api_client.contract import envelope_pb2
+from api_client.contract import MAX_BATCHES_PER_MESSAGE, envelope_pb2
 
 log = logging.getLogger("vitrine.api")
 
@@ -48,24 +52,32 @@ class RouterServer:
             self._take(frames)
 
     def _take(self, frames: list[bytes]) -> None:
+        """One message: a frame per batch (a client sends the batches of its pages that started
+        in the same turn of its event loop together). Each frame stands on its own: a bad one is
+        refused, the others are served."""
         identity, body = frames[0], frames[1:]
-        if len(body) != 1:
+        if not 1 <= len(body) <= MAX_BATCHES_PER_MESSAGE:
             self._refuse(
                 identity,
                 envelope_pb2.INVALID_ARGUMENT,
-                f"expected one frame holding a shop.v1.Batch, got {len(body)}",
+                f"expected 1 to {MAX_BATCHES_PER_MESSAGE} frames, each a shop.v1.Batch, "
+                f"got {len(body)}",
             )
             return
-        if len(body[0]) > MAX_FRAME_BYTES:
+        for frame in body:
+            self._take_batch(identity, frame)
+
+    def _take_batch(self, identity: bytes, frame: bytes) -> None:
+        if len(frame) > MAX_FRAME_BYTES:
             self._refuse(
                 identity,
                 envelope_pb2.RESOURCE_EXHAUSTED,
-                f"frame of {len(body[0])} bytes is over the {MAX_FRAME_BYTES} limit",
+                f"frame of {len(frame)} bytes is over the {MAX_FRAME_BYTES} limit",
             )
             return
         batch = envelope_pb2.Batch()
         try:
-            batch.ParseFromString(body[0])
+            batch.ParseFromString(frame)
         except DecodeError:
             self._refuse(identity, envelope_pb2.INVALID_ARGUMENT, "frame is not a shop.v1.Batch")
             return

@@ -43,6 +43,9 @@ from shop.v1 import (  # noqa: E402
 )
 
 PACKAGE = "shop.v1"
+# The wire's limit on batches in one ZeroMQ message, a frame each (docs/api.md): a worker
+# refuses more; a client sends more as several messages.
+MAX_BATCHES_PER_MESSAGE = 64
 # Every module whose file declares services; the method table is read from their descriptors.
 SERVICE_MODULES = (
     catalog_pb2,

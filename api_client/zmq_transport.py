@@ -23,7 +23,7 @@ import zmq
 from google.protobuf.message import DecodeError
 
 from api_client.client import Call, Deliver
-from api_client.contract import envelope_pb2
+from api_client.contract import MAX_BATCHES_PER_MESSAGE, envelope_pb2
 
 log = logging.getLogger("vitrine.api_client")
 
@@ -60,10 +60,11 @@ class _Worker:
         self.in_flight = 0
         self.suspect_until = 0.0
 
-    def try_send(self, frame: bytes) -> bool:
-        """Hand one frame to the socket without waiting; False when the worker is not connected."""
+    def try_send(self, frames: list[bytes]) -> bool:
+        """Hand one message to the socket without waiting; False when the worker is not
+        connected (nothing of the message is sent then)."""
         try:
-            self.socket.send(frame, flags=zmq.DONTWAIT)
+            self.socket.send_multipart(frames, flags=zmq.DONTWAIT)
         except zmq.Again:
             return False
         return True
@@ -80,6 +81,8 @@ class ZmqTransport:
         self._workers: list[_Worker] = []
         self._pending: dict[int, tuple[Call, _Worker]] = {}
         self._turn = 0
+        # Batches started in this turn of the event loop, sent together at its end.
+        self._outbox: list[tuple[str, Sequence[Call]]] = []
 
     def _ensure_workers(self) -> None:
         # Sockets are made on first use, inside the running event loop that will read them.
@@ -125,18 +128,35 @@ class ZmqTransport:
         )
 
     def send(self, trace_id: str, calls: Sequence[Call]) -> None:
+        """Queue a batch; it leaves at the end of this turn of the event loop, in one message
+        with every other batch started in the same turn (pages whose requests arrived
+        together): each message wakes ZeroMQ's I/O thread, which shares the front's core."""
         self._ensure_workers()
-        live = [call for call in calls if not call.done]
-        if not live:
-            return
-        frame = _batch_frame(trace_id, live)
+        assert self._loop is not None
+        if not self._outbox:
+            self._loop.call_soon(self._flush)
+        self._outbox.append((trace_id, calls))
+
+    def _flush(self) -> None:
+        outbox, self._outbox = self._outbox, []
+        batches = [(trace_id, [c for c in calls if not c.done]) for trace_id, calls in outbox]
+        batches = [(trace_id, live) for trace_id, live in batches if live]
+        for start in range(0, len(batches), MAX_BATCHES_PER_MESSAGE):
+            self._send_message(batches[start : start + MAX_BATCHES_PER_MESSAGE])
+
+    def _send_message(self, batches: Sequence[tuple[str, Sequence[Call]]]) -> None:
+        frames = [_batch_frame(trace_id, calls) for trace_id, calls in batches]
         for worker in self._ranked(exclude=set()):
-            if worker.try_send(frame):
-                self._sent(worker, live)
+            if worker.try_send(frames):
+                for _trace_id, calls in batches:
+                    self._sent(worker, calls)
+                self._drain_soon(worker)
                 return
             worker.suspect_until = time.monotonic() + SUSPECT_SECONDS
         # No worker connected right now: try again shortly; the deadlines bound the wait.
-        asyncio.get_running_loop().call_later(UNSENT_RETRY_SECONDS, self.send, trace_id, live)
+        loop = asyncio.get_running_loop()
+        for trace_id, calls in batches:
+            loop.call_later(UNSENT_RETRY_SECONDS, self.send, trace_id, calls)
 
     def resend(self, call: Call) -> bool:
         if call.done or not self._workers:
@@ -145,18 +165,21 @@ class ZmqTransport:
         if tried is not None:
             tried[1].suspect_until = time.monotonic() + SUSPECT_SECONDS
         exclude = {tried[1].endpoint} if tried is not None else set()
-        frame = _batch_frame(call.trace_id, [call])
+        frames = [_batch_frame(call.trace_id, [call])]
         for worker in self._ranked(exclude):
-            if worker.try_send(frame):
+            if worker.try_send(frames):
                 self._release(call)
                 self._sent(worker, [call])
+                self._drain_soon(worker)
                 return True
         return False
 
-    def _sent(self, worker: _Worker, calls: Sequence[Call]) -> None:
+    def _drain_soon(self, worker: _Worker) -> None:
+        # A send may have taken the descriptor's edge for replies already waiting.
         if self._loop is not None:
-            # The send may have taken the descriptor's edge for replies already waiting.
             self._loop.call_soon(self._drain, worker)
+
+    def _sent(self, worker: _Worker, calls: Sequence[Call]) -> None:
         for call in calls:
             call.sent = True
             call.attempts += 1

@@ -15,7 +15,7 @@ from api.context import CallContext
 from api.dispatch import Dispatcher, MissingImplementationError, find_implementations
 from api.router import MAX_CALLS_PER_BATCH, MAX_FRAME_BYTES, RouterServer
 from api_client import NotFound
-from api_client.contract import METHODS, catalog_pb2, envelope_pb2
+from api_client.contract import MAX_BATCHES_PER_MESSAGE, METHODS, catalog_pb2, envelope_pb2
 from web.config import Settings
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -197,19 +197,25 @@ def test_each_call_of_a_batch_gets_its_own_reply_to_the_sender():
     ]
 
 
+TOO_MANY_BATCHES = MAX_BATCHES_PER_MESSAGE + 1
+
+
 @pytest.mark.parametrize(
     ("frames", "status", "error"),
     [
         ([b"peer", b"\x0a\xff"], envelope_pb2.INVALID_ARGUMENT, "frame is not a shop.v1.Batch"),
         (
-            [b"peer", b"a", b"b"],
+            [b"peer"] + [batch_frame()] * TOO_MANY_BATCHES,
             envelope_pb2.INVALID_ARGUMENT,
-            "expected one frame holding a shop.v1.Batch, got 2",
+            (
+                f"expected 1 to {MAX_BATCHES_PER_MESSAGE} frames, each a shop.v1.Batch, "
+                f"got {TOO_MANY_BATCHES}"
+            ),
         ),
         (
             [b"peer"],
             envelope_pb2.INVALID_ARGUMENT,
-            "expected one frame holding a shop.v1.Batch, got 0",
+            f"expected 1 to {MAX_BATCHES_PER_MESSAGE} frames, each a shop.v1.Batch, got 0",
         ),
         (
             [b"peer", b"\x00" * (MAX_FRAME_BYTES + 1)],
@@ -221,6 +227,22 @@ def test_each_call_of_a_batch_gets_its_own_reply_to_the_sender():
 def test_a_malformed_message_gets_one_error_reply_for_the_envelope(frames, status, error):
     assert [(peer, r.call_id, r.status, r.error) for peer, r in framing(frames)] == [
         (b"peer", 0, status, error)
+    ]
+
+
+def test_each_batch_of_a_message_is_served_or_refused_on_its_own():
+    replies = framing(
+        [
+            b"peer",
+            batch_frame(envelope_pb2.Call(id=1, method=GET_PRODUCT, request=product_request(1))),
+            b"\x0a\xff",
+            batch_frame(envelope_pb2.Call(id=2, method=GET_PRODUCT, request=product_request(1))),
+        ]
+    )
+    assert sorted((r.call_id, r.status) for _, r in replies) == [
+        (0, envelope_pb2.INVALID_ARGUMENT),
+        (1, envelope_pb2.OK),
+        (2, envelope_pb2.OK),
     ]
 
 
