@@ -96,7 +96,9 @@ class VitrineApplication(tornado.web.Application):
         self.api = api
         # Set at SIGTERM (web/server.py): /readyz says so, answers ask nginx to close.
         self.draining = False
+        # Requests being answered: read by draining (web/server.py) and by the metric.
         self.in_flight = 0
+        metrics.count_in_flight(self)
         self.assets = Assets(settings)
         self.templates_dir = templates_dir
         self.templates: jinja2.Environment = make_environment(
@@ -171,7 +173,6 @@ class VitrineApplication(tornado.web.Application):
         # Every request passes here first: the proxy's word on address and scheme, if trusted.
         apply_proxy_headers(request, self.config.trusted_proxies)
         self.in_flight += 1  # until log_request, which every answered request reaches
-        metrics.in_flight.inc()
         return super().find_handler(request, **kwargs)
 
     def is_page_path(self, path: str) -> bool:
@@ -184,7 +185,6 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
     application = handler.application
     if isinstance(application, VitrineApplication):
         application.in_flight = max(0, application.in_flight - 1)
-        metrics.in_flight.dec()
     status = handler.get_status()
     route = type(handler).__name__
     seconds = handler.request.request_time()

@@ -3,6 +3,9 @@ requests in flight. The API client's own metrics are in api_client/metrics.py.""
 
 from __future__ import annotations
 
+import weakref
+from typing import Any
+
 from prometheus_client import Counter, Gauge, Histogram
 
 from api_client.metrics import LATENCY_BUCKETS
@@ -19,3 +22,11 @@ request_seconds = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 in_flight = Gauge("vitrine_front_requests_in_flight", "Requests being answered now")
+# Read from the applications' own counters when scraped, not kept a second time per request.
+_applications: weakref.WeakSet[Any] = weakref.WeakSet()
+in_flight.set_function(lambda: sum(app.in_flight for app in list(_applications)))
+
+
+def count_in_flight(application: Any) -> None:
+    """Let `vitrine_front_requests_in_flight` read `application.in_flight`."""
+    _applications.add(application)

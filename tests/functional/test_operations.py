@@ -6,6 +6,7 @@ import json
 import re
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from tests.functional.pages import fetch
@@ -59,6 +60,22 @@ def test_readyz_is_ready_when_a_worker_and_its_database_answer(workers: Processe
         200,
         {"status": "ready", "api": "ok", "database": "ok"},
     )
+
+
+def test_the_in_flight_gauge_counts_a_request_while_it_is_being_answered(workers: Processes):
+    front_env, front_metrics = metrics_port()
+    worker = workers.start_worker(delays="shop.v1.Landings/GetHomePage=700")
+    front = workers.start_front(worker, env=front_env)
+    gauge = "vitrine_front_requests_in_flight"
+    assert metric(front_metrics, gauge) == 0
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        home = pool.submit(fetch, front.url + "/")
+        deadline = time.monotonic() + 0.6  # the home page's call takes 0.7 s
+        while metric(front_metrics, gauge) != 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert metric(front_metrics, gauge) == 1
+        assert home.result().status == 200
+    assert metric(front_metrics, gauge) == 0
 
 
 def test_readyz_says_when_the_database_does_not_answer(workers: Processes):
