@@ -81,8 +81,13 @@ class Method:
 
     @functools.cached_property
     def service_attr(self) -> str:
-        # Cached: every page's Server-Timing header names each call with it.
         return snake_case(self.service)
+
+    @functools.cached_property
+    def timing_name(self) -> str:
+        """How a page's Server-Timing header names a call of this method (`api.catalog.
+        GetProduct`); made once, since every page names each of its calls."""
+        return f"api.{self.service_attr}.{self.name}"
 
     @property
     def function_name(self) -> str:

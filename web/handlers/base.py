@@ -313,8 +313,7 @@ class BaseHandler(tornado.web.RequestHandler):
     def server_timing(self, render_seconds: float) -> str:
         entries = []
         for call in self.calls:
-            name = f"api.{call.method.service_attr}.{call.method.name}"
-            entry = f"{name};dur={call.duration * 1000:.1f}"
+            entry = f"{call.method.timing_name};dur={call.duration * 1000:.1f}"
             if call.done and not call.ok:
                 entry += f';desc="{envelope_pb2.Status.Name(call.status)}"'
             entries.append(entry)
