@@ -326,6 +326,7 @@ class ServiceCalls:
             )
 
         call.__name__ = name
+        self.__dict__[name] = call  # found without __getattr__ next time
         return call
 
 
@@ -354,7 +355,9 @@ class Batch:
     def __getattr__(self, service: str) -> ServiceCalls:
         if service.startswith("_"):
             raise AttributeError(service)
-        return ServiceCalls(service, self.add)
+        # Kept on the batch: a page asks for `batch.catalog` for most of its calls.
+        calls = self.__dict__[service] = ServiceCalls(service, self.add)
+        return calls
 
     def add(
         self,
