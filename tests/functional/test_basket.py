@@ -100,16 +100,79 @@ def test_a_bad_quantity_gets_a_message_and_changes_nothing(shop, quantity, statu
     assert basket_quantities(shopper) == [1]
 
 
-def test_a_post_without_the_xsrf_token_is_refused_and_changes_nothing(shop):
+# What a browser sends with a form from this site's page, besides the Origin the test shopper
+# sends by default: Fetch Metadata, or only a Referer (an older browser).
+SAME_SITE = {
+    "origin": {},
+    "sec-fetch-site": {"Origin": None, "Sec-Fetch-Site": "same-origin"},
+    "referer": {"Origin": None, "Referer": "{site}/p/1/from-this-site"},
+}
+# ...and what a form or script on another site (or a client that says nothing) sends.
+CROSS_SITE = {
+    "foreign-origin": {"Origin": "https://evil.example", "Referer": "{site}/p/1/from-this-site"},
+    "null-origin": {"Origin": "null"},
+    "cross-site": {"Origin": None, "Sec-Fetch-Site": "cross-site"},
+    "same-site": {"Origin": None, "Sec-Fetch-Site": "same-site"},
+    "foreign-referer": {"Origin": None, "Referer": "https://evil.example/{site}"},
+    "nothing": {"Origin": None},
+}
+
+
+def at(site: str, headers: dict[str, str | None]) -> dict[str, str | None]:
+    return {name: value and value.replace("{site}", site) for name, value in headers.items()}
+
+
+@pytest.mark.parametrize("evidence", SAME_SITE.values(), ids=SAME_SITE)
+def test_adding_needs_no_token_when_the_browser_says_the_form_is_this_sites(shop, evidence):
     shopper = shop.shopper()
-    _, variant = product_form(shopper, shop.facts)  # the page sets the _xsrf cookie
-    refused = shopper.request("/basket/lines", {"variant_id": variant, "quantity": "1"})
-    assert refused.status == 403
-    forged = shopper.request(
-        "/basket/lines", {"_xsrf": "2|00|forged|0", "variant_id": variant, "quantity": "1"}
+    _, variant = product_form(shopper, shop.facts)
+    added = shopper.request(
+        "/basket/lines", {"variant_id": variant, "quantity": "2"}, at(shop.front.url, evidence)
     )
-    assert forged.status == 403
+    assert added.status == 303
+    assert added.headers["Location"] == "/basket"
+    assert basket_quantities(shopper) == [2]
+    assert basket_count(shopper) == 2
+
+
+@pytest.mark.parametrize("evidence", CROSS_SITE.values(), ids=CROSS_SITE)
+def test_adding_from_another_site_without_a_token_is_refused_and_changes_nothing(shop, evidence):
+    headers = at(shop.front.url, evidence)
+    newcomer, regular = shop.shopper(), shop.shopper()
+    _, variant = product_form(regular, shop.facts)
+    assert regular.request("/basket/lines", {"variant_id": variant, "quantity": "1"}).status == 303
+
+    refused = newcomer.request("/basket/lines", {"variant_id": variant, "quantity": "1"}, headers)
+    assert refused.status == 403
+    assert "did not come from a page of this shop" in refused.body
+    assert "Traceback" not in refused.body
+    assert refused.headers.get_all("Set-Cookie") is None
+    assert newcomer.cookie("basket") is None
+    assert basket_count(newcomer) == 0
+    forged = {"_xsrf": "2|00|forged|0", "variant_id": variant, "quantity": "5"}
+    assert regular.request("/basket/lines", forged, headers).status == 403
+    assert basket_quantities(regular) == [1]
+
+
+def test_with_javascript_an_add_from_another_site_is_refused_with_the_message(shop):
+    shopper = shop.shopper()
+    _, variant = product_form(shopper, shop.facts)
+    headers = {"Accept": "application/json", "Origin": "https://evil.example"}
+    refused = shopper.request("/basket/lines", {"variant_id": variant, "quantity": "1"}, headers)
+    assert refused.status == 403
+    assert "did not come from a page of this shop" in json.loads(refused.body)["error"]
     assert basket_count(shopper) == 0
+
+
+def test_changing_or_removing_a_line_still_needs_the_token_even_from_this_site(shop):
+    shopper = shop.shopper()
+    _, variant = product_form(shopper, shop.facts)
+    shopper.request("/basket/lines", {"variant_id": variant, "quantity": "2"})
+    for form in ({"quantity": "1"}, {"quantity": "", "remove": "1"}):
+        refused = shopper.request(f"/basket/lines/{variant}", form)
+        assert refused.status == 403
+        assert "We could not accept that form" in refused.body
+    assert basket_quantities(shopper) == [2]
 
 
 def test_a_price_sent_by_the_browser_is_ignored(shop):
