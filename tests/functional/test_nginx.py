@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.functional.pages import Shopper
 from tests.processes import Process, Processes, free_port
 from web.nginx import NginxParams, nginx_command, render_nginx_conf
 
@@ -114,6 +115,23 @@ def test_a_page_that_sets_a_cookie_is_not_cached(shop):
     answers = [fetch(nginx.url, product.group(1)) for _ in range(3)]
     assert all("_xsrf=" in a.header("Set-Cookie") for a in answers)
     assert "HIT" not in [a.header("X-Cache-Status") for a in answers]
+
+
+def test_a_form_through_nginx_is_from_the_address_the_browser_used(shop):
+    """The browser's Origin names nginx's address and port; the front sees the Host the browser
+    sent, so add-to-basket takes the form as this site's."""
+    nginx, _front = shop
+    shopper = Shopper(nginx.url)
+    home = shopper.request("/").body
+    page = shopper.request(re.search(r'href="(/p/\d+/[a-z0-9-]+)"', home).group(1))
+    variant = re.search(r'name="variant_id" id="variant-\d+" value="(\d+)" checked', page.body)
+    added = shopper.request("/basket/lines", {"variant_id": variant.group(1), "quantity": "1"})
+    assert added.status == 303
+    assert re.search(r"data-basket-count>1<", shopper.request("/").body)
+    # Another port, or another name for the same address, is another origin.
+    elsewhere = {"Origin": nginx.url.replace("127.0.0.1", "localhost")}
+    refused = shopper.request("/basket/lines", {"variant_id": variant.group(1)}, elsewhere)
+    assert refused.status == 403
 
 
 def test_the_microcache_can_be_switched_off(workers: Processes):
