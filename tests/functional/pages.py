@@ -192,9 +192,9 @@ def set_cookie(page: Page, name: str) -> str:
     return next(h for h in page.headers.get_all("Set-Cookie") if h.startswith(f"{name}="))
 
 
-def product_form(shopper: Shopper, facts: Facts) -> tuple[str, str]:
-    """The product page's xsrf token and its first option in stock."""
+def product_option(shopper: Shopper, facts: Facts) -> str:
+    """The product page's first option in stock, for its add-to-basket form (which needs no
+    token: the shopper sends the site's Origin, as a browser does)."""
     page = shopper.request(f"/p/{facts.product_id}/{facts.product_slug}")
-    token = xsrf_field(page)
     variant = re.search(r'name="variant_id" id="variant-\d+" value="(\d+)" checked', page.body)
-    return token, variant.group(1)
+    return variant.group(1)
