@@ -92,10 +92,13 @@
     select.addEventListener("change", function () { form.submit(); });
   }
 
-  // Tornado's double-submit token: the same value as the page's _xsrf field, sent as a header.
-  function xsrfToken(form) {
+  // Tornado's double-submit token, when the form has one: the value of its _xsrf field, sent as
+  // a header. The product page's form has none: fetch sends the page's Origin, which is enough.
+  function requestHeaders(form) {
+    var headers = { Accept: "application/json" };
     var field = form.querySelector("input[name=_xsrf]");
-    return field ? field.value : "";
+    if (field) { headers["X-XSRFToken"] = field.value; }
+    return headers;
   }
 
   function addToBasket(form) {
@@ -107,7 +110,7 @@
       fetch(form.action, {
         method: "POST",
         body: new FormData(form),
-        headers: { Accept: "application/json", "X-XSRFToken": xsrfToken(form) },
+        headers: requestHeaders(form),
         credentials: "same-origin"
       })
         .then(function (response) {

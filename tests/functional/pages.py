@@ -144,7 +144,8 @@ def catalogue_facts(database: dict[str, str]) -> Facts:
 
 
 class Shopper:
-    """A browser without JavaScript: keeps cookies, follows nothing by itself."""
+    """A browser without JavaScript: keeps cookies, follows nothing by itself, and sends the
+    site's Origin with a form, as every current browser does."""
 
     def __init__(self, base: str, address: str = "") -> None:
         self.base = base
@@ -156,13 +157,20 @@ class Shopper:
         )
 
     def request(
-        self, path: str, form: dict[str, str] | None = None, headers: dict[str, str] | None = None
+        self,
+        path: str,
+        form: dict[str, str] | None = None,
+        headers: dict[str, str | None] | None = None,
     ) -> Page:
+        """GET `path`, or POST `form` to it; a header given as None is left out (`{"Origin":
+        None}`: a client that does not say where the form came from)."""
         data = urllib.parse.urlencode(form).encode() if form is not None else None
-        sent = {"X-Real-IP": self.address} if self.address else {}
-        request = urllib.request.Request(
-            self.base + path, data=data, headers={**sent, **(headers or {})}
-        )
+        sent: dict[str, str | None] = {"X-Real-IP": self.address} if self.address else {}
+        if form is not None:
+            sent["Origin"] = self.base
+        chosen = {**sent, **(headers or {})}
+        wanted = {name: value for name, value in chosen.items() if value is not None}
+        request = urllib.request.Request(self.base + path, data=data, headers=wanted)
         try:
             with self.opener.open(request, timeout=10) as response:
                 return Page(response.status, response.headers, response.read().decode())
@@ -184,9 +192,9 @@ def set_cookie(page: Page, name: str) -> str:
     return next(h for h in page.headers.get_all("Set-Cookie") if h.startswith(f"{name}="))
 
 
-def product_form(shopper: Shopper, facts: Facts) -> tuple[str, str]:
-    """The product page's xsrf token and its first option in stock."""
+def product_option(shopper: Shopper, facts: Facts) -> str:
+    """The product page's first option in stock, for its add-to-basket form (which needs no
+    token: the shopper sends the site's Origin, as a browser does)."""
     page = shopper.request(f"/p/{facts.product_id}/{facts.product_slug}")
-    token = xsrf_field(page)
     variant = re.search(r'name="variant_id" id="variant-\d+" value="(\d+)" checked', page.body)
-    return token, variant.group(1)
+    return variant.group(1)

@@ -12,7 +12,6 @@ import pytest
 from tests.functional.pages import (
     Shopper,
     catalogue_facts,
-    product_form,
     set_cookie,
     xsrf_field,
 )
@@ -178,28 +177,25 @@ def test_five_failed_log_ins_from_one_address_lock_that_address(shop):
     assert log_in(shop.shopper(), email).status == 303  # from elsewhere the account works
 
 
-def roomy_option(shopper: Shopper, facts) -> tuple[str, str]:
-    """The xsrf token and an option marked "In stock" (5 or more), so adding 3 fits."""
+def roomy_option(shopper: Shopper, facts) -> str:
+    """An option marked "In stock" (5 or more) on the product page, so adding 3 fits."""
     page = shopper.request(f"/p/{facts.product_id}/{facts.product_slug}")
-    token = xsrf_field(page)
-    variant = re.search(
+    return re.search(
         r'value="(\d+)"[^>]*>\s*<label[^>]*>[^<]*<span class="stock stock--in">', page.body
     ).group(1)
-    return token, variant
 
 
 def test_a_guest_basket_joins_the_account_basket_at_log_in(shop):
     email = new_email()
     owner = shop.shopper()
     register(owner, email)
-    token, variant = roomy_option(owner, shop.facts)
-    owner.request("/basket/lines", {"_xsrf": token, "variant_id": variant, "quantity": "1"})
+    variant = roomy_option(owner, shop.facts)
+    owner.request("/basket/lines", {"variant_id": variant, "quantity": "1"})
     log_out(owner)
     assert basket_count(owner) == 0  # the account's basket left with the session
 
     guest = shop.shopper()
-    token, _ = product_form(guest, shop.facts)
-    guest.request("/basket/lines", {"_xsrf": token, "variant_id": variant, "quantity": "2"})
+    guest.request("/basket/lines", {"variant_id": variant, "quantity": "2"})
     assert log_in(guest, email).status == 303
     assert basket_quantities(guest) == [3]  # 1 from the account, 2 from the guest basket
     assert basket_count(guest) == 3

@@ -13,8 +13,9 @@ from tests.functional.pages import (
     Facts,
     Shopper,
     catalogue_facts,
-    product_form,
+    product_option,
     set_cookie,
+    xsrf_field,
 )
 from tests.processes import Process, Processes
 
@@ -42,6 +43,11 @@ def basket_count(shopper: Shopper) -> int:
     return int(re.search(r"data-basket-count>(\d+)<", page.body).group(1))
 
 
+def basket_token(shopper: Shopper) -> str:
+    """The xsrf token of the basket page's quantity forms (the shopper has a line)."""
+    return xsrf_field(shopper.request("/basket"))
+
+
 def basket_quantities(shopper: Shopper) -> list[int]:
     page = shopper.request("/basket")
     return [
@@ -52,10 +58,8 @@ def basket_quantities(shopper: Shopper) -> list[int]:
 def test_adding_from_the_product_page_fills_the_basket_and_the_badge(shop):
     shopper = shop.shopper()
     assert basket_count(shopper) == 0
-    token, variant = product_form(shopper, shop.facts)
-    added = shopper.request(
-        "/basket/lines", {"_xsrf": token, "variant_id": variant, "quantity": "2"}
-    )
+    variant = product_option(shopper, shop.facts)
+    added = shopper.request("/basket/lines", {"variant_id": variant, "quantity": "2"})
     assert added.status == 303
     assert added.headers["Location"] == "/basket"
     cookie = set_cookie(added, "basket")
@@ -70,11 +74,27 @@ def test_adding_from_the_product_page_fills_the_basket_and_the_badge(shop):
     assert basket.headers["Cache-Control"] == "private, no-store"
     assert re.search(r"<dt>Total</dt><dd><strong>€[\d,.]+</strong></dd>", basket.body)
 
-    again = shopper.request(
-        "/basket/lines", {"_xsrf": token, "variant_id": variant, "quantity": "1"}
-    )
+    again = shopper.request("/basket/lines", {"variant_id": variant, "quantity": "1"})
     assert again.status == 303
     assert basket_quantities(shopper) == [3]
+
+
+def test_the_product_page_is_one_page_for_every_anonymous_shopper(shop):
+    """Its add-to-basket form carries no token, so nothing in it is a shopper's own: no cookie,
+    and browsers and nginx may keep it for a few seconds."""
+    path = f"/p/{shop.facts.product_id}/{shop.facts.product_slug}"
+    first, second = shop.shopper().request(path), shop.shopper().request(path)
+    for page in (first, second):
+        assert page.status == 200
+        assert '<form class="add-to-basket" action="/basket/lines" method="post">' in page.body
+        assert 'name="_xsrf"' not in page.body
+        assert page.headers.get_all("Set-Cookie") is None
+        assert page.headers["Cache-Control"] == "public, max-age=5"
+        assert page.headers["Vary"] == "Cookie"
+    assert first.body.encode() == second.body.encode()
+    assert first.headers["ETag"] == second.headers["ETag"]
+    again = shop.shopper().request(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status == 304
 
 
 @pytest.mark.parametrize(
@@ -89,51 +109,123 @@ def test_adding_from_the_product_page_fills_the_basket_and_the_badge(shop):
 )
 def test_a_bad_quantity_gets_a_message_and_changes_nothing(shop, quantity, status, message):
     shopper = shop.shopper()
-    token, variant = product_form(shopper, shop.facts)
-    shopper.request("/basket/lines", {"_xsrf": token, "variant_id": variant, "quantity": "1"})
-    answer = shopper.request(
-        "/basket/lines", {"_xsrf": token, "variant_id": variant, "quantity": quantity}
-    )
+    variant = product_option(shopper, shop.facts)
+    shopper.request("/basket/lines", {"variant_id": variant, "quantity": "1"})
+    answer = shopper.request("/basket/lines", {"variant_id": variant, "quantity": quantity})
     assert answer.status == status
     assert message in answer.body
     assert "Traceback" not in answer.body
     assert basket_quantities(shopper) == [1]
 
 
-def test_a_post_without_the_xsrf_token_is_refused_and_changes_nothing(shop):
+# What a browser sends with a form from this site's page, besides the Origin the test shopper
+# sends by default: Fetch Metadata, or only a Referer (an older browser).
+SAME_SITE = {
+    "origin": {},
+    "sec-fetch-site": {"Origin": None, "Sec-Fetch-Site": "same-origin"},
+    "referer": {"Origin": None, "Referer": "{site}/p/1/from-this-site"},
+}
+# ...and what a form or script on another site (or a client that says nothing) sends.
+CROSS_SITE = {
+    "foreign-origin": {"Origin": "https://evil.example", "Referer": "{site}/p/1/from-this-site"},
+    "null-origin": {"Origin": "null"},
+    "cross-site": {"Origin": None, "Sec-Fetch-Site": "cross-site"},
+    "same-site": {"Origin": None, "Sec-Fetch-Site": "same-site"},
+    "foreign-referer": {"Origin": None, "Referer": "https://evil.example/{site}"},
+    "nothing": {"Origin": None},
+}
+
+
+def at(site: str, headers: dict[str, str | None]) -> dict[str, str | None]:
+    return {name: value and value.replace("{site}", site) for name, value in headers.items()}
+
+
+@pytest.mark.parametrize("evidence", SAME_SITE.values(), ids=SAME_SITE)
+def test_adding_needs_no_token_when_the_browser_says_the_form_is_this_sites(shop, evidence):
     shopper = shop.shopper()
-    _, variant = product_form(shopper, shop.facts)  # the page sets the _xsrf cookie
-    refused = shopper.request("/basket/lines", {"variant_id": variant, "quantity": "1"})
-    assert refused.status == 403
-    forged = shopper.request(
-        "/basket/lines", {"_xsrf": "2|00|forged|0", "variant_id": variant, "quantity": "1"}
+    variant = product_option(shopper, shop.facts)
+    added = shopper.request(
+        "/basket/lines", {"variant_id": variant, "quantity": "2"}, at(shop.front.url, evidence)
     )
-    assert forged.status == 403
+    assert added.status == 303
+    assert added.headers["Location"] == "/basket"
+    assert basket_quantities(shopper) == [2]
+    assert basket_count(shopper) == 2
+
+
+@pytest.mark.parametrize("evidence", CROSS_SITE.values(), ids=CROSS_SITE)
+def test_adding_from_another_site_without_a_token_is_refused_and_changes_nothing(shop, evidence):
+    headers = at(shop.front.url, evidence)
+    newcomer, regular = shop.shopper(), shop.shopper()
+    variant = product_option(regular, shop.facts)
+    assert regular.request("/basket/lines", {"variant_id": variant, "quantity": "1"}).status == 303
+
+    refused = newcomer.request("/basket/lines", {"variant_id": variant, "quantity": "1"}, headers)
+    assert refused.status == 403
+    assert "did not come from a page of this shop" in refused.body
+    assert "Traceback" not in refused.body
+    assert refused.headers.get_all("Set-Cookie") is None
+    assert newcomer.cookie("basket") is None
+    assert basket_count(newcomer) == 0
+    forged = {"_xsrf": "2|00|forged|0", "variant_id": variant, "quantity": "5"}
+    assert regular.request("/basket/lines", forged, headers).status == 403
+    assert basket_quantities(regular) == [1]
+
+
+def test_with_javascript_an_add_from_another_site_is_refused_with_the_message(shop):
+    shopper = shop.shopper()
+    variant = product_option(shopper, shop.facts)
+    headers = {"Accept": "application/json", "Origin": "https://evil.example"}
+    refused = shopper.request("/basket/lines", {"variant_id": variant, "quantity": "1"}, headers)
+    assert refused.status == 403
+    assert "did not come from a page of this shop" in json.loads(refused.body)["error"]
     assert basket_count(shopper) == 0
+
+
+def test_changing_or_removing_a_line_still_needs_the_token_even_from_this_site(shop):
+    shopper = shop.shopper()
+    variant = product_option(shopper, shop.facts)
+    shopper.request("/basket/lines", {"variant_id": variant, "quantity": "2"})
+    for form in ({"quantity": "1"}, {"quantity": "", "remove": "1"}):
+        refused = shopper.request(f"/basket/lines/{variant}", form)
+        assert refused.status == 403
+        assert "We could not accept that form" in refused.body
+    assert basket_quantities(shopper) == [2]
+
+
+def test_the_xsrf_token_still_adds_without_any_word_on_the_origin(shop):
+    """A form or script holding a valid token (from a page that has one) needs no Origin."""
+    shopper = shop.shopper()
+    variant = product_option(shopper, shop.facts)
+    shopper.request("/basket/lines", {"variant_id": variant, "quantity": "1"})
+    token = basket_token(shopper)
+    form = {"_xsrf": token, "variant_id": variant, "quantity": "1"}
+    assert shopper.request("/basket/lines", form, {"Origin": None}).status == 303
+    headers = {"Accept": "application/json", "X-XSRFToken": token, "Origin": None}
+    answer = shopper.request("/basket/lines", {"variant_id": variant, "quantity": "1"}, headers)
+    assert answer.status == 200
+    assert json.loads(answer.body)["item_count"] == 3
+    assert basket_quantities(shopper) == [3]
 
 
 def test_a_price_sent_by_the_browser_is_ignored(shop):
     shopper = shop.shopper()
-    token, variant = product_form(shopper, shop.facts)
+    variant = product_option(shopper, shop.facts)
     product = shopper.request(f"/p/{shop.facts.product_id}/{shop.facts.product_slug}")
     price = re.search(r"price__now[^>]*>(€[\d,]+\.\d\d)<", product.body).group(1)
     shopper.request(
         "/basket/lines",
-        {
-            "_xsrf": token,
-            "variant_id": variant,
-            "quantity": "1",
-            "price": "0.01",
-            "unit_price": "1",
-        },
+        {"variant_id": variant, "quantity": "1", "price": "0.01", "unit_price": "1"},
     )
     assert f"{price} each" in shopper.request("/basket").body
 
 
 def test_with_javascript_adding_answers_json_with_the_new_count(shop):
+    """What site.js sends from the product page: the form, asking for JSON; fetch adds the
+    page's Origin."""
     shopper = shop.shopper()
-    token, variant = product_form(shopper, shop.facts)
-    headers = {"Accept": "application/json", "X-XSRFToken": token}
+    variant = product_option(shopper, shop.facts)
+    headers = {"Accept": "application/json"}
     answer = shopper.request("/basket/lines", {"variant_id": variant, "quantity": "2"}, headers)
     assert answer.status == 200
     body = json.loads(answer.body)
@@ -147,8 +239,9 @@ def test_with_javascript_adding_answers_json_with_the_new_count(shop):
 
 def test_changing_and_removing_a_line(shop):
     shopper = shop.shopper()
-    token, variant = product_form(shopper, shop.facts)
-    shopper.request("/basket/lines", {"_xsrf": token, "variant_id": variant, "quantity": "3"})
+    variant = product_option(shopper, shop.facts)
+    shopper.request("/basket/lines", {"variant_id": variant, "quantity": "3"})
+    token = basket_token(shopper)
     changed = shopper.request(f"/basket/lines/{variant}", {"_xsrf": token, "quantity": "1"})
     assert changed.status == 303
     assert basket_quantities(shopper) == [1]
@@ -159,8 +252,8 @@ def test_changing_and_removing_a_line(shop):
 
 def test_a_tampered_basket_cookie_reads_as_no_basket(shop):
     shopper = shop.shopper()
-    token, variant = product_form(shopper, shop.facts)
-    shopper.request("/basket/lines", {"_xsrf": token, "variant_id": variant, "quantity": "1"})
+    variant = product_option(shopper, shop.facts)
+    shopper.request("/basket/lines", {"variant_id": variant, "quantity": "1"})
     for cookie in shopper.cookies:
         if cookie.name == "basket":
             cookie.value = cookie.value.replace("|", "|x", 1)
@@ -171,35 +264,29 @@ def test_a_tampered_basket_cookie_reads_as_no_basket(shop):
 
 def test_an_unknown_option_is_a_400_not_a_500(shop):
     shopper = shop.shopper()
-    token, _ = product_form(shopper, shop.facts)
-    answer = shopper.request(
-        "/basket/lines", {"_xsrf": token, "variant_id": "999999999", "quantity": "1"}
-    )
+    answer = shopper.request("/basket/lines", {"variant_id": "999999999", "quantity": "1"})
     assert answer.status == 400
     assert "That option does not exist." in answer.body
-    missing = shopper.request("/basket/lines", {"_xsrf": token, "quantity": "1"})
+    missing = shopper.request("/basket/lines", {"quantity": "1"})
     assert missing.status == 400
     assert "Choose an option first." in missing.body
 
 
-def test_a_reused_product_page_carries_each_shoppers_own_token_and_basket(shop):
+def test_a_reused_product_page_carries_each_shoppers_own_basket(shop):
     """Fronts reuse a rendered page while the API's replies are the same: a shopper must still
-    get their own xsrf token and basket badge, never another shopper's."""
+    get their own basket badge, never another shopper's, and only the anonymous page is public."""
     path = f"/p/{shop.facts.product_id}/{shop.facts.product_slug}"
     buyer, browser = shop.shopper(), shop.shopper()
-    token, variant = product_form(buyer, shop.facts)
-    added = buyer.request("/basket/lines", {"_xsrf": token, "variant_id": variant, "quantity": "2"})
+    variant = product_option(buyer, shop.facts)
+    added = buyer.request("/basket/lines", {"variant_id": variant, "quantity": "2"})
     assert added.status == 303
     buyer_page, browser_page = buyer.request(path), browser.request(path)
     assert re.search(r"data-basket-count>2<", buyer_page.body)
     assert re.search(r"data-basket-count>0<", browser_page.body)
     assert buyer_page.headers["Cache-Control"] == "private"
-    # The browser's token is its own: the add-to-basket form works for it.
-    browser_token = re.search(r'name="_xsrf" value="([^"]+)"', browser_page.body).group(1)
-    assert browser_token != re.search(r'name="_xsrf" value="([^"]+)"', buyer_page.body).group(1)
-    again = browser.request(
-        "/basket/lines", {"_xsrf": browser_token, "variant_id": variant, "quantity": "1"}
-    )
+    assert browser_page.headers["Cache-Control"] == "public, max-age=5"
+    assert 'name="_xsrf"' not in buyer_page.body + browser_page.body
+    again = browser.request("/basket/lines", {"variant_id": variant, "quantity": "1"})
     assert again.status == 303
     assert basket_count(browser) == 1
     assert basket_count(buyer) == 2

@@ -25,7 +25,7 @@ from tests.functional.pages import (
     Page,
     Shopper,
     catalogue_facts,
-    product_form,
+    product_option,
     xsrf_field,
 )
 from tests.processes import Process, Processes, free_port
@@ -97,7 +97,7 @@ def shop(database: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> 
 def fresh_product(shop: Shop) -> Iterator[None]:
     """Tests change the first product's stock; each gets it back with plenty."""
     shopper = shop.shopper()
-    _, variant = product_form(shopper, shop.facts)
+    variant = product_option(shopper, shop.facts)
     before = shop.stock(variant)
     shop.set_stock(variant, 50)
     yield
@@ -113,13 +113,11 @@ def errors(page: Page) -> dict[str, str]:
 
 
 def fill_basket(shop: Shop, shopper: Shopper, quantity: int = 1) -> tuple[str, str]:
-    """The xsrf token and the variant now in the basket."""
-    token, variant = product_form(shopper, shop.facts)
-    added = shopper.request(
-        "/basket/lines", {"_xsrf": token, "variant_id": variant, "quantity": str(quantity)}
-    )
+    """The xsrf token (from the basket page's forms) and the variant now in the basket."""
+    variant = product_option(shopper, shop.facts)
+    added = shopper.request("/basket/lines", {"variant_id": variant, "quantity": str(quantity)})
     assert added.status == 303
-    return token, variant
+    return xsrf_field(shopper.request("/basket")), variant
 
 
 def to_review(shopper: Shopper, token: str, card: dict[str, str] = GOOD_CARD) -> str:
@@ -341,7 +339,7 @@ def test_fifty_concurrent_posts_with_one_key_make_one_order(shop):
 
 def test_twenty_shoppers_racing_for_the_last_item_make_one_order(shop):
     shoppers = [shop.shopper() for _ in range(20)]
-    _, variant = product_form(shoppers[0], shop.facts)
+    variant = product_option(shoppers[0], shop.facts)
     before = shop.stock(variant)
     shop.set_stock(variant, 1)
     try:

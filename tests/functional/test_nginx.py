@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.functional.pages import Shopper
 from tests.processes import Process, Processes, free_port
 from web.nginx import NginxParams, nginx_command, render_nginx_conf
 
@@ -105,15 +106,54 @@ def test_anonymous_pages_come_from_the_microcache_and_session_pages_never_do(sho
         assert [a.header("X-Cache-Status") for a in answers] == ["BYPASS", "BYPASS"]
 
 
-def test_a_page_that_sets_a_cookie_is_not_cached(shop):
+def test_anonymous_product_pages_are_microcached_and_a_shopper_with_a_basket_bypasses(shop):
+    """The add-to-basket form carries no token, so an anonymous product page is one page for
+    everyone; a shopper with a basket gets their own (their badge), never a cached one."""
     nginx, _front = shop
-    # A product page carries an add-to-basket form, so it sets the _xsrf cookie.
     home = fetch(nginx.url, "/").body.decode()
     product = re.search(r'href="(/p/\d+/[a-z0-9-]+)"', home)
     assert product is not None
-    answers = [fetch(nginx.url, product.group(1)) for _ in range(3)]
+    answers = [fetch(nginx.url, product.group(1)) for _ in range(5)]
+    assert [a.status for a in answers] == [200] * 5
+    assert all(a.header("Set-Cookie") == "" for a in answers)
+    statuses = [a.header("X-Cache-Status") for a in answers]
+    assert statuses[0] in {"MISS", "EXPIRED"}
+    assert "HIT" in statuses[1:]
+
+    shopper = Shopper(nginx.url)
+    page = shopper.request(product.group(1))
+    variant = re.search(r'name="variant_id" id="variant-\d+" value="(\d+)" checked', page.body)
+    added = shopper.request("/basket/lines", {"variant_id": variant.group(1), "quantity": "1"})
+    assert added.status == 303
+    for _ in range(2):
+        own = shopper.request(product.group(1))
+        assert own.headers["X-Cache-Status"] == "BYPASS"
+        assert re.search(r"data-basket-count>1<", own.body)
+
+
+def test_a_page_that_sets_a_cookie_is_not_cached(shop):
+    nginx, _front = shop
+    # The log-in form carries a token, so it sets the _xsrf cookie.
+    answers = [fetch(nginx.url, "/account/login") for _ in range(3)]
     assert all("_xsrf=" in a.header("Set-Cookie") for a in answers)
     assert "HIT" not in [a.header("X-Cache-Status") for a in answers]
+
+
+def test_a_form_through_nginx_is_from_the_address_the_browser_used(shop):
+    """The browser's Origin names nginx's address and port; the front sees the Host the browser
+    sent, so add-to-basket takes the form as this site's."""
+    nginx, _front = shop
+    shopper = Shopper(nginx.url)
+    home = shopper.request("/").body
+    page = shopper.request(re.search(r'href="(/p/\d+/[a-z0-9-]+)"', home).group(1))
+    variant = re.search(r'name="variant_id" id="variant-\d+" value="(\d+)" checked', page.body)
+    added = shopper.request("/basket/lines", {"variant_id": variant.group(1), "quantity": "1"})
+    assert added.status == 303
+    assert re.search(r"data-basket-count>1<", shopper.request("/").body)
+    # Another port, or another name for the same address, is another origin.
+    elsewhere = {"Origin": nginx.url.replace("127.0.0.1", "localhost")}
+    refused = shopper.request("/basket/lines", {"variant_id": variant.group(1)}, elsewhere)
+    assert refused.status == 403
 
 
 def test_the_microcache_can_be_switched_off(workers: Processes):

@@ -60,6 +60,7 @@ SHARED_CACHE_CONTROL = "public, max-age=5"
 PRIVATE_CACHE_CONTROL = "private"
 ERROR_TEMPLATES = {
     400: "errors/400.html",
+    403: "errors/403.html",
     404: "errors/404.html",
     409: "errors/409.html",
     429: "errors/429.html",

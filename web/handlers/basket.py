@@ -8,13 +8,25 @@ here for shape and by the API against stock; prices and totals come only from th
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
+
+import tornado.web
 
 from api_client import NotFound
 from web.handlers.base import WRITE_DEADLINE_MS, BaseHandler, PageError
+from web.request_origin import origin_of, site_evidence
 from web.templating import money
 
+log = logging.getLogger("vitrine.web")
+
 MAX_QUANTITY = 99
+# What a shopper reads (or the product page's script shows) when an add is refused as
+# cross-site: a page of this shop, reloaded, sends what is needed.
+NOT_FROM_THIS_SITE = (
+    "This request did not come from a page of this shop, so nothing was added to your basket. "
+    "Reload the product page and try again."
+)
 
 
 def whole_number(raw: str, *, field: str, lowest: int) -> int:
@@ -77,7 +89,30 @@ class BasketChangeHandler(BaseHandler):
 
 
 class BasketLinesHandler(BasketChangeHandler):
-    """POST /basket/lines: add a variant (from the product page's form)."""
+    """POST /basket/lines: add a variant (from the product page's form).
+
+    The only POST taken without the xsrf token when the browser says it comes from this site:
+    the product page then needs no token, so it is one page for every anonymous shopper, which
+    nginx and browsers may cache (docs/storefront.md)."""
+
+    def check_xsrf_cookie(self) -> None:
+        try:
+            super().check_xsrf_cookie()
+        except tornado.web.HTTPError:
+            evidence = site_evidence(self.request.headers, self.site_origins())
+            if not evidence.same_origin:
+                log.info("add to basket refused: no valid xsrf token, and %s", evidence.said)
+                raise PageError(403, NOT_FROM_THIS_SITE) from None
+
+    def site_origins(self) -> set[str]:
+        """This site's origin as the request names it, and as shoppers know it
+        (VITRINE_PUBLIC_URL, when the front sits behind a proxy that renames it)."""
+        request = self.request
+        named = (
+            origin_of(f"{request.protocol}://{request.host}"),
+            origin_of(self.application.config.public_base),
+        )
+        return {origin for origin in named if origin}
 
     async def post(self) -> None:
         variant = self.get_body_argument("variant_id", "")
