@@ -10,7 +10,6 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import tornado.web
@@ -85,7 +84,7 @@ class BaseHandler(tornado.web.RequestHandler):
         self.nav: Call | None = None
         self.badge: Call | None = None
         self.session: Call | None = None
-        # The SHA-1 state of a reused page's body without its xsrf token (web/rendered_pages.py).
+        # The SHA-1 state of a reused page's body (web/rendered_pages.py).
         self.body_hash: Any = None
 
     def prepare(self) -> None:
@@ -179,24 +178,16 @@ class BaseHandler(tornado.web.RequestHandler):
             log.warning("trace=%s required call failed: %s", self.trace_id, error)
             raise PageError(503) from error
 
-    def render_page(
-        self,
-        template: str,
-        *,
-        reusable: bool = False,
-        per_request: Mapping[str, str] | None = None,
-        **context: Any,
-    ) -> None:
+    def render_page(self, template: str, *, reusable: bool = False, **context: Any) -> None:
         """Render `template` with the frame and `context`, and finish.
 
-        `reusable`: the page is a function of its URL, status and the batch's replies (plus
-        `per_request` values inserted as they are, like an xsrf token), so the HTML rendered
-        for the same inputs is reused (web/rendered_pages.py)."""
+        `reusable`: the page is a function of its URL, status and the batch's replies (it
+        prints nothing else that differs per request, such as a form token), so the HTML
+        rendered for the same inputs is reused (web/rendered_pages.py)."""
         started = time.perf_counter()
-        per_request = per_request or {}
         debug = self.application.config.debug
         if debug and self.request.headers.get(CAPTURE_HEADER) == "1":
-            self.capture(template, self.frame({**context, **per_request}))
+            self.capture(template, self.frame(context))
             return
         pages = self.application.rendered_pages
         if reusable and pages is not None:
@@ -210,17 +201,11 @@ class BaseHandler(tornado.web.RequestHandler):
                 self._status_code,
                 *self.outcomes(),
             )
-            page = pages.page(
-                key, lambda slots: self.render_template(template, {**context, **slots}), per_request
-            )
+            page = pages.page(key, lambda: self.render_template(template, context))
             html: str | bytes = page.body
-            # The stored hash is the ETag's when what fills the slots is what compute_etag
-            # leaves out of the body anyway: the masked xsrf token, or nothing.
-            token = getattr(self, "_xsrf_token", b"").decode()
-            if all(value in ("", token) for value in per_request.values()):
-                self.body_hash = page.body_hash
+            self.body_hash = page.body_hash
         else:
-            page_context = self.frame({**context, **per_request})
+            page_context = self.frame(context)
             html = self.application.templates.get_template(template).render(page_context)
             if debug:
                 html = self.with_debug_panel(html, template, page_context)
@@ -265,7 +250,7 @@ class BaseHandler(tornado.web.RequestHandler):
         be told to reuse a page holding the old one."""
         masked = getattr(self, "_xsrf_token", None)
         if self.body_hash is not None:
-            # A reused page: its body without the token was hashed when it was first rendered.
+            # A reused page (never one with a form token): hashed when it was first rendered.
             hasher = self.body_hash.copy()
         else:
             hasher = hashlib.sha1()  # noqa: S324 - a cache validator, not a security measure
