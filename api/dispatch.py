@@ -30,6 +30,9 @@ log = logging.getLogger("vitrine.api")
 
 # A caller may ask for at most this much time; more is cut down to it.
 MAX_DEADLINE_MS = 30_000
+# A cacheable read runs at most this long (or its caller's deadline, if longer), even once
+# every call that waited for it has given up: its answer then serves the calls that come next.
+FILL_SECONDS = 5.0
 
 Implementation = Callable[[CallContext, Any], Awaitable[Message]]
 ContextFactory = Callable[[str, datetime], CallContext]
@@ -108,12 +111,15 @@ class Dispatcher:
         self._faults = {
             name: envelope_pb2.Status.Value(status) for name, status in (faults or {}).items()
         }
+        # Cacheable reads running now, by method and request: a call for the same answer
+        # waits for the running read instead of starting another (see _fill).
+        self._fills: dict[tuple[str, bytes], asyncio.Task[Outcome]] = {}
 
     def deadline_seconds(self, deadline_ms: int) -> float:
         return min(deadline_ms or self._default_deadline_ms, MAX_DEADLINE_MS) / 1000
 
     @_measured
-    async def execute(  # noqa: PLR0911 - one return per way a call can end
+    async def execute(
         self,
         method: Method,
         request: Message,
@@ -137,24 +143,61 @@ class Dispatcher:
         key = b""
         if cache is not None:
             key = request_bytes or request.SerializeToString(deterministic=True)
+
+        async def read() -> Outcome:
+            """The implementation's answer, or what its error comes to (never raises but for
+            cancellation)."""
+            try:
+                response = await implementation(self._make_context(trace_id, now), request)
+            except ApiError as error:
+                return Outcome(error.status, error=error.message)
+            except Exception:
+                log.exception("trace=%s method=%s failed", trace_id, method.full_name)
+                return Outcome(envelope_pb2.INTERNAL, error=f"internal error (trace {trace_id})")
+            return self._answer(method, response, trace_id, cache, key)
+
+        deadline = self.deadline_seconds(deadline_ms)
         try:
-            async with asyncio.timeout(self.deadline_seconds(deadline_ms)):
+            async with asyncio.timeout(deadline):
                 if delay := self._delays.get(method.full_name):
                     await asyncio.sleep(delay)
-                if cache is not None:
-                    hit = cache.get(method.full_name, key)
-                    child(metrics.answer_cache, method.full_name, "hit" if hit else "miss").inc()
-                    if hit:
-                        return Outcome(envelope_pb2.OK, hit)
-                response = await implementation(self._make_context(trace_id, now), request)
+                if cache is None:
+                    return await read()
+                return await self._cached(method, read, cache=cache, key=key, deadline=deadline)
         except TimeoutError:
             return Outcome(envelope_pb2.DEADLINE_EXCEEDED, error="the call ran out of time")
-        except ApiError as error:
-            return Outcome(error.status, error=error.message)
-        except Exception:
-            log.exception("trace=%s method=%s failed", trace_id, method.full_name)
-            return Outcome(envelope_pb2.INTERNAL, error=f"internal error (trace {trace_id})")
-        return self._answer(method, response, trace_id, cache, key)
+
+    async def _cached(
+        self,
+        method: Method,
+        read: Callable[[], Awaitable[Outcome]],
+        *,
+        cache: AnswerCache,
+        key: bytes,
+        deadline: float,
+    ) -> Outcome:
+        """A cacheable read: from the cache, else from the one read of it that is running (or
+        starts now). A caller whose deadline passes first gets DEADLINE_EXCEEDED, but the read
+        goes on and caches its answer: under load, a read slower than its callers' deadlines
+        would otherwise be cancelled again and again, never reach the cache, and every caller
+        would start one more. Its log lines carry the trace of the call that started it."""
+        name = method.full_name
+        hit = cache.get(name, key)
+        fill = None if hit else self._fills.get((name, key))
+        child(metrics.answer_cache, name, "hit" if hit else "joined" if fill else "miss").inc()
+        if hit:
+            return Outcome(envelope_pb2.OK, hit)
+        if fill is None:
+            fill = asyncio.create_task(_bounded(read(), max(deadline, FILL_SECONDS)))
+            self._fills[name, key] = fill
+            fill.add_done_callback(lambda _fill: self._fills.pop((name, key), None))
+        return await asyncio.shield(fill)
+
+    async def finish_fills(self) -> None:
+        """Wait for the reads still running (each bounded by FILL_SECONDS), before the
+        database engine they use is closed."""
+        if self._fills:
+            await asyncio.wait(set(self._fills.values()))
 
     def _answer(
         self,
@@ -206,6 +249,14 @@ class Dispatcher:
         if outcome.answer is not None:
             reply.response = outcome.answer.wire()
         return reply
+
+
+async def _bounded(outcome: Awaitable[Outcome], seconds: float) -> Outcome:
+    try:
+        async with asyncio.timeout(seconds):
+            return await outcome
+    except TimeoutError:
+        return Outcome(envelope_pb2.DEADLINE_EXCEEDED, error="the call ran out of time")
 
 
 def make_reply(call_id: int, trace_id: str, status: int, error: str = "") -> Any:

@@ -21,6 +21,7 @@ worker_batch_calls = Histogram(
 )
 answer_cache = Counter(
     "vitrine_worker_answer_cache",
-    "Answer-cache lookups of cacheable methods, by method and result (hit or miss)",
+    "Answer-cache lookups of cacheable methods, by method and result: hit, miss (a read starts), "
+    "joined (waits for the same read, already running)",
     ["method", "result"],
 )

@@ -4,7 +4,10 @@ it with py-spy meanwhile. Writes the collapsed stacks to bench/results/profile-<
 (open them with speedscope or flamegraph.pl) and prints the functions with the largest inclusive
 share of the samples.
 
-    .venv/bin/python bench/profile.py [--seconds 15] [--rate 200] [--top 40]
+    .venv/bin/python bench/profile.py [--seconds 15] [--rate 200] [--top 40] [--process worker]
+
+`--process worker` samples the API worker under the same load instead (it shares core 1 with
+wrk: when it is the slower of the two, the front waits for it).
 """
 
 from __future__ import annotations
@@ -47,12 +50,14 @@ def main() -> int:
     parser.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--products", type=int, default=2000)
+    parser.add_argument("--process", choices=("front", "worker"), default="front")
     args = parser.parse_args()
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not Path(py_spy).exists() or shutil.which("wrk") is None:
         print("needs py-spy (pip install -e '.[bench]') and wrk", file=sys.stderr)
         return 2
-    out = ROOT / "bench" / "results" / f"profile-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.txt"
+    suffix = "" if args.process == "front" else "-worker"
+    out = ROOT / "bench" / "results" / f"profile{suffix}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.txt"
     with tempfile.TemporaryDirectory() as tmp, Stack(Path(tmp), pin=True) as stack:
         worker = stack.api_worker(stack.seed(args.products))
         front = stack.front([worker])
@@ -68,7 +73,7 @@ def main() -> int:
                 py_spy,
                 "record",
                 "--pid",
-                str(front.pid),
+                str(front.pid if args.process == "front" else worker.process.pid),
                 "--duration",
                 str(args.seconds),
                 "--rate",

@@ -326,6 +326,83 @@ def test_the_cache_keeps_at_most_its_bound_dropping_the_least_recently_used():
     assert asked == [1, 2, 3, 2]
 
 
+def slow_dispatcher(seconds: float) -> tuple[Dispatcher, list[int]]:
+    """A dispatcher whose GetProduct takes `seconds` (product 404 is not found), counting reads."""
+    asked: list[int] = []
+
+    async def slow(ctx: CallContext, request: catalog_pb2.GetProductRequest) -> object:
+        asked.append(request.id)
+        await asyncio.sleep(seconds)
+        return await get_product(ctx, request)
+
+    cache = AnswerCache(clock=Clock())
+    return Dispatcher({GET_PRODUCT: slow}, context, default_deadline_ms=1000, cache=cache), asked
+
+
+def calls_at_once(d: Dispatcher, product_ids: list[int], deadline_ms: int) -> list[object]:
+    async def scenario() -> list[object]:
+        return await asyncio.gather(
+            *(
+                d.run_call(
+                    envelope_pb2.Call(
+                        id=n,
+                        method=GET_PRODUCT,
+                        request=product_request(i),
+                        deadline_ms=deadline_ms,
+                    ),
+                    trace_id=f"t-{n}",
+                    now=NOW,
+                )
+                for n, i in enumerate(product_ids, start=1)
+            )
+        )
+
+    return asyncio.run(scenario())
+
+
+def test_calls_for_the_same_uncached_answer_share_one_read():
+    d, asked = slow_dispatcher(0.05)
+    replies = calls_at_once(d, [7, 7, 7, 8, 7], deadline_ms=1000)
+    assert asked == [7, 8]
+    assert [r.status for r in replies] == [envelope_pb2.OK] * 5
+    assert len({r.response for r in replies if r.call_id != 4}) == 1
+    assert d._fills == {}
+
+
+def test_a_read_slower_than_its_callers_deadline_still_fills_the_cache():
+    """Under load the read outlasts the 150 ms its callers wait; it is not cancelled with them,
+    so the next call is answered from memory instead of starting the same read again."""
+    d, asked = slow_dispatcher(0.3)
+
+    async def scenario() -> tuple[list[object], object]:
+        def call(n: int, deadline_ms: int) -> object:
+            return d.run_call(
+                envelope_pb2.Call(
+                    id=n, method=GET_PRODUCT, request=product_request(7), deadline_ms=deadline_ms
+                ),
+                trace_id="t",
+                now=NOW,
+            )
+
+        late = await asyncio.gather(call(1, 100), call(2, 100))
+        await d.finish_fills()
+        return late, await call(3, 100)
+
+    late, later = asyncio.run(scenario())
+    assert [r.status for r in late] == [envelope_pb2.DEADLINE_EXCEEDED] * 2
+    assert later.status == envelope_pb2.OK
+    assert asked == [7]
+
+
+def test_a_shared_read_s_error_reaches_every_caller_and_is_not_cached():
+    d, asked = slow_dispatcher(0.02)
+    replies = calls_at_once(d, [404, 404, 404], deadline_ms=1000)
+    assert [r.status for r in replies] == [envelope_pb2.NOT_FOUND] * 3
+    assert asked == [404]
+    calls_at_once(d, [404], deadline_ms=1000)
+    assert asked == [404, 404]
+
+
 def test_only_reads_shared_by_every_shopper_declare_a_cache():
     assert all(m.cache_seconds == 0 for m in METHODS.values() if not m.idempotent)
     assert {m.service for m in METHODS.values() if m.cache_seconds} <= {
