@@ -180,18 +180,34 @@ class Dispatcher:
         starts now). A caller whose deadline passes first gets DEADLINE_EXCEEDED, but the read
         goes on and caches its answer: under load, a read slower than its callers' deadlines
         would otherwise be cancelled again and again, never reach the cache, and every caller
-        would start one more. Its log lines carry the trace of the call that started it."""
+        would start one more. Its log lines carry the trace of the call that started it.
+
+        An answer due for renewal (api/answers.py) is served, and the first call to find it
+        starts its next read in the background: an answer asked for all the time never expires
+        under its callers, who would each wait for the database in turn (the half-load tail of
+        bench/README.md)."""
         name = method.full_name
-        hit = cache.get(name, key)
-        fill = None if hit else self._fills.get((name, key))
-        child(metrics.answer_cache, name, "hit" if hit else "joined" if fill else "miss").inc()
+        hit, due = cache.get(name, key)
+        fill = self._fills.get((name, key))
         if hit:
+            # Near the end of its life: renewed in the background, served as it is meanwhile.
+            renew = due and fill is None
+            if renew:
+                self._fill(name, key, read(), deadline)
+            child(metrics.answer_cache, name, "renew" if renew else "hit").inc()
             return Outcome(envelope_pb2.OK, hit)
-        if fill is None:
-            fill = asyncio.create_task(_bounded(read(), max(deadline, FILL_SECONDS)))
-            self._fills[name, key] = fill
-            fill.add_done_callback(lambda _fill: self._fills.pop((name, key), None))
-        return await asyncio.shield(fill)
+        child(metrics.answer_cache, name, "joined" if fill else "miss").inc()
+        return await asyncio.shield(fill or self._fill(name, key, read(), deadline))
+
+    def _fill(
+        self, name: str, key: bytes, read: Awaitable[Outcome], deadline: float
+    ) -> asyncio.Task[Outcome]:
+        """The read of an answer, as a task of its own known to the calls for the same answer
+        until it ends (it caches an OK answer itself)."""
+        fill = asyncio.create_task(_bounded(read, max(deadline, FILL_SECONDS)))
+        self._fills[name, key] = fill
+        fill.add_done_callback(lambda _fill: self._fills.pop((name, key), None))
+        return fill
 
     async def finish_fills(self) -> None:
         """Wait for the reads still running (each bounded by FILL_SECONDS), before the

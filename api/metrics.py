@@ -21,7 +21,8 @@ worker_batch_calls = Histogram(
 )
 answer_cache = Counter(
     "vitrine_worker_answer_cache",
-    "Answer-cache lookups of cacheable methods, by method and result: hit, miss (a read starts), "
-    "joined (waits for the same read, already running)",
+    "Answer-cache lookups of cacheable methods, by method and result: hit, renew (a hit near the "
+    "end of the answer's life, which starts its renewal), miss (a read starts), joined (waits "
+    "for the same read, already running)",
     ["method", "result"],
 )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
+import time
 import types
 from datetime import UTC, datetime
 
 import pytest
 
-from api.answers import AnswerCache
+from api.answers import Answer, AnswerCache
 from api.cache import TtlCache
 from api.context import CallContext
 from api.dispatch import Dispatcher, MissingImplementationError, find_implementations
@@ -291,23 +291,75 @@ def test_a_repeated_catalogue_read_is_answered_from_memory_for_its_declared_seco
 
 def test_answers_cached_together_expire_spread_over_the_last_fifth_of_their_seconds():
     clock = Clock()
-    # Where in the last fifth each one expires; answers cached again later take 0.0 (5 s).
-    draws = itertools.chain([0.0, 0.25, 0.5, 0.75, 1.0], itertools.repeat(0.0))
-    d, asked = counting_dispatcher(AnswerCache(clock=clock, jitter=lambda: next(draws)))
+    # Where in the last fifth each one expires.
+    draws = iter([0.0, 0.25, 0.5, 0.75, 1.0])
+    cache = AnswerCache(clock=clock, jitter=lambda: next(draws))
     ids = [7, 8, 9, 10, 11]
-    assert all(run_call(d, GET_PRODUCT, product_request(i)).status == envelope_pb2.OK for i in ids)
+    for i in ids:
+        cache.put(GET_PRODUCT, product_request(i), Answer(catalog_pb2.ProductResponse()), 5)
+    gone: list[int] = []
     expired = []
     for seconds in (3.99, 4.1, 4.4, 4.6, 4.8, 5.01):
         clock.now = 100.0 + seconds
-        expired.append([i for i in ids if i not in asked[len(ids) :] and expires(d, i, asked)])
+        now_gone = [
+            i
+            for i in ids
+            if i not in gone and cache.get(GET_PRODUCT, product_request(i))[0] is None
+        ]
+        gone += now_gone
+        expired.append(now_gone)
     # Four seconds in, none; then one at a time; by the declared five seconds, all of them.
     assert expired == [[], [11], [10], [9], [8], [7]]
 
 
-def expires(d: Dispatcher, product_id: int, asked: list[int]) -> bool:
-    before = len(asked)
-    run_call(d, GET_PRODUCT, product_request(product_id))
-    return len(asked) > before
+def test_an_answer_asked_for_near_the_end_of_its_life_is_renewed_before_it_expires():
+    """Served as it is, while one read in the background replaces it: a page asked for all the
+    time never waits for the database when its answers expire."""
+    clock = Clock()
+    asked: list[int] = []
+    version = iter(range(1, 100))
+
+    async def counted(ctx: CallContext, request: catalog_pb2.GetProductRequest) -> object:
+        asked.append(request.id)
+        await asyncio.sleep(0.05)
+        return catalog_pb2.ProductResponse(product=catalog_pb2.Product(id=next(version)))
+
+    cache = AnswerCache(clock=clock, jitter=lambda: 0.0)  # each lives the whole 5 s
+    d = Dispatcher({GET_PRODUCT: counted}, context, default_deadline_ms=1000, cache=cache)
+
+    def served_version() -> int:
+        reply = asyncio.run(d.run_call(call(7), trace_id="t", now=NOW))
+        assert reply.status == envelope_pb2.OK
+        return catalog_pb2.ProductResponse.FromString(reply.response).product.id
+
+    async def at_renewal() -> tuple[list[object], int]:
+        # Several calls in the renewal window start one read, and none waits for it.
+        started = time.perf_counter()
+        replies = await asyncio.gather(
+            *(d.run_call(call(n), trace_id="t", now=NOW) for n in (1, 2))
+        )
+        waited = time.perf_counter() - started
+        await d.finish_fills()
+        return replies, waited
+
+    assert served_version() == 1
+    clock.now = 100.0 + 3.9  # past 75 % of its 5 s
+    replies, waited = asyncio.run(at_renewal())
+    assert waited < 0.04  # the background read takes 0.05 s
+    assert [catalog_pb2.ProductResponse.FromString(r.response).product.id for r in replies] == [
+        1,
+        1,
+    ]
+    assert asked == [7, 7]
+    clock.now = 100.0 + 6.0  # the first answer would have expired; the renewed one lives on
+    assert served_version() == 2
+    assert asked == [7, 7]
+
+
+def call(call_id: int, product_id: int = 7) -> envelope_pb2.Call:
+    return envelope_pb2.Call(
+        id=call_id, method=GET_PRODUCT, request=product_request(product_id), deadline_ms=1000
+    )
 
 
 def test_errors_are_never_cached():
