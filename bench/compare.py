@@ -3,13 +3,13 @@ the front of the working tree, and hello world, in one run.
 
     .venv/bin/python bench/compare.py --base <commit> [--duration 6] [--rounds 3]
 
-The earlier commit's tree is exported with `git archive` (plus this checkout's generated
-protobuf modules, which git does not hold) into a temporary directory, and its front runs from
-there with the same Python and packages, beside an API worker of the same tree (both workers
-read the same seeded catalogue). Both fronts reach their worker over ZeroMQ, are pinned to
-core 0 like every measured server of `make bench` (wrk and the workers on core 1), and take
-turns with hello world in blocks of the same wrk script, so a noisy moment on the shared
-machine hits all three. Then the same two fronts at half of the current front's peak,
+The earlier commit's tree is exported with `git archive` into a temporary directory (its
+protobuf modules, which git does not hold, generated there from its own .proto files), and its
+front runs from there with the same Python and packages, beside an API worker of the same
+tree (both workers read the same seeded catalogue). Both fronts reach their worker over ZeroMQ,
+are pinned to core 0 like every measured server of `make bench` (wrk and the workers on core
+1), and take turns with hello world in blocks of the same wrk script, so a noisy moment on the
+shared machine hits all three. Then the same two fronts at half of the current front's peak,
 taking turns again. The figure to read is CPU per request (bench/README.md).
 
 Writes bench/results/compare-<timestamp>.json and .md.
@@ -45,14 +45,32 @@ from stack import CLIENT_CORE, ROOT, Stack, Wrk
 
 
 def export(commit: str, into: Path) -> Path:
-    """The tree at `commit`, runnable: `git archive` plus the generated protobuf modules."""
+    """The tree at `commit`, runnable: `git archive` plus its generated protobuf modules."""
     tree = into / "base"
     tree.mkdir()
     archive = subprocess.run(
         ["git", "archive", "--format=tar", commit], cwd=ROOT, capture_output=True, check=True
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
-    shutil.copytree(ROOT / "api_client" / "gen", tree / "api_client" / "gen", dirs_exist_ok=True)
+    # Its own protobuf modules, from its own .proto files (the contract may differ).
+    generated = tree / "api_client" / "gen"
+    generated.mkdir(parents=True, exist_ok=True)
+    protos = sorted(
+        str(path.relative_to(tree / "protos")) for path in tree.glob("protos/**/*.proto")
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grpc_tools.protoc",
+            "-I",
+            "protos",
+            "--python_out=api_client/gen",
+            *protos,
+        ],
+        cwd=tree,
+        check=True,
+    )
     return tree
 
 
