@@ -51,6 +51,10 @@ from stack import (
 RESULTS = ROOT / "bench" / "results"
 URLS_PER_SCENARIO = 50
 WARMUP_SECONDS = 3
+# Before each recorded block, the same load unrecorded for this long: blocks take turns, and a
+# server idle through the others' blocks finds its API worker's answers expired (5 s), so its
+# first requests would all go to the database at once. Each block measures the steady state.
+SETTLE_SECONDS = 1
 WRK_THREADS = 1
 # Scenario 4: three of the product page's calls, delayed on a worker of their own.
 DELAYS = {
@@ -126,6 +130,7 @@ class Bench:
         url: str = "",
     ) -> dict[str, Any]:
         script = wrk_script(self.tmp, scenario.replace(" ", "-"), paths, pause_ms, headers)
+        self.wrk.run(script, url or server.url, SETTLE_SECONDS, connections or self.connections)
         pid = server.pid
         cpu_before, queued_before = cpu_seconds(pid), queued_seconds(pid)
         figures = self.wrk.run(script, url or server.url, seconds, connections or self.connections)
