@@ -107,6 +107,8 @@ class RouterServer:
             )
         finally:
             self._in_flight -= len(batch.calls)
+        if not log.isEnabledFor(logging.INFO):
+            return  # at WARNING (as in bench/), the line's fields are not even built
         counts = Counter(envelope_pb2.Status.Name(s) for s in statuses)
         statuses_text = ",".join(f"{name}:{n}" for name, n in sorted(counts.items()))
         ms = (time.perf_counter() - started) * 1000
