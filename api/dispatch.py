@@ -157,15 +157,15 @@ class Dispatcher:
             return self._answer(method, response, trace_id, cache, key)
 
         deadline = self.deadline_seconds(deadline_ms)
-        try:
-            async with asyncio.timeout(deadline):
-                if delay := self._delays.get(method.full_name):
-                    await asyncio.sleep(delay)
-                if cache is None:
-                    return await read()
-                return await self._cached(method, read, cache=cache, key=key, deadline=deadline)
-        except TimeoutError:
-            return Outcome(envelope_pb2.DEADLINE_EXCEEDED, error="the call ran out of time")
+
+        async def answer() -> Outcome:
+            if delay := self._delays.get(method.full_name):
+                await asyncio.sleep(delay)
+            if cache is None:
+                return await read()
+            return await self._cached(method, read, cache=cache, key=key, deadline=deadline)
+
+        return await _bounded(answer(), deadline)
 
     async def _cached(
         self,
@@ -188,14 +188,14 @@ class Dispatcher:
         bench/README.md)."""
         name = method.full_name
         hit, due = cache.get(name, key)
-        fill = self._fills.get((name, key))
         if hit:
             # Near the end of its life: renewed in the background, served as it is meanwhile.
-            renew = due and fill is None
+            renew = due and (name, key) not in self._fills
             if renew:
                 self._fill(name, key, read(), deadline)
             child(metrics.answer_cache, name, "renew" if renew else "hit").inc()
             return Outcome(envelope_pb2.OK, hit)
+        fill = self._fills.get((name, key))
         child(metrics.answer_cache, name, "joined" if fill else "miss").inc()
         return await asyncio.shield(fill or self._fill(name, key, read(), deadline))
 
@@ -268,6 +268,7 @@ class Dispatcher:
 
 
 async def _bounded(outcome: Awaitable[Outcome], seconds: float) -> Outcome:
+    """`outcome`, or DEADLINE_EXCEEDED when it takes longer than `seconds` (it is cancelled)."""
     try:
         async with asyncio.timeout(seconds):
             return await outcome
