@@ -16,7 +16,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tqdm import tqdm
 
-from api import schema
+from api import listing_index, schema
 from api.db import migrate
 from contract import catalog_pb2
 
@@ -1279,6 +1279,7 @@ async def seed_demo(
 
     landings = generate_landings(seeded_rng(seed, "landings"), categories, rail_candidates)
     async with engine.begin() as conn:
+        await listing_index.rebuild(conn)
         await _insert(conn, schema.landing_pages, landings.pages)
         await _insert(conn, schema.landing_blocks, landings.blocks)
         await _insert(conn, schema.banners, landings.banners)

@@ -1,0 +1,198 @@
+"""A category's page of products and its facet counts, read from the listing index
+(api/listing_index.py) rather than counted over the subtree's products.
+
+Bounds, per call, for a category whose subtree lists N live products:
+- unfiltered counts: one primary-key range of category_facet_counts (a row per facet value);
+- a facet's counts under other facets' filters, and a filtered total: the products the selected
+  values name (primary-key ranges of category_facet_values), never the other products of N;
+- a page: the sort's index of category_products from its start, offset + page size entries
+  (with filters, entries until that many match), then one primary-key read per shown product.
+  Deep pages are an offset on that index: page P costs P x page size index entries, bounded by N
+  (a page past the end is not read at all). See docs/catalogue.md for the measured figures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from api.facets import FACETS, FacetCounts, FacetSelection
+from api.listing_index import TOTAL
+from api.messages import AnyRow
+from api.queries import sort_order, summary_statement
+from api.schema import (
+    categories,
+    category_facet_counts,
+    category_facet_values,
+    category_products,
+    products,
+)
+
+_listed = category_products.c
+_values = category_facet_values.c
+_counts = category_facet_counts.c
+# category_products' columns under the names sort_order reads.
+_SORT_COLUMNS = SimpleNamespace(
+    id=_listed.product_id,
+    position=_listed.position,
+    price=_listed.price,
+    created_at=_listed.created_at,
+    name=_listed.name,
+)
+
+
+@dataclass(frozen=True)
+class ListingStats:
+    total: int
+    facet_counts: FacetCounts
+
+
+async def listing_stats(
+    engine: AsyncEngine, category_id: int, selection: FacetSelection
+) -> ListingStats:
+    """The total and every facet's counts: a facet's counts apply every filter but its own."""
+    async with engine.connect() as conn:
+        unfiltered = await _unfiltered_counts(conn, category_id)
+    if selection.is_empty():
+        return ListingStats(unfiltered.get(TOTAL, {}).get(TOTAL, 0), unfiltered)
+
+    async def counted(facet: str) -> dict[str, int]:
+        if not _filters(_values.product_id, category_id, selection, besides=facet):
+            return unfiltered.get(facet, {})
+        async with engine.connect() as conn:
+            return await _facet_counts(conn, category_id, facet, selection)
+
+    async def total() -> int:
+        async with engine.connect() as conn:
+            count = await conn.scalar(
+                select(func.count())
+                .select_from(category_products)
+                .where(
+                    _listed.category_id == category_id,
+                    *_filters(_listed.product_id, category_id, selection),
+                )
+            )
+        return count or 0
+
+    # Each filtered count on a connection of its own: the slowest is waited, not the sum.
+    async with asyncio.TaskGroup() as group:
+        total_task = group.create_task(total())
+        tasks = {facet: group.create_task(counted(facet)) for facet in FACETS}
+    return ListingStats(
+        total_task.result(), {facet: task.result() for facet, task in tasks.items()}
+    )
+
+
+async def listing_page(
+    conn: AsyncConnection,
+    category_id: int,
+    selection: FacetSelection,
+    sort: int,
+    *,
+    offset: int,
+    limit: int,
+) -> Sequence[AnyRow]:
+    """One page of summary rows (api/queries.py summary_statement), in the sort's order."""
+    listed = (
+        select(*_SORT_COLUMNS.__dict__.values())
+        .where(
+            _listed.category_id == category_id,
+            *_filters(_listed.product_id, category_id, selection),
+        )
+        .order_by(*sort_order(sort, _SORT_COLUMNS))
+        .limit(limit)
+        .offset(offset)
+        .subquery("listed")
+    )
+    page_order = SimpleNamespace(
+        id=listed.c.product_id,
+        **{name: listed.c[name] for name in ("position", "price", "created_at", "name")},
+    )
+    result = await conn.execute(
+        summary_statement(listed, listed.c.product_id).order_by(*sort_order(sort, page_order))
+    )
+    return result.all()
+
+
+async def _unfiltered_counts(conn: AsyncConnection, category_id: int) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    rows = await conn.execute(
+        select(_counts.facet, _counts.value, _counts.count).where(
+            _counts.category_id == category_id
+        )
+    )
+    for facet, value, count in rows:
+        counts.setdefault(facet, {})[value] = count
+    return counts
+
+
+async def _facet_counts(
+    conn: AsyncConnection, category_id: int, facet: str, selection: FacetSelection
+) -> dict[str, int]:
+    result = await conn.execute(
+        select(_values.value, func.count().label("products"))
+        .where(
+            _values.category_id == category_id,
+            _values.facet == facet,
+            *_filters(_values.product_id, category_id, selection, besides=facet),
+        )
+        .group_by(_values.value)
+    )
+    return {row.value: row.products for row in result}
+
+
+def _filters(
+    product_id: Any, category_id: int, selection: FacetSelection, *, besides: str | None = None
+) -> list[ColumnElement[bool]]:
+    """`product_id` among the category's products having a selected value, for each facet
+    with selected values but `besides`: values of one facet OR-ed, facets AND-ed."""
+    return [
+        product_id.in_(
+            select(_values.product_id).where(
+                _values.category_id == category_id,
+                _values.facet == facet,
+                _values.value.in_(values),
+            )
+        )
+        for facet in FACETS
+        if facet != besides and (values := selection.selected(facet))
+    ]
+
+
+async def related_page(conn: AsyncConnection, product_id: int, limit: int) -> Sequence[AnyRow]:
+    """Summary rows of the product's siblings (its leaf category's other live products), then,
+    when those are too few, of its parent's other subtrees; each in the merchandiser's order.
+
+    One statement: each part walks its category's position index for at most `limit` rows
+    (the cousins' part also steps over the siblings, at most the leaf's size)."""
+    leaf = select(products.c.category_id).where(products.c.id == product_id).scalar_subquery()
+    parent = select(categories.c.parent_id).where(categories.c.id == leaf).scalar_subquery()
+    in_order = (_listed.position, _listed.product_id)
+    siblings = (
+        select(_listed.product_id, literal(0).label("part"), _listed.position)
+        .where(_listed.category_id == leaf, _listed.product_id != product_id)
+        .order_by(*in_order)
+        .limit(limit)
+        .subquery("siblings")
+    )
+    cousins = (
+        select(_listed.product_id, literal(1).label("part"), _listed.position)
+        .join(products, products.c.id == _listed.product_id)
+        .where(_listed.category_id == parent, products.c.category_id != leaf)
+        .order_by(*in_order)
+        .limit(limit)
+        .subquery("cousins")
+    )
+    related = union_all(select(siblings), select(cousins)).subquery("related")
+    result = await conn.execute(
+        summary_statement(related, related.c.product_id)
+        .order_by(related.c.part, related.c.position, related.c.product_id)
+        .limit(limit)
+    )
+    return result.all()
