@@ -96,6 +96,10 @@ class ThrowawayCluster:
         return self.folder / "data"
 
     @property
+    def log_file(self) -> Path:
+        return self.data_dir.parent / "server.log"
+
+    @property
     def url(self) -> str:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
 
@@ -143,7 +147,7 @@ class ThrowawayCluster:
                 "--timeout",
                 str(START_SECONDS),
                 "--log",
-                str(self.folder / "server.log"),
+                str(self.log_file),
                 "-o",
                 f"-p {self.port}",
                 check=attempt == PORT_ATTEMPTS - 1,
@@ -201,7 +205,7 @@ class ThrowawayCluster:
             **options,
         )
         if check and done.returncode != 0:
-            log = self.folder / "server.log" if self.folder else None
+            log = self.log_file if self.folder else None
             tail = log.read_text()[-2000:] if log and log.is_file() else ""
             raise RuntimeError(
                 f"{tool} {' '.join(args)} failed ({done.returncode}):\n"
