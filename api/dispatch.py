@@ -33,7 +33,7 @@ log = logging.getLogger("vitrine.api")
 MAX_DEADLINE_MS = 30_000
 # A cacheable read runs at most this long (or its caller's deadline, if longer), even once
 # every call that waited for it has given up: its answer then serves the calls that come next.
-FILL_SECONDS = 5.0
+SHARED_READ_SECONDS = 5.0
 
 Implementation = Callable[[CallContext, Any], Awaitable[Message]]
 ContextFactory = Callable[[str, datetime], CallContext]
@@ -192,7 +192,7 @@ class Dispatcher:
 
         async def fill() -> Outcome:
             # The shared read of this answer (it caches an OK answer itself).
-            return await _bounded(read(), max(deadline, FILL_SECONDS))
+            return await _bounded(read(), max(deadline, SHARED_READ_SECONDS))
 
         hit, due = cache.get(name, key)
         if hit:
@@ -207,7 +207,7 @@ class Dispatcher:
         return await self._shared_reads.join(shared, fill)
 
     async def finish_shared_reads(self) -> None:
-        """Wait for the reads still running (each bounded by FILL_SECONDS), before the
+        """Wait for the reads still running (each bounded by SHARED_READ_SECONDS), before the
         database engine they use is closed."""
         await self._shared_reads.finish()
 

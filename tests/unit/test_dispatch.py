@@ -167,7 +167,7 @@ def framing(frames: list[bytes]) -> list[tuple[bytes, object]]:
 
     async def scenario():
         server = RouterServer(dispatcher(), "tcp://127.0.0.1:1", fake_context)  # type: ignore[arg-type]
-        server._take(frames)
+        server._take_message(frames)
         await server.close()
 
     asyncio.run(scenario())
