@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Select, delete, func, insert, literal, select, text, union, union_all, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api.facets import BRAND, COLOUR, PRICE_BAND, SIZE, price_band_of
 from api.queries import is_live
@@ -71,6 +71,18 @@ async def rebuild(conn: AsyncConnection) -> None:
     # filtered listings' plans depend on how many rows a facet value has.
     for table in _INDEX_TABLES:
         await conn.execute(text(f"ANALYZE {table.name}"))
+
+
+async def vacuum(engine: AsyncEngine) -> None:
+    """After a bulk load on PostgreSQL, mark the index tables' pages all-visible, outside any
+    transaction: until then (or autovacuum's next pass) an index-only scan of a listing also
+    reads every row it returns from the table, measured 3-10x slower. SQLite has no need."""
+    if engine.dialect.name != "postgresql":
+        return
+    async with engine.connect() as conn:
+        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        for table in _INDEX_TABLES:
+            await autocommit.execute(text(f"VACUUM (ANALYZE) {table.name}"))
 
 
 async def refresh_products(conn: AsyncConnection, product_ids: Iterable[int]) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from api.facets import FACETS, FacetCounts, FacetSelection
+from api.facets import FACETS, PRICE_BAND, FacetCounts, FacetSelection
 from api.listing_index import TOTAL
 from api.messages import AnyRow
 from api.queries import sort_order, summary_statement
@@ -62,31 +62,36 @@ async def listing_stats(
     if selection.is_empty():
         return ListingStats(unfiltered.get(TOTAL, {}).get(TOTAL, 0), unfiltered)
 
-    async def counted(facet: str) -> dict[str, int]:
+    # Facets whose counts apply the same filters are counted together, in one pass over the
+    # products those filters leave: every unselected facet applies all of them, and each
+    # selected one all but its own (none left: the unfiltered counts apply).
+    counts: dict[str, dict[str, int]] = {}
+    together: dict[str | None, list[str]] = {}
+    for facet in FACETS:
         if not _filters(_values.product_id, category_id, selection, besides=facet):
-            return unfiltered.get(facet, {})
-        async with engine.connect() as conn:
-            return await _facet_counts(conn, category_id, facet, selection)
+            counts[facet] = unfiltered.get(facet, {})
+        else:
+            together.setdefault(facet if selection.selected(facet) else None, []).append(facet)
 
-    async def total() -> int:
+    async def count(besides: str | None, facets: list[str]) -> dict[str, dict[str, int]]:
         async with engine.connect() as conn:
-            count = await conn.scalar(
-                select(func.count())
-                .select_from(category_products)
-                .where(
-                    _listed.category_id == category_id,
-                    *_filters(_listed.product_id, category_id, selection),
-                )
-            )
-        return count or 0
+            return await _facet_counts(conn, category_id, facets, selection, besides=besides)
 
-    # Each filtered count on a connection of its own: the slowest is waited, not the sum.
+    # Each on a connection of its own: the slowest is waited, not the sum.
     async with asyncio.TaskGroup() as group:
-        total_task = group.create_task(total())
-        tasks = {facet: group.create_task(counted(facet)) for facet in FACETS}
-    return ListingStats(
-        total_task.result(), {facet: task.result() for facet, task in tasks.items()}
-    )
+        tasks = [group.create_task(count(besides, facets)) for besides, facets in together.items()]
+    for task in tasks:
+        counts |= task.result()
+    return ListingStats(_total(counts, selection), counts)
+
+
+def _total(counts: FacetCounts, selection: FacetSelection) -> int:
+    """Every listed product has exactly one price band, and the bands' counts apply every
+    filter but the band's own: their sum over the selected bands (all, when none is) is the
+    total under every filter, with no count of its own."""
+    bands = counts.get(PRICE_BAND, {})
+    chosen = selection.selected(PRICE_BAND) or tuple(bands)
+    return sum(bands.get(band, 0) for band in chosen)
 
 
 async def listing_page(
@@ -133,18 +138,26 @@ async def _unfiltered_counts(conn: AsyncConnection, category_id: int) -> dict[st
 
 
 async def _facet_counts(
-    conn: AsyncConnection, category_id: int, facet: str, selection: FacetSelection
-) -> dict[str, int]:
+    conn: AsyncConnection,
+    category_id: int,
+    facets: list[str],
+    selection: FacetSelection,
+    *,
+    besides: str | None,
+) -> dict[str, dict[str, int]]:
     result = await conn.execute(
-        select(_values.value, func.count().label("products"))
+        select(_values.facet, _values.value, func.count().label("products"))
         .where(
             _values.category_id == category_id,
-            _values.facet == facet,
-            *_filters(_values.product_id, category_id, selection, besides=facet),
+            _values.facet.in_(facets),
+            *_filters(_values.product_id, category_id, selection, besides=besides),
         )
-        .group_by(_values.value)
+        .group_by(_values.facet, _values.value)
     )
-    return {row.value: row.products for row in result}
+    counts: dict[str, dict[str, int]] = {facet: {} for facet in facets}
+    for row in result:
+        counts[row.facet][row.value] = row.products
+    return counts
 
 
 def _filters(

@@ -80,6 +80,7 @@ async def seed_demo(
         await _insert(conn, schema.banners, landings.banners)
         await _insert(conn, schema.landing_rail_products, landings.rail_products)
         await _advance_postgres_sequences(conn)
+    await listing_index.vacuum(engine)
     return SeedSummary(
         categories=len(categories),
         products=products,
