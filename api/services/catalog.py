@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 
 from api import messages, validation
 from api.category_tree import CategoryNode, CategoryTree, category_tree
@@ -12,8 +13,9 @@ from api.context import CallContext
 from api.facets import FacetSelection, facet_messages
 from api.listings import listing_page, listing_stats, related_page
 from api.messages import AnyRow
+from api.product_detail import read_product
 from api.queries import is_live, summaries
-from api.schema import product_attributes, product_images, product_old_slugs, products, variants
+from api.schema import product_old_slugs, products
 from contract import catalog_pb2
 from contract.errors import Invalid, NotFound
 
@@ -88,7 +90,7 @@ async def get_product(
     if not validation.known_id(request.id):
         raise NotFound(f"no product has id {request.id}")
     return catalog_pb2.ProductResponse(
-        product=await _full_product(ctx, products.c.id == request.id, f"id {request.id}")
+        product=await _full_product(ctx, request.id, f"id {request.id}")
     )
 
 
@@ -97,7 +99,8 @@ async def get_product_by_slug(
 ) -> catalog_pb2.ProductResponse:
     slug = validation.slug(request.slug, kind="product", max_length=MAX_SLUG_LENGTH)
     try:
-        product = await _full_product(ctx, products.c.slug == slug, f"slug {slug!r}")
+        by_slug = select(products.c.id).where(products.c.slug == slug).scalar_subquery()
+        product = await _full_product(ctx, by_slug, f"slug {slug!r}")
     except NotFound:
         async with ctx.db.connect() as conn:
             moved = (
@@ -115,37 +118,20 @@ async def get_product_by_slug(
     return catalog_pb2.ProductResponse(product=product)
 
 
-async def _full_product(
-    ctx: CallContext, which: ColumnElement[bool], described: str
-) -> catalog_pb2.Product:
+async def _full_product(ctx: CallContext, product_id: Any, described: str) -> catalog_pb2.Product:
     """The product with its images, variants and attributes; discontinued ones too."""
     tree = await category_tree(ctx)
     async with ctx.db.connect() as conn:
-        row = (await conn.execute(select(products).where(which))).first()
-        if row is None:
-            raise NotFound(f"no product has {described}")
-        images = await conn.execute(
-            select(product_images)
-            .where(product_images.c.product_id == row.id)
-            .order_by(product_images.c.position)
-        )
-        product_variants = await conn.execute(
-            select(variants)
-            .where(variants.c.product_id == row.id)
-            .order_by(variants.c.position, variants.c.id)
-        )
-        attributes = await conn.execute(
-            select(product_attributes)
-            .where(product_attributes.c.product_id == row.id)
-            .order_by(product_attributes.c.position)
-        )
-        return messages.product(
-            row,
-            images=images.all(),
-            variants=product_variants.all(),
-            attributes=attributes.all(),
-            breadcrumbs=tree.path(row.category_id),
-        )
+        detail = await read_product(conn, product_id)
+    if detail is None:
+        raise NotFound(f"no product has {described}")
+    return messages.product(
+        detail.row,
+        images=detail.images,
+        variants=detail.variants,
+        attributes=detail.attributes,
+        breadcrumbs=tree.path(detail.row.category_id),
+    )
 
 
 async def get_related_products(

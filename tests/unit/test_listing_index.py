@@ -301,9 +301,16 @@ def _explain_reads(catalogue: Catalogue) -> None:
         statements.clear()
         catalogue.run(catalog.get_product(ctx, catalog_pb2.GetProductRequest(id=5)))
         catalogue.run(
+            catalog.get_product_by_slug(
+                ctx, catalog_pb2.GetProductBySlugRequest(slug=response.products[0].slug)
+            )
+        )
+        catalogue.run(
             catalog.get_related_products(ctx, catalog_pb2.GetRelatedProductsRequest(product_id=5))
         )
-        plans["GetProduct, GetRelatedProducts"] = catalogue.run(_plans(ctx, list(statements)))
+        plans["GetProduct, GetProductBySlug, GetRelatedProducts"] = catalogue.run(
+            _plans(ctx, list(statements))
+        )
     finally:
         event.remove(ctx.db.sync_engine, "before_cursor_execute", capture)
     # The category tree (a few hundred rows, read once per worker) may be read whole.

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from api import listing_index
 from api.schema import products, variants
@@ -431,3 +431,33 @@ def test_related_limit_is_capped(shop):
 def test_related_of_unknown_product_is_not_found(shop):
     with pytest.raises(NotFound):
         related(shop, 999)
+
+
+# -- Statements per read -----------------------------------------------------------------------
+
+
+def test_product_reads_and_a_category_page_are_one_statement_each(shop):
+    # Each statement is a round trip (several thread hops on aiosqlite): what a worker spends
+    # per uncached read. The category tree is loaded once per worker, not counted here.
+    shop.call(catalog.get_category_tree, catalog_pb2.GetCategoryTreeRequest())
+    statements: list[str] = []
+
+    def capture(_conn, _cursor, statement: str, *_args) -> None:
+        statements.append(statement)
+
+    def count(method, request) -> int:
+        statements.clear()
+        shop.call(method, request)
+        return len(statements)
+
+    event.listen(shop.ctx.db.sync_engine, "before_cursor_execute", capture)
+    try:
+        assert count(catalog.get_product, catalog_pb2.GetProductRequest(id=1)) == 1
+        by_slug = catalog_pb2.GetProductBySlugRequest(slug="summer-dress")
+        assert count(catalog.get_product_by_slug, by_slug) == 1
+        related = catalog_pb2.GetRelatedProductsRequest(product_id=1)
+        assert count(catalog.get_related_products, related) == 1
+        # The counts, then the page.
+        assert count(catalog.list_category_products, ListRequest(category_slug="women")) == 2
+    finally:
+        event.remove(shop.ctx.db.sync_engine, "before_cursor_execute", capture)
