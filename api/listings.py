@@ -3,8 +3,9 @@
 
 Bounds, per call, for a category whose subtree lists N live products:
 - unfiltered counts: one primary-key range of category_facet_counts (a row per facet value);
-- a facet's counts under other facets' filters, and a filtered total: the products the selected
-  values name (primary-key ranges of category_facet_values), never the other products of N;
+- filtered counts: one statement per distinct set of filters (one with a single facet selected,
+  1 + k with k selected), each reading the products the selected values name (primary-key ranges
+  of category_facet_values), never the other products of N; the total is the price bands' sum;
 - a page: the sort's index of category_products from its start, offset + page size entries
   (with filters, entries until that many match), then one primary-key read per shown product.
   Deep pages are an offset on that index: page P costs P x page size index entries, bounded by N
