@@ -20,7 +20,16 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    bindparam,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api.facets import FACETS, PRICE_BAND, FacetCounts, FacetSelection
@@ -179,12 +188,8 @@ def _filters(
     ]
 
 
-async def related_page(conn: AsyncConnection, product_id: int, limit: int) -> Sequence[AnyRow]:
-    """Summary rows of the product's siblings (its leaf category's other live products), then,
-    when those are too few, of its parent's other subtrees; each in the merchandiser's order.
-
-    One statement: each part walks its category's position index for at most `limit` rows
-    (the cousins' part also steps over the siblings, at most the leaf's size)."""
+def _related_statement() -> Select[Any]:
+    product_id, limit = bindparam("product_id", type_=Integer), bindparam("limit", type_=Integer)
     leaf = select(products.c.category_id).where(products.c.id == product_id).scalar_subquery()
     parent = select(categories.c.parent_id).where(categories.c.id == leaf).scalar_subquery()
     in_order = (_listed.position, _listed.product_id)
@@ -204,9 +209,22 @@ async def related_page(conn: AsyncConnection, product_id: int, limit: int) -> Se
         .subquery("cousins")
     )
     related = union_all(select(siblings), select(cousins)).subquery("related")
-    result = await conn.execute(
+    return (
         summary_statement(related, related.c.product_id)
         .order_by(related.c.part, related.c.position, related.c.product_id)
         .limit(limit)
     )
+
+
+# Built once: a call only binds its values (building it cost as much CPU as running it).
+_RELATED = _related_statement()
+
+
+async def related_page(conn: AsyncConnection, product_id: int, limit: int) -> Sequence[AnyRow]:
+    """Summary rows of the product's siblings (its leaf category's other live products), then,
+    when those are too few, of its parent's other subtrees; each in the merchandiser's order.
+
+    One statement: each part walks its category's position index for at most `limit` rows
+    (the cousins' part also steps over the siblings, at most the leaf's size)."""
+    result = await conn.execute(_RELATED, {"product_id": product_id, "limit": limit})
     return result.all()

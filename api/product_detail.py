@@ -10,7 +10,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, String, cast, literal, null, select, true, union_all
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    bindparam,
+    cast,
+    literal,
+    null,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.messages import AnyRow
@@ -54,8 +65,7 @@ def _no_number() -> Any:
     return cast(null(), Integer)
 
 
-async def read_product(conn: AsyncConnection, product_id: Any) -> ProductDetail | None:
-    """The product whose id is `product_id` (a value or a scalar subquery); None when none is."""
+def _statement(product_id: Any) -> Select[Any]:
     # Each kind's rows are picked by product id, so each reads its own index, once.
     children = union_all(
         select(
@@ -90,22 +100,34 @@ async def read_product(conn: AsyncConnection, product_id: Any) -> ProductDetail 
         ).where(product_attributes.c.product_id == product_id),
     ).subquery("child")
     child = children.c
-    statement = (
-        select(
-            products,
-            *(column.label(f"child_{column.name}") for column in children.c),
-        )
+    return (
+        select(products, *(column.label(f"child_{column.name}") for column in children.c))
         .select_from(products.outerjoin(children, true()))
         .where(products.c.id == product_id)
         .order_by(child.kind, child.position, child.id)
     )
-    rows = (await conn.execute(statement)).all()
+
+
+# Built once: building the statement per call cost more CPU than the round trips it saves.
+_BY_ID = _statement(bindparam("product_id", type_=Integer))
+_BY_SLUG = _statement(
+    select(products.c.id).where(products.c.slug == bindparam("slug")).scalar_subquery()
+)
+
+
+async def product_by_id(conn: AsyncConnection, product_id: int) -> ProductDetail | None:
+    """The product with this id; None when none has it."""
+    return _detail((await conn.execute(_BY_ID, {"product_id": product_id})).all())
+
+
+async def product_by_slug(conn: AsyncConnection, slug: str) -> ProductDetail | None:
+    """The product with this (current) slug; None when none has it."""
+    return _detail((await conn.execute(_BY_SLUG, {"slug": slug})).all())
+
+
+def _detail(rows: Sequence[AnyRow]) -> ProductDetail | None:
     if not rows:
         return None
-    return _detail(rows)
-
-
-def _detail(rows: Sequence[AnyRow]) -> ProductDetail:
     images, product_variants, attributes = [], [], []
     for row in rows:
         if row.child_kind == IMAGE:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api import messages, validation
 from api.category_tree import CategoryNode, CategoryTree, category_tree
@@ -13,7 +13,7 @@ from api.context import CallContext
 from api.facets import FacetSelection, facet_messages
 from api.listings import listing_page, listing_stats, related_page
 from api.messages import AnyRow
-from api.product_detail import read_product
+from api.product_detail import ProductDetail, product_by_id, product_by_slug
 from api.queries import is_live, summaries
 from api.schema import product_old_slugs, products
 from contract import catalog_pb2
@@ -90,7 +90,9 @@ async def get_product(
     if not validation.known_id(request.id):
         raise NotFound(f"no product has id {request.id}")
     return catalog_pb2.ProductResponse(
-        product=await _full_product(ctx, request.id, f"id {request.id}")
+        product=await _full_product(
+            ctx, lambda conn: product_by_id(conn, request.id), f"id {request.id}"
+        )
     )
 
 
@@ -99,8 +101,9 @@ async def get_product_by_slug(
 ) -> catalog_pb2.ProductResponse:
     slug = validation.slug(request.slug, kind="product", max_length=MAX_SLUG_LENGTH)
     try:
-        by_slug = select(products.c.id).where(products.c.slug == slug).scalar_subquery()
-        product = await _full_product(ctx, by_slug, f"slug {slug!r}")
+        product = await _full_product(
+            ctx, lambda conn: product_by_slug(conn, slug), f"slug {slug!r}"
+        )
     except NotFound:
         async with ctx.db.connect() as conn:
             moved = (
@@ -118,11 +121,15 @@ async def get_product_by_slug(
     return catalog_pb2.ProductResponse(product=product)
 
 
-async def _full_product(ctx: CallContext, product_id: Any, described: str) -> catalog_pb2.Product:
+async def _full_product(
+    ctx: CallContext,
+    read: Callable[[AsyncConnection], Awaitable[ProductDetail | None]],
+    described: str,
+) -> catalog_pb2.Product:
     """The product with its images, variants and attributes; discontinued ones too."""
     tree = await category_tree(ctx)
     async with ctx.db.connect() as conn:
-        detail = await read_product(conn, product_id)
+        detail = await read(conn)
     if detail is None:
         raise NotFound(f"no product has {described}")
     return messages.product(
