@@ -15,6 +15,7 @@ Bounds, per call, for a category whose subtree lists N live products:
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -77,15 +78,21 @@ async def listing_stats(
     # selected one all but its own (none left: the unfiltered counts apply).
     counts: dict[str, dict[str, int]] = {}
     together: dict[str | None, list[str]] = {}
+    selected = _selected(selection)
     for facet in FACETS:
-        if not _filters(_values.product_id, category_id, selection, besides=facet):
+        if not [other for other in selected if other != facet]:
             counts[facet] = unfiltered.get(facet, {})
         else:
             together.setdefault(facet if selection.selected(facet) else None, []).append(facet)
 
     async def count(besides: str | None, facets: list[str]) -> dict[str, dict[str, int]]:
+        statement = _counts_statement(tuple(facets), selected, besides)
         async with engine.connect() as conn:
-            return await _facet_counts(conn, category_id, facets, selection, besides=besides)
+            result = await conn.execute(statement, _parameters(category_id, selection))
+        counted: dict[str, dict[str, int]] = {facet: {} for facet in facets}
+        for row in result:
+            counted[row.facet][row.value] = row.products
+        return counted
 
     # Each on a connection of its own: the slowest is waited, not the sum.
     async with asyncio.TaskGroup() as group:
@@ -114,77 +121,84 @@ async def listing_page(
     limit: int,
 ) -> Sequence[AnyRow]:
     """One page of summary rows (api/queries.py summary_statement), in the sort's order."""
+    parameters = _parameters(category_id, selection) | {"offset": offset, "limit": limit}
+    result = await conn.execute(_page_statement(sort, _selected(selection)), parameters)
+    return result.all()
+
+
+# Statements are built once per shape (sort, which facets are selected) and bound per call:
+# building a Core statement costs about as much CPU as running a small one.
+_CATEGORY = bindparam("category_id", type_=Integer)
+
+
+def _selected(selection: FacetSelection) -> tuple[str, ...]:
+    return tuple(facet for facet in FACETS if selection.selected(facet))
+
+
+def _parameters(category_id: int, selection: FacetSelection) -> dict[str, Any]:
+    values = {f"{facet}_values": list(selection.selected(facet)) for facet in FACETS}
+    return {"category_id": category_id} | values
+
+
+@functools.cache
+def _page_statement(sort: int, selected: tuple[str, ...]) -> Select[Any]:
     listed = (
         select(*_SORT_COLUMNS.__dict__.values())
-        .where(
-            _listed.category_id == category_id,
-            *_filters(_listed.product_id, category_id, selection),
-        )
+        .where(_listed.category_id == _CATEGORY, *_filters(_listed.product_id, selected))
         .order_by(*sort_order(sort, _SORT_COLUMNS))
-        .limit(limit)
-        .offset(offset)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
         .subquery("listed")
     )
     page_order = SimpleNamespace(
         id=listed.c.product_id,
         **{name: listed.c[name] for name in ("position", "price", "created_at", "name")},
     )
-    result = await conn.execute(
-        summary_statement(listed, listed.c.product_id).order_by(*sort_order(sort, page_order))
-    )
-    return result.all()
+    return summary_statement(listed, listed.c.product_id).order_by(*sort_order(sort, page_order))
+
+
+_UNFILTERED_COUNTS = select(_counts.facet, _counts.value, _counts.count).where(
+    _counts.category_id == _CATEGORY
+)
 
 
 async def _unfiltered_counts(conn: AsyncConnection, category_id: int) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
-    rows = await conn.execute(
-        select(_counts.facet, _counts.value, _counts.count).where(
-            _counts.category_id == category_id
-        )
-    )
-    for facet, value, count in rows:
+    for facet, value, count in await conn.execute(_UNFILTERED_COUNTS, {"category_id": category_id}):
         counts.setdefault(facet, {})[value] = count
     return counts
 
 
-async def _facet_counts(
-    conn: AsyncConnection,
-    category_id: int,
-    facets: list[str],
-    selection: FacetSelection,
-    *,
-    besides: str | None,
-) -> dict[str, dict[str, int]]:
-    result = await conn.execute(
+@functools.cache
+def _counts_statement(
+    facets: tuple[str, ...], selected: tuple[str, ...], besides: str | None
+) -> Select[Any]:
+    return (
         select(_values.facet, _values.value, func.count().label("products"))
         .where(
-            _values.category_id == category_id,
+            _values.category_id == _CATEGORY,
             _values.facet.in_(facets),
-            *_filters(_values.product_id, category_id, selection, besides=besides),
+            *_filters(_values.product_id, selected, besides=besides),
         )
         .group_by(_values.facet, _values.value)
     )
-    counts: dict[str, dict[str, int]] = {facet: {} for facet in facets}
-    for row in result:
-        counts[row.facet][row.value] = row.products
-    return counts
 
 
 def _filters(
-    product_id: Any, category_id: int, selection: FacetSelection, *, besides: str | None = None
+    product_id: Any, selected: tuple[str, ...], *, besides: str | None = None
 ) -> list[ColumnElement[bool]]:
-    """`product_id` among the category's products having a selected value, for each facet
-    with selected values but `besides`: values of one facet OR-ed, facets AND-ed."""
+    """`product_id` among the category's products having a selected value, for each selected
+    facet but `besides`: values of one facet OR-ed, facets AND-ed."""
     return [
         product_id.in_(
             select(_values.product_id).where(
-                _values.category_id == category_id,
+                _values.category_id == _CATEGORY,
                 _values.facet == facet,
-                _values.value.in_(values),
+                _values.value.in_(bindparam(f"{facet}_values", expanding=True)),
             )
         )
-        for facet in FACETS
-        if facet != besides and (values := selection.selected(facet))
+        for facet in selected
+        if facet != besides
     ]
 
 
