@@ -213,3 +213,37 @@ def test_log_in_only_sends_the_shopper_back_into_this_site(shop):
     register(shop.shopper(), email)
     answer = log_in(shop.shopper(), email, next_path="//evil.example/steal")
     assert answer.headers["Location"] == "/account"
+
+
+@pytest.mark.parametrize(
+    "next_path",
+    [
+        "/%09/evil.example",  # a browser drops the tab and lands on //evil.example
+        "/%0A/evil.example",
+        "%2F%2Fevil.example",
+        "/%5Cevil.example",
+        "https:evil.example",
+        "/%EF%BC%8Fevil.example",  # fullwidth solidus
+        "/%0B/evil.example",  # no Location header can carry these: they were a 500
+        "/%0D%0ASet-Cookie:%20session=stolen",
+    ],
+)
+def test_after_log_in_no_next_leaves_this_site_or_breaks_the_page(shop, next_path):
+    email = new_email()
+    register(shop.shopper(), email)
+    shopper = shop.shopper()
+    assert shopper.request(f"/account/login?next={next_path}").status == 200
+    answer = log_in(shopper, email, next_path=next_path)
+    assert answer.status == 303
+    assert answer.headers["Location"] == "/account"
+
+
+def test_registering_sends_the_shopper_back_only_into_this_site(shop):
+    shopper = shop.shopper()
+    token = form_token(shopper, "/account/register?next=/%09/evil.example")
+    answer = shopper.request(
+        "/account/register?next=/%09/evil.example",
+        {"_xsrf": token, "email": new_email(), "name": "Ada", "password": PASSWORD},
+    )
+    assert answer.status == 303
+    assert answer.headers["Location"] == "/account"

@@ -27,6 +27,7 @@ from api_client import (
 from api_client.contract import envelope_pb2
 from web.debug_panel import call_rows, variable_rows
 from web.fixtures import encode_context
+from web.local_redirect import local_target
 
 if TYPE_CHECKING:
     from web.app import VitrineApplication
@@ -332,7 +333,8 @@ class NotFoundHandler(BaseHandler):
         canonical = self.request.path.lower().rstrip("/") or "/"
         if canonical != self.request.path and self.application.is_page_path(canonical):
             query = f"?{self.request.query}" if self.request.query else ""
-            self.redirect(canonical + query, permanent=True)
+            # The query as sent may hold what no Location header can (a tab): then without it.
+            self.redirect(local_target(canonical + query, canonical), permanent=True)
             return
         if self.application.api is not None:  # the preview-only front has no API
             await self.send(self.page_batch())
