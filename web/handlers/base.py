@@ -13,6 +13,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import tornado.web
+from tornado.httputil import responses
 
 from api_client import (
     ApiError,
@@ -28,6 +29,7 @@ from api_client.contract import envelope_pb2
 from web.debug_panel import call_rows, variable_rows
 from web.fixtures import encode_context
 from web.local_redirect import local_target
+from web.whole_numbers import parse_whole_number
 
 if TYPE_CHECKING:
     from web.app import VitrineApplication
@@ -76,6 +78,14 @@ class PageError(tornado.web.HTTPError):
         self.message = message
 
 
+def whole_number(raw: str, *, name: str, lowest: int, highest: int) -> int:
+    """`raw` as a whole number from `lowest` to `highest`, or a 400 saying so."""
+    value = parse_whole_number(raw, lowest, highest)
+    if value is None:
+        raise PageError(400, f"{name} must be a whole number from {lowest} to {highest}.")
+    return value
+
+
 class BaseHandler(tornado.web.RequestHandler):
     application: VitrineApplication
 
@@ -92,6 +102,13 @@ class BaseHandler(tornado.web.RequestHandler):
         incoming = self.request.headers.get("X-Request-Id", "")
         self.trace_id = incoming if TRACE_ID.fullmatch(incoming) else secrets.token_hex(8)
         self.set_header("X-Trace-Id", self.trace_id)
+
+    def wants_json(self) -> bool:
+        """The request asks for JSON, or sends it: its answer, and its errors, are JSON."""
+        headers = self.request.headers
+        return "application/json" in headers.get("Accept", "") or headers.get(
+            "Content-Type", ""
+        ).startswith("application/json")
 
     def api_batch(self) -> Batch:
         """An empty batch traced with this request's id."""
@@ -317,6 +334,16 @@ class BaseHandler(tornado.web.RequestHandler):
             return
         error = kwargs.get("exc_info", (None, None, None))[1]
         message = error.message if isinstance(error, PageError) else ""
+        if self.wants_json():
+            # A script (the basket's, or anyone's) reads the reason, not an HTML page.
+            self.set_header("Content-Type", "application/json; charset=utf-8")
+            self.set_header("Cache-Control", "no-store")
+            self.finish(
+                json.dumps(
+                    {"error": message or responses.get(status_code, "Error"), "status": status_code}
+                )
+            )
+            return
         template = ERROR_TEMPLATES.get(status_code, "errors/500.html")
         try:
             self.render_page(template, status_code=status_code, message=message)
