@@ -47,7 +47,7 @@ def raw_request(
 ) -> tuple[int, str, str]:
     """Status, Content-Type and body, with header values sent byte for byte as given."""
     parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
     try:
         connection.putrequest(method, path)
         for name, value in {**headers, "Content-Length": str(len(body))}.items():
