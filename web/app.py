@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -172,11 +173,51 @@ class VitrineApplication(tornado.web.Application):
     ) -> tornado.web._HandlerDelegate:
         # Every request passes here first: the proxy's word on address and scheme, if trusted.
         apply_proxy_headers(request, self.config.trusted_proxies)
-        self.in_flight += 1  # until log_request, which every answered request reaches
         return super().find_handler(request, **kwargs)
+
+    def start_request(
+        self, server_conn: object, request_conn: tornado.httputil.HTTPConnection
+    ) -> tornado.httputil.HTTPMessageDelegate:
+        return CountedRequest(self, super().start_request(server_conn, request_conn))
 
     def is_page_path(self, path: str) -> bool:
         return any(pattern.match(path) for pattern in self._page_patterns)
+
+
+class CountedRequest(tornado.httputil.HTTPMessageDelegate):
+    """Counts a request in flight from its headers on. A handler's answer ends the count in
+    log_request; a request dropped before any handler ran (a body over the size limit, a client
+    gone mid-body) reaches no log_request, so it is ended here, or every graceful stop would
+    wait its full grace period for it."""
+
+    def __init__(
+        self, application: VitrineApplication, delegate: tornado.httputil.HTTPMessageDelegate
+    ) -> None:
+        self.application = application
+        self.delegate = delegate
+        self.counted = False
+        self.handed_over = False  # to a handler, which calls log_request when it finishes
+
+    def headers_received(
+        self,
+        start_line: tornado.httputil.RequestStartLine | tornado.httputil.ResponseStartLine,
+        headers: tornado.httputil.HTTPHeaders,
+    ) -> Awaitable[None] | None:
+        self.application.in_flight += 1
+        self.counted = True
+        return self.delegate.headers_received(start_line, headers)
+
+    def data_received(self, chunk: bytes) -> Awaitable[None] | None:
+        return self.delegate.data_received(chunk)
+
+    def finish(self) -> None:
+        self.handed_over = True
+        self.delegate.finish()
+
+    def on_connection_close(self) -> None:
+        if self.counted and not self.handed_over:
+            self.application.in_flight = max(0, self.application.in_flight - 1)
+        self.delegate.on_connection_close()
 
 
 def log_request(handler: tornado.web.RequestHandler) -> None:
