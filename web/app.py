@@ -52,6 +52,7 @@ from web.handlers.seo import (
     RobotsHandler,
     SitemapIndexHandler,
 )
+from web.logged_uri import logged_uri
 from web.proxies import apply_proxy_headers
 from web.rendered_pages import RenderedPages
 from web.templating import TEMPLATES_DIR, make_environment
@@ -235,6 +236,7 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
     if not access_log.isEnabledFor(level):
         return  # at WARNING (as in bench/), not even the line's fields are built
     trace = getattr(handler, "trace_id", "") or "-"
+    uri = logged_uri(handler.request.uri or "")
     access_log.log(
         level,
         "request trace=%s status=%d client=%s method=%s path=%s ms=%.1f",
@@ -242,7 +244,7 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
         status,
         handler.request.remote_ip,
         handler.request.method,
-        handler.request.uri,
+        uri,
         seconds * 1000,
         extra={
             "trace": trace,
@@ -250,7 +252,7 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
             "route": route,
             "client": handler.request.remote_ip,
             "method": handler.request.method,
-            "path": handler.request.uri,
+            "path": uri,
             "ms": round(seconds * 1000, 1),
         },
     )
