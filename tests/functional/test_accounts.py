@@ -247,3 +247,41 @@ def test_registering_sends_the_shopper_back_only_into_this_site(shop):
     )
     assert answer.status == 303
     assert answer.headers["Location"] == "/account"
+
+
+def cookies_set(*answers) -> list[str]:
+    return [line for answer in answers for line in answer.headers.get_all("Set-Cookie") or []]
+
+
+def test_every_cookie_the_site_sets_is_httponly_and_samesite_and_not_secure_over_http(shop):
+    shopper = shop.shopper()
+    answers = [shopper.request("/account/register")]  # the _xsrf cookie
+    answers.append(register(shopper, new_email()))  # the session
+    variant = roomy_option(shopper, shop.facts)
+    answers.append(shopper.request("/basket/lines", {"variant_id": variant}))  # the basket
+    answers.append(log_out(shopper))  # both cleared
+    lines = cookies_set(*answers)
+    assert {line.split("=", 1)[0] for line in lines} >= {"_xsrf", "session", "basket"}
+    for line in lines:
+        assert "HttpOnly" in line, line
+        assert "SameSite=Lax" in line, line
+        assert "Secure" not in line, line  # a browser on http would drop it
+
+
+def test_over_https_every_cookie_the_site_sets_is_secure_too(shop):
+    """Behind a TLS proxy (nginx says X-Forwarded-Proto: https, and is trusted)."""
+    shopper = shop.shopper()
+    https = {"X-Forwarded-Proto": "https"}
+    form = shopper.request("/account/login", headers=https)
+    variant = roomy_option(shopper, shop.facts)
+    origin = shop.front.url.replace("http://", "https://")
+    added = shopper.request(
+        "/basket/lines", {"variant_id": variant}, headers={**https, "Origin": origin}
+    )
+    assert added.status == 303
+    lines = cookies_set(form, added)
+    assert {line.split("=", 1)[0] for line in lines} == {"_xsrf", "basket"}
+    for line in lines:
+        assert "Secure" in line, line
+        assert "HttpOnly" in line, line
+        assert "SameSite=Lax" in line, line

@@ -153,6 +153,17 @@ class BaseHandler(tornado.web.RequestHandler):
             secure=self.request.protocol == "https",
         )
 
+    def set_cookie(  # type: ignore[override]
+        self, name: str, value: str | bytes, **kwargs: Any
+    ) -> None:
+        """Every cookie this site sets (the session, the basket, Tornado's _xsrf, and their
+        clearing) is SameSite=Lax, HttpOnly (no script reads one: the pages' script takes the
+        xsrf token from the form) and, over https, Secure; unless a caller says otherwise."""
+        kwargs.setdefault("samesite", "Lax")
+        kwargs.setdefault("httponly", True)
+        kwargs.setdefault("secure", self.request.protocol == "https")
+        super().set_cookie(name, value, **kwargs)
+
     def end_session(self) -> None:
         self.clear_cookie(SESSION_COOKIE)
         self.clear_cookie(BASKET_COOKIE)
