@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from tests.functional.pages import Facts, Shopper, catalogue_facts, product_option
+from tests.functional.pages import Facts, Shopper, catalogue_facts, product_option, xsrf_field
 from tests.functional.test_basket import basket_quantities
 from tests.processes import Process, Processes, WorkerProcess
 
@@ -145,3 +145,12 @@ def test_the_json_api_still_takes_a_plain_deadline(stack):
     )
     assert status == 200
     assert json.loads(body)["roots"]
+
+
+@pytest.mark.parametrize("path", ["/checkout", "/checkout/review"])
+def test_a_post_to_a_checkout_page_without_a_form_is_a_405(stack, path):
+    """Found by the fuzz suite: these pages have no form, and a POST to them was a 500."""
+    shopper = stack.shopper()
+    token = xsrf_field(shopper.request("/account/login"))
+    answer = shopper.request(path, {"_xsrf": token})
+    assert answer.status == 405
