@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from api.db import create_engine
 from api.demo import seed_demo
-from web.config import Settings
+from vitrine.config import Settings
 
 FUZZ_PRODUCTS = 120
 FUZZ_SEED = 11

@@ -1,17 +1,14 @@
-"""Every route of the front's route table (`web/app.py: make_app`, read here, so a new route is
-fuzzed without a line changed), fuzzed against a real front and worker: hostile path parameters,
-query strings, headers, cookies and form bodies get an answer below 500, and both processes
-live on. A POST without the xsrf token or the browser's word that it comes from this site is
-refused (403) and changes nothing of the shopper it was forged for."""
+"""Every route of the front's route table (`web/app.py`'s ROUTES, as `make_app` serves them,
+read here, so a new route is fuzzed without a line changed), fuzzed against a real front and
+worker: hostile path parameters, query strings, headers, cookies and form bodies get an answer
+below 500, and both processes live on. A POST without the xsrf token or the browser's word that
+it comes from this site is refused (403) and changes nothing of the shopper it was forged for."""
 
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import cast
 from urllib.parse import quote
 
 import pytest
@@ -20,7 +17,6 @@ import tornado.web
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api_client import ApiClient
 from tests.functional.fuzzing import (
     HEADER_TEXT,
     HOSTILE_TEXT,
@@ -34,8 +30,9 @@ from tests.functional.fuzzing import (
 )
 from tests.functional.pages import Facts, Shopper, catalogue_facts, product_option, xsrf_field
 from tests.processes import Process, Processes, WorkerProcess
-from web.app import make_app
-from web.config import Settings
+from vitrine.config import Settings
+from web.app import routes_served
+from web.handlers.base import NotFoundHandler
 
 # Examples per route and method kind: ~35 routes, so a few hundred requests (bench: ~25 s).
 EXAMPLES_PER_ROUTE = 10
@@ -92,28 +89,19 @@ def _methods(handler: type[tornado.web.RequestHandler]) -> tuple[str, ...]:
 
 
 def front_routes() -> list[Route]:
-    """The real route table, as `make_app` builds it for a front with an API."""
-    with tempfile.TemporaryDirectory(prefix="vitrine-routes-") as static:
-        settings = Settings(static_dir=Path(static), cookie_secret="route table only")
-        app = make_app(settings, cast("ApiClient", object()))  # only read, never called
+    """The route table a front with an API serves (what `make_app` gives Tornado), and its
+    default handler for every other path."""
     routes = []
-    for rule in app.wildcard_router.rules:
-        matcher = rule.matcher
-        assert isinstance(matcher, tornado.routing.PathMatches)
+    for served in routes_served(Settings(), with_api=True):
+        matcher = tornado.routing.PathMatches(served.pattern)
+        methods = _methods(served.handler)
         routes.append(
-            Route(
-                matcher.regex.pattern,
-                matcher.regex,
-                matcher,
-                rule.target.__name__,
-                _methods(rule.target),
-            )
+            Route(served.pattern, matcher.regex, matcher, served.handler.__name__, methods)
         )
-    default = app.settings["default_handler_class"]
-    routes.append(
-        Route("(any other path)", re.compile(".*"), None, default.__name__, ("GET", "HEAD"))
+    other = Route(
+        "(any other path)", re.compile(".*"), None, NotFoundHandler.__name__, ("GET", "HEAD")
     )
-    return routes
+    return [*routes, other]
 
 
 ROUTES = front_routes()

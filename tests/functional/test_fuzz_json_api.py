@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api_client.contract import METHODS_BY_SERVICE_ATTR, Method
+from contract import METHODS_BY_SERVICE_ATTR, Method
 from tests.functional.fuzzing import (
     HEADER_TEXT,
     HOSTILE_TEXT,

@@ -25,7 +25,7 @@ from api_client import (
     ResourceExhausted,
     Unauthenticated,
 )
-from api_client.contract import envelope_pb2
+from contract import envelope_pb2
 from web.debug_panel import call_rows, variable_rows
 from web.fixtures import encode_context
 from web.local_redirect import local_target
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
     from web.app import VitrineApplication
 
 log = logging.getLogger("vitrine.web")
-# Where Tornado logs an HTTPError's message: the same logger, so operators' filters still match.
-tornado_log = logging.getLogger("tornado.general")
 
 # The navigation is optional on every page: cached on the workers, it is fast or it is left out.
 NAV_DEADLINE_MS = 250
@@ -338,21 +336,14 @@ class BaseHandler(tornado.web.RequestHandler):
         entries.append(f"render;dur={render_seconds * 1000:.1f}")
         return ", ".join(entries)
 
-    def log_exception(
-        self,
-        typ: type[BaseException] | None,  # noqa: ARG002 - Tornado's signature
-        value: BaseException | None,
-        tb: Any,  # noqa: ARG002
-    ) -> None:
-        """Tornado's own lines for an error, with the URI as the access log shows it (no order
-        access token)."""
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:  # noqa: ARG002
+        # An HTTP error (404, 400...) is an answer, not a fault: the access line already
+        # records it. Anything else is logged with its traceback, as Tornado does, but with the
+        # URI as the access log shows it (no order access token).
+        if isinstance(value, tornado.web.HTTPError):
+            return
         request = self.request
         summary = f"{request.method} {logged_uri(request.uri or '')} ({request.remote_ip})"
-        if isinstance(value, tornado.web.HTTPError):
-            if value.log_message:
-                reason = value.log_message % value.args
-                tornado_log.warning("%d %s: %s", value.status_code, summary, reason)
-            return
         log.error("trace=%s uncaught exception %s", self.trace_id, summary, exc_info=value)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
