@@ -7,6 +7,7 @@ it comes from this site is refused (403) and changes nothing of the shopper it w
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -34,7 +35,7 @@ from vitrine.config import Settings
 from web.app import routes_served
 from web.handlers.base import NotFoundHandler
 
-# Examples per route and method kind: ~35 routes, so a few hundred requests (bench: ~25 s).
+# Examples per route: ~35 routes, so ~400 requests, ~40 s on a busy shared 2-core machine.
 EXAMPLES_PER_ROUTE = 10
 FORGED_POSTS_PER_ROUTE = 6
 PASSWORD = "correct horse battery"
@@ -127,7 +128,7 @@ class Stack:
 def logged_in_shopper(front: Process, facts: Facts) -> Shopper:
     shopper = Shopper(front.url)
     token = xsrf_field(shopper.request("/account/register"))
-    email = f"fuzz-{id(shopper)}@example.com"
+    email = f"fuzz-{secrets.token_hex(4)}@example.com"
     form = {"_xsrf": token, "email": email, "name": "Fuzz", "password": PASSWORD}
     assert shopper.request("/account/register", form).status == 303
     variant = product_option(shopper, facts)
