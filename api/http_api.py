@@ -21,18 +21,17 @@ MAX_BODY_BYTES = 1 << 20
 TRACE_HEADER = "X-Trace-Id"
 DEADLINE_HEADER = "X-Deadline-Ms"
 # Few enough digits for int() to be cheap and the value to fit the contract's int64.
-DEADLINE_DIGITS = re.compile(r"[0-9]{1,18}")
+HEADER_NUMBER = re.compile(r"[0-9]{1,18}")
 
 
-def parse_deadline_ms(raw: str) -> int | None:
-    """The deadline header's milliseconds (0, the default, when absent), or None when it is not
-    a whole number. ASCII only: `"²".isdigit()` is true, and `int("²")` fails."""
+def header_number(raw: str) -> int | None:
+    """The one way this API reads a number from a header: 0 (the default) when it is absent,
+    None when it is not a whole number. ASCII digits only: `"²".isdigit()` is true and
+    `int("²")` fails, `int("٣")` is 3, and `int()` of thousands of digits raises."""
     raw = raw.strip(" \t")
     if not raw:
         return 0
-    if not DEADLINE_DIGITS.fullmatch(raw):
-        return None
-    return int(raw)  # the dispatcher caps it at its MAX_DEADLINE_MS
+    return int(raw) if HEADER_NUMBER.fullmatch(raw) else None
 
 
 def http_status_for(status: int) -> int:
@@ -68,7 +67,8 @@ class MethodHandler(tornado.web.RequestHandler):
                 f"body is not a {method.request_class.DESCRIPTOR.full_name}: {error}",
             )
             return
-        deadline_ms = parse_deadline_ms(self.request.headers.get(DEADLINE_HEADER, ""))
+        # The dispatcher caps it at its MAX_DEADLINE_MS.
+        deadline_ms = header_number(self.request.headers.get(DEADLINE_HEADER, ""))
         if deadline_ms is None:
             self._answer_error(
                 envelope_pb2.INVALID_ARGUMENT,

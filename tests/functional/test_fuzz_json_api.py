@@ -90,13 +90,13 @@ def bodies(method: Method) -> st.SearchStrategy[bytes]:
 
 # Deadlines a client might send, but none so short that a busy machine would make a correct
 # answer a 504: this suite looks for crashes, not for timeouts.
-DEADLINES = st.one_of(
-    HEADER_TEXT.filter(lambda value: not re.fullmatch(r"[ \t]*[0-9]+[ \t]*", value)),
-    st.integers(2000, 2**70).map(str),
-)
+NOT_A_NUMBER = HEADER_TEXT.filter(lambda value: not re.fullmatch(r"[ \t]*[0-9]+[ \t]*", value))
+DEADLINES = st.one_of(NOT_A_NUMBER, st.integers(2000, 2**70).map(str))
 HEADERS = st.lists(
     st.one_of(
         st.tuples(st.just("X-Deadline-Ms"), DEADLINES),
+        # A deadline as a wall-clock time (a worker may read one): only what is no number.
+        st.tuples(st.just("X-Deadline-At-Ms"), NOT_A_NUMBER),
         st.tuples(
             st.sampled_from(["X-Trace-Id", "Content-Type", "Accept", "Content-Encoding"]),
             HEADER_TEXT,
