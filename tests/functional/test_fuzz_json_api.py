@@ -26,7 +26,7 @@ from tests.functional.fuzzing import (
 )
 from tests.processes import Processes, WorkerProcess
 
-EXAMPLES_PER_METHOD = 6
+EXAMPLES_PER_METHOD = 8
 EXAMPLES_OF_UNKNOWN_PATHS = 20
 METHODS = [method for methods in METHODS_BY_SERVICE_ATTR.values() for method in methods.values()]
 PATHS = {

@@ -19,7 +19,7 @@ from contract import MAX_BATCHES_PER_MESSAGE, METHODS_BY_SERVICE_ATTR, envelope_
 from tests.functional.fuzzing import Tally, fuzz_settings, report, seeded_database
 from tests.processes import Processes, WorkerProcess
 
-EXAMPLES = 300
+EXAMPLES = 400
 REPLY_TIMEOUT_MS = 5000
 METHOD_NAMES = [
     m.full_name for methods in METHODS_BY_SERVICE_ATTR.values() for m in methods.values()
