@@ -194,11 +194,12 @@ class PostgresFullText:
                 )
             )
         )
-        closeness = func.public.word_similarity(word, products.c.name)
+        # Unordered: every name past the threshold holds a close word, and ordering them all
+        # would read each one's row (1,670 rows, 60 ms to 900 ms on 200,000 products, for
+        # "cardigna"); the closest word is chosen among the words of the first ones.
         names = await conn.scalars(
             select(products.c.name)
             .where(products.c.name.op("OPERATOR(public.%>)", is_comparison=True)(word))
-            .order_by(closeness.desc())
             .limit(SPELLING_CANDIDATE_NAMES)
         )
         return list(names)
