@@ -29,9 +29,10 @@ $(TESTING): $(INSTALLED)
 	touch $@
 
 $(GENERATED): $(PROTOS) $(INSTALLED)
-	rm -rf contract/gen
+	rm -rf contract/gen api_client/services.pyi
 	mkdir -p contract/gen
 	$(PY) -m grpc_tools.protoc -I protos --python_out=contract/gen --pyi_out=contract/gen $(PROTOS)
+	$(PY) -m api_client.stubs
 	touch $@
 
 setup: $(INSTALLED) $(GENERATED) ## create .venv, install, generate the protobuf modules
@@ -71,7 +72,7 @@ migration: setup ## write a new migration from api/schema.py changes: make migra
 	$(VENV)/bin/alembic revision --autogenerate --rev-id $(NEXT_REVISION) -m "$(MESSAGE)"
 	$(VENV)/bin/ruff format api/migrations/versions
 
-bootstrap: ## install the system packages the tests need (nginx, chromium, chromium-driver, wrk)
+bootstrap: ## install the system packages the tests need (nginx, chromium, chromium-driver, wrk, postgresql)
 	scripts/bootstrap
 
 test: setup $(TESTING) bootstrap lint ## install what the tests need, run the quality gates and the whole suite
@@ -105,4 +106,4 @@ constraints: $(TESTING) ## pin what is installed now into constraints.txt (after
 	mv constraints.tmp constraints.txt
 
 clean: ## remove generated files and the demo database (keeps .venv)
-	rm -rf contract/gen var
+	rm -rf contract/gen api_client/services.pyi var

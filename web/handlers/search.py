@@ -38,7 +38,7 @@ class SearchPageHandler(BaseHandler):
                 filter=listing.request_filter(),
                 exact=exact,
             )
-        await self.send(batch)
+        await self.wait_for_replies(batch)
         found = results.result() if results is not None else None
         if found is not None and listing.page > max(1, found.page.total_pages):
             raise PageError(404, f"These results have {found.page.total_pages} pages.")
@@ -66,7 +66,7 @@ class SuggestHandler(BaseHandler):
             call = batch.search.Suggest(
                 prefix=prefix, limit=SUGGEST_LIMIT, required=False, deadline_ms=SUGGEST_DEADLINE_MS
             )
-            await self.send(batch)
+            await self.wait_for_replies(batch)
             suggestions = [
                 {
                     "text": s.text,
