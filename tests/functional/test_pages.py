@@ -224,6 +224,20 @@ def test_a_misspelt_search_shows_the_corrected_query_and_a_way_back(site):
     assert "Did you mean" in as_typed.body
 
 
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("q=dress&sort=cheapest", "Unknown sort"),
+        ("q=dress&page=0", "Page must be a whole number"),
+        ("q=dress&" + "&".join(f"brand=b{n}" for n in range(21)), "At most 20 values of brand"),
+    ],
+)
+def test_bad_search_parameters_are_a_400_that_says_why(site, query, message):
+    page = site.get(f"/search?{query}")
+    assert page.status == 400
+    assert message in html.unescape(page.body)
+
+
 def test_search_results_filter_by_facets_like_categories(site):
     page = site.get("/search?q=cardigan")
     link = re.search(r'class="facet__value" rel="nofollow" href="([^"]+)"', page.body)

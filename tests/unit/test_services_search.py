@@ -129,6 +129,13 @@ def test_nothing_close_means_no_results_and_no_correction(shop):
     assert not response.facets
 
 
+def test_long_queries_are_not_corrected(shop):
+    # Each word to correct costs look-ups: a query of many unknown words costs none.
+    response = find(shop, "jaket " + " ".join(f"zz{n}q" for n in range(search.SPELLING_MAX_WORDS)))
+    assert not response.did_you_mean
+    assert response.page.total_items == 0
+
+
 def test_no_correction_when_the_words_are_known(shop):
     # Both words exist, only not together.
     response = find(shop, "acme storm")

@@ -18,6 +18,7 @@ Create Date: 2026-12-05 06:20:00
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 
 from alembic import op
@@ -93,8 +94,16 @@ _POSTGRES_DOWNGRADE = (
 )
 
 
+# FTS5's trigram tokenizer came with SQLite 3.34.
+SQLITE_TRIGRAM_VERSION = (3, 34, 0)
+
+
 def _run(statements: dict[str, tuple[str, ...]]) -> None:
     dialect = op.get_bind().dialect.name
+    if dialect == "sqlite" and sqlite3.sqlite_version_info < SQLITE_TRIGRAM_VERSION:
+        raise RuntimeError(
+            f"SQLite {sqlite3.sqlite_version} has no FTS5 trigram tokenizer: search needs 3.34+"
+        )
     if dialect not in statements:
         raise NotImplementedError(f"full-text search is written for {', '.join(statements)}")
     for statement in statements[dialect]:
