@@ -46,6 +46,9 @@ WORD_SIMILARITY_THRESHOLD = 0.4
 SPELLING_CANDIDATE_NAMES = 100
 # Prefixes shorter than this cannot use a trigram index: every name would be a candidate.
 TRIGRAM = 3
+# Names a one- or two-letter prefix reads on SQLite: room for the suggestions asked for (at
+# most 20, twice over for duplicate names) after discontinued ones are left out.
+SHORT_PREFIX_CANDIDATES = 200
 
 
 @dataclass(frozen=True)
@@ -121,9 +124,17 @@ class SqliteFullText:
 
     def name_starts_a_word(self, prefix: str) -> ColumnElement[bool]:
         starts = _name_starts_a_word(prefix)
-        if len(prefix) < TRIGRAM or any(wildcard in prefix for wildcard in "%_\\"):
+        if any(wildcard in prefix for wildcard in "%_\\"):
             # LIKE reaches FTS5's index only without an ESCAPE clause.
             return starts
+        if len(prefix) < TRIGRAM:
+            # Too short for trigrams: names with a word starting so in products_fts, the first
+            # ones by id (FTS5 answers in rowid order and stops at the limit). Stemming keeps a
+            # word's first two letters, so "sh" finds "Shirts" as "shirt". Without the index,
+            # a prefix no name has ("zz") read every name.
+            words = _fts.c.products_fts.match(f"{{name}} : {_phrase(prefix)} *")
+            first = select(_fts.c.rowid).where(words).limit(SHORT_PREFIX_CANDIDATES)
+            return products.c.id.in_(first.scalar_subquery()) & starts
         # The trigram index narrows the names to those holding the prefix anywhere (LIKE on an
         # FTS5 trigram table is answered from the index); `starts` keeps word starts only.
         # SQLite's LIKE ignores ASCII case itself; lower() around the name would hide the index.

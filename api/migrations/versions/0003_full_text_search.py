@@ -32,7 +32,8 @@ _SQLITE_UPGRADE = (
     """CREATE VIRTUAL TABLE products_fts USING fts5(
         name, brand, search_text, description,
         content='products', content_rowid='id',
-        tokenize='porter unicode61 remove_diacritics 2'
+        tokenize='porter unicode61 remove_diacritics 2',
+        prefix='1 2'
     )""",
     """CREATE VIRTUAL TABLE products_trigram USING fts5(
         name, content='products', content_rowid='id', tokenize='trigram'
