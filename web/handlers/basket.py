@@ -34,7 +34,7 @@ NOT_FROM_THIS_SITE = (
 class BasketPageHandler(BaseHandler):
     async def get(self) -> None:
         batch = self.page_batch()
-        basket = batch.basket.GetBasket(token=self.basket_token())
+        basket = batch.basket.GetBasket(token=self.shopper.basket_token())
         await self.wait_for_replies(batch)
         self.set_header("Cache-Control", "private, no-store")
         self.render_page("basket/page.html", contents=basket.result(), xsrf_token=self.form_token())
@@ -46,7 +46,7 @@ class BasketChangeHandler(BaseHandler):
     async def change(self, method: str, **request: Any) -> None:
         batch = self.api_batch()
         call = getattr(batch.basket, method)(
-            token=self.basket_token(), deadline_ms=WRITE_DEADLINE_MS, **request
+            token=self.shopper.basket_token(), deadline_ms=WRITE_DEADLINE_MS, **request
         )
         try:
             await self.wait_for_replies(batch)
@@ -55,7 +55,7 @@ class BasketChangeHandler(BaseHandler):
                 raise PageError(400, "That option does not exist.") from error
             raise
         contents = call.result()
-        self.keep_basket_token(contents.token)
+        self.shopper.keep_basket_token(contents.token)
         self.set_header("Cache-Control", "private, no-store")
         if self.wants_json():
             count = sum(line.quantity for line in contents.lines)
@@ -109,7 +109,7 @@ class BasketLinesHandler(BasketChangeHandler):
             "AddLine",
             variant_id=variant,
             quantity=quantity,
-            session_token=self.session_token(),
+            session_token=self.shopper.session_token(),
         )
 
 
