@@ -22,6 +22,7 @@ from google.protobuf.message import DecodeError, Message
 from api import metrics
 from api.answers import Answer, AnswerCache
 from api.context import CallContext
+from api.db import refused_by_database
 from api_client.contract import METHODS, Method, envelope_pb2
 from api_client.errors import ApiError
 from api_client.metrics import child
@@ -33,6 +34,7 @@ MAX_DEADLINE_MS = 30_000
 # A cacheable read runs at most this long (or its caller's deadline, if longer), even once
 # every call that waited for it has given up: its answer then serves the calls that come next.
 FILL_SECONDS = 5.0
+DATABASE_REFUSED = "the database cannot take this request now"
 LATE_CALL = "the caller's deadline had passed when the worker got to the call"
 
 Implementation = Callable[[CallContext, Any], Awaitable[Message]]
@@ -176,7 +178,17 @@ class Dispatcher:
                 response = await implementation(context, request)
             except ApiError as error:
                 return Outcome(error.status, error=error.message)
-            except Exception:
+            except Exception as error:
+                if refused_by_database(error):
+                    # The database refuses now (read-only, gone, locked too long): another try
+                    # may work, so the caller says "try again" rather than "our error".
+                    log.warning(
+                        "trace=%s method=%s database refused: %s",
+                        trace_id,
+                        method.full_name,
+                        str(error).splitlines()[0],
+                    )
+                    return Outcome(envelope_pb2.UNAVAILABLE, error=DATABASE_REFUSED)
                 log.exception("trace=%s method=%s failed", trace_id, method.full_name)
                 return Outcome(envelope_pb2.INTERNAL, error=f"internal error (trace {trace_id})")
             return self._answer(method, response, trace_id, cache, key)

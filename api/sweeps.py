@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api import basket_writes, charges
+from api.db import refused_by_database
 from api.payments import GATEWAYS
 from web.config import Settings
 
@@ -29,6 +30,10 @@ async def keep_sweeping(engine: AsyncEngine, settings: Settings) -> None:
             if refunded := await charges.refund_stale(engine, gateway, now):
                 log.warning("sweep refunded %d charge(s) left without an order", refunded)
             await basket_writes.forget_old(engine, now)
-        except Exception:
-            log.exception("sweep failed; trying again in %d s", SWEEP_SECONDS)
+        except Exception as error:
+            if not refused_by_database(error):
+                log.exception("sweep failed; trying again in %d s", SWEEP_SECONDS)
+            else:
+                message = str(error).splitlines()[0]
+                log.warning("sweep: database refused (%s); again in %d s", message, SWEEP_SECONDS)
         await asyncio.sleep(SWEEP_SECONDS)
