@@ -18,7 +18,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api.schema import basket_writes
-from api_client.errors import Invalid
+from contract.errors import Invalid
 
 # Keys are token_urlsafe(16) or longer: 22 to 64 characters of the token alphabet.
 MIN_KEY_LENGTH = 22

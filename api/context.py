@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.cache import TtlCache
-from api_client.errors import DeadlineExceeded
-from web.config import Settings
+from contract.errors import DeadlineExceeded
+from vitrine.config import Settings
 
 
 @dataclass(frozen=True)

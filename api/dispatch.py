@@ -23,9 +23,9 @@ from api import metrics
 from api.answers import Answer, AnswerCache
 from api.context import CallContext
 from api.db import refused_by_database
-from api_client.contract import METHODS, Method, envelope_pb2
-from api_client.errors import ApiError
-from api_client.metrics import child
+from contract import METHODS, Method, envelope_pb2
+from contract.errors import ApiError
+from vitrine.metrics import child
 
 log = logging.getLogger("vitrine.api")
 

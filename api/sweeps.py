@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api import basket_writes, charges
 from api.db import refused_by_database
 from api.payments import GATEWAYS
-from web.config import Settings
+from vitrine.config import Settings
 
 log = logging.getLogger("vitrine.api")
 

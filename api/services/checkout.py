@@ -58,8 +58,8 @@ from api.services.basket import (
     touch_basket,
 )
 from api.services.orders import address_message, card_message, load_order
-from api_client.contract import checkout_pb2, orders_pb2
-from api_client.errors import ApiError, FailedPrecondition, Invalid, Unavailable
+from contract import checkout_pb2, orders_pb2
+from contract.errors import ApiError, FailedPrecondition, Invalid, Unavailable
 
 log = logging.getLogger("vitrine.api")
 

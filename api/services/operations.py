@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from api.context import CallContext
 from api.discovery import live_endpoints
 from api.schema import readiness
-from api_client.contract import operations_pb2
-from api_client.errors import Unavailable
+from contract import operations_pb2
+from contract.errors import Unavailable
 
 WORKER_NAME = f"{socket.gethostname()} pid {os.getpid()}"
 

@@ -27,7 +27,7 @@ from tests.functional.pages import Shopper, catalogue_facts, fetch, product_opti
 from tests.functional.test_basket import basket_quantities
 from tests.functional.test_checkout import ADDRESS, GOOD_CARD, place, to_review
 from tests.processes import Processes
-from web.config import Settings
+from vitrine.config import Settings
 from web.handlers.base import WRITE_DEADLINE_MS
 
 TEST_CARD_DIGITS = "4242424242424242"

@@ -11,8 +11,8 @@ import time
 import pytest
 
 from api.services import basket
-from api_client.contract import basket_pb2
-from api_client.errors import DeadlineExceeded, Invalid
+from contract import basket_pb2
+from contract.errors import DeadlineExceeded, Invalid
 from tests.unit.catalogue_fixture import Shop, writable_shop  # noqa: F401 - the `shop` fixture
 
 

@@ -24,8 +24,8 @@ from api import charges
 from api.schema import charges as charges_table
 from api.schema import orders, test_gateway_cards, test_gateway_charges
 from api.services import checkout
-from api_client.contract import checkout_pb2
-from api_client.errors import DeadlineExceeded, Unavailable
+from contract import checkout_pb2
+from contract.errors import DeadlineExceeded, Unavailable
 from tests.unit.catalogue_fixture import NOW, Shop, writable_shop  # noqa: F401 - `shop` fixture
 from tests.unit.test_services_checkout import ready_to_place, stock
 

@@ -12,10 +12,11 @@ gets the same order, and the redirect to its page. Prices and totals always come
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from api_client import Batch, Call
-from api_client.contract import checkout_pb2
+from contract import checkout_pb2
+from vitrine.urls import order_url
 from web.handlers.base import WRITE_DEADLINE_MS, BaseHandler, PageError
 
 Step = checkout_pb2.CheckoutStep
@@ -39,11 +40,6 @@ ORDER_NOT_CONFIRMED = (
 )
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postcode", "country", "phone")
 DEFAULT_COUNTRY = "IE"
-
-
-def order_path(order: Any) -> str:
-    """The order's own page: stable, and the guest's way back to it (also in the email)."""
-    return f"/orders/{order.number}/{order.access_token}"
 
 
 class CheckoutBaseHandler(BaseHandler):
@@ -223,7 +219,7 @@ class PlaceOrderHandler(CheckoutBaseHandler):
         if answer.payment_error:
             await self.show_again(PaymentStepHandler, 402, answer.payment_error)
             return
-        self.redirect(order_path(answer.order), status=303)
+        self.redirect(order_url(answer.order), status=303)
 
     async def show_again(self, page: type[CheckoutBaseHandler], status: int, message: str) -> None:
         """A step's page again, with why the order was not placed. It follows a write that may
