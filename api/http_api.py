@@ -19,6 +19,8 @@ from contract.errors import ERRORS_BY_STATUS
 MAX_BODY_BYTES = 1 << 20
 TRACE_HEADER = "X-Trace-Id"
 DEADLINE_HEADER = "X-Deadline-Ms"
+# The caller's wall clock (Unix ms) when it stops waiting: as the envelope's deadline_unix_ms.
+DEADLINE_AT_HEADER = "X-Deadline-At-Ms"
 
 
 def http_status_for(status: int) -> int:
@@ -55,12 +57,14 @@ class MethodHandler(tornado.web.RequestHandler):
             )
             return
         deadline = self.request.headers.get(DEADLINE_HEADER, "0")
+        deadline_at = self.request.headers.get(DEADLINE_AT_HEADER, "0")
         outcome = await self.dispatcher.execute(
             method,
             request,
             deadline_ms=int(deadline) if deadline.isdigit() else 0,
             trace_id=self.trace_id,
             now=datetime.now(UTC),
+            deadline_at=int(deadline_at[:15]) / 1000 if deadline_at.isdigit() else 0.0,
         )
         if outcome.answer is None:
             self._answer_error(outcome.status, outcome.error)

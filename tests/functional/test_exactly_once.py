@@ -14,10 +14,13 @@ import re
 import secrets
 import signal
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.engine import make_url
 
@@ -220,3 +223,24 @@ def test_no_card_number_reaches_the_database_the_logs_or_the_emails(
         squeezed = re.sub(r"[ -]", "", seen)
         assert TEST_CARD_DIGITS not in squeezed, f"the card number is in the {where}"
         assert GOOD_CARD["card_number"] not in seen, f"the card number is in the {where}"
+
+
+def test_the_json_api_does_not_apply_a_change_its_caller_gave_up_on(
+    workers: Processes, database: dict[str, str]
+):
+    worker = workers.start_worker()
+    variant = product_option(Shopper(workers.start_front(worker).url), catalogue_facts(database))
+    plenty_of(database, variant)
+    before = row_counts(database)
+    body = json.dumps({"variantId": variant, "quantity": 1}).encode()
+    late = str(int(time.time() * 1000) - 1)
+    request = urllib.request.Request(
+        worker.http_url + "/api/v1/basket/AddLine",
+        data=body,
+        headers={"X-Deadline-Ms": "5000", "X-Deadline-At-Ms": late},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 504
+    assert "deadline had passed" in json.loads(refused.value.read())["error"]["message"]
+    assert row_counts(database) == before
