@@ -29,9 +29,10 @@ $(TESTING): $(INSTALLED)
 	touch $@
 
 $(GENERATED): $(PROTOS) $(INSTALLED)
-	rm -rf contract/gen
+	rm -rf contract/gen api_client/services.pyi
 	mkdir -p contract/gen
 	$(PY) -m grpc_tools.protoc -I protos --python_out=contract/gen --pyi_out=contract/gen $(PROTOS)
+	$(PY) -m api_client.stubs
 	touch $@
 
 setup: $(INSTALLED) $(GENERATED) ## create .venv, install, generate the protobuf modules
@@ -105,4 +106,4 @@ constraints: $(TESTING) ## pin what is installed now into constraints.txt (after
 	mv constraints.tmp constraints.txt
 
 clean: ## remove generated files and the demo database (keeps .venv)
-	rm -rf contract/gen var
+	rm -rf contract/gen api_client/services.pyi var

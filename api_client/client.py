@@ -12,11 +12,12 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 from google.protobuf.message import Message
 
 from api_client import metrics
+from api_client.services import BatchServices, ClientServices
 from contract import METHODS_BY_SERVICE_ATTR, Method, envelope_pb2
 from contract.errors import ApiError, error_for
 from vitrine.metrics import child
@@ -30,8 +31,11 @@ log = logging.getLogger("vitrine.api_client")
 # another worker; whichever reply comes first wins.
 RETRY_AFTER_SHARE = 0.5
 
+# The message a call answers (services.pyi names it per method).
+Response = TypeVar("Response", bound=Message)
 
-class Call:
+
+class Call(Generic[Response]):
     """One call of a batch: what was asked, and once settled, what came back."""
 
     __slots__ = (
@@ -63,7 +67,7 @@ class Call:
         self.request = request
         self.required = required
         self.deadline = deadline  # seconds
-        self.status = envelope_pb2.STATUS_UNSPECIFIED
+        self.status: int = envelope_pb2.STATUS_UNSPECIFIED
         self.payload: bytes | Message | None = None
         # The response bytes as they arrived, kept after `result()` decodes them.
         self.reply: bytes | None = None
@@ -88,7 +92,7 @@ class Call:
     def ok(self) -> bool:
         return self.status == envelope_pb2.OK
 
-    def result(self) -> Any:
+    def result(self) -> Response:
         """The response message, or the call's domain error raised."""
         if not self.done:
             raise RuntimeError(f"{self.method.full_name} has not settled: await its batch first")
@@ -96,7 +100,7 @@ class Call:
             raise error_for(self.status, self.error_text, self.method.full_name)
         if isinstance(self.payload, bytes):
             self.payload = self.method.response_class.FromString(self.payload)
-        return self.payload
+        return cast("Response", self.payload)
 
     def outcome(self) -> tuple[str, int, bytes | str]:
         """What this call answered, as a comparable value: its method, its status, and the
@@ -109,7 +113,7 @@ class Call:
         return (self.method.full_name, self.status, self.reply or b"")
 
     @property
-    def value(self) -> Any:
+    def value(self) -> Response | None:
         """The response message, or None when the call failed: for optional blocks."""
         return self.result() if self.ok else None
 
@@ -173,7 +177,7 @@ Deliver = Callable[[Call, int, "bytes | Message | None", str, int], None]
 TransportFactory = Callable[[Deliver], Transport]
 
 
-class ApiClient:
+class ApiClient(ClientServices):
     """One per process: `api.batch()` for pages; `await api.catalog.GetProduct(id=1)` alone."""
 
     def __init__(
@@ -230,7 +234,7 @@ class ApiClient:
         deadline = deadline_ms / 1000 if deadline_ms else self._default_deadline
         return Call(self._next_id, method, request, required=required, deadline=deadline)
 
-    def launch(self, trace_id: str, calls: Sequence[Call]) -> None:
+    def send_batch(self, trace_id: str, calls: Sequence[Call]) -> None:
         """Start the clocks of a batch's calls and hand them to the transport as one message.
         The batch's deadlines and retries are watched by one timer (Batch), not two per call."""
         loop = asyncio.get_running_loop()
@@ -331,7 +335,7 @@ class ServiceCalls:
         return call
 
 
-class Batch:
+class Batch(BatchServices):
     """The calls one page needs, sent as one message and awaited once.
 
     batch = api.batch(trace_id)
@@ -374,7 +378,9 @@ class Batch:
         self.calls.append(call)
         return call
 
-    async def wait(self) -> None:
+    async def _send_and_wait(self) -> None:
+        """Send the calls as one message, then wait until every one has settled or a required
+        one has failed (its domain error is raised)."""
         if self._sent:
             raise RuntimeError("a batch is awaited once")
         self._sent = True
@@ -384,7 +390,7 @@ class Batch:
         self._unsettled = len(self.calls)
         for call in self.calls:
             call.on_settle = self._settled
-        self._client.launch(self.trace_id, self.calls)
+        self._client.send_batch(self.trace_id, self.calls)
         self._watch()
         await self._done
         for call in self.calls:
@@ -426,4 +432,4 @@ class Batch:
             done.set_result(None)
 
     def __await__(self) -> Any:
-        return self.wait().__await__()
+        return self._send_and_wait().__await__()

@@ -12,7 +12,7 @@ gets the same order, and the redirect to its page. Prices and totals always come
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, TypedDict
 
 from api_client import Batch, Call
 from contract import checkout_pb2
@@ -42,6 +42,13 @@ ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postcode", "country", "phon
 DEFAULT_COUNTRY = "IE"
 
 
+class CheckoutIdentity(TypedDict):
+    """Whose checkout a call is about: the fields every Checkout request starts with."""
+
+    basket_token: str
+    session_token: str
+
+
 class CheckoutBaseHandler(BaseHandler):
     """What every step shares: the checkout's state, the redirects, the form page."""
 
@@ -51,13 +58,13 @@ class CheckoutBaseHandler(BaseHandler):
     def field(self, name: str) -> str:
         return self.get_body_argument(name, "")[:MAX_FIELD_LENGTH]
 
-    def checkout_request(self) -> dict[str, str]:
+    def checkout_request(self) -> CheckoutIdentity:
         return {"basket_token": self.basket_token(), "session_token": self.session_token()}
 
     async def load(self, deadline_ms: int | None = None) -> checkout_pb2.CheckoutState:
         batch = self.page_batch()
         call = batch.checkout.GetCheckout(**self.checkout_request(), deadline_ms=deadline_ms)
-        await self.send(batch)
+        await self.wait_for_replies(batch)
         state: checkout_pb2.CheckoutState = call.result()
         return state
 
@@ -107,7 +114,7 @@ class CheckoutBaseHandler(BaseHandler):
         values = {name: self.field(name) for name in self.form_fields()}
         batch = self.page_batch()
         call = self.save(batch, values)
-        await self.send(batch)
+        await self.wait_for_replies(batch)
         answer: checkout_pb2.CheckoutAnswer = call.result()
         if answer.field_errors:
             self.set_status(400)
@@ -185,7 +192,12 @@ class PaymentStepHandler(CheckoutBaseHandler):
 
     def save(self, batch: Batch, values: dict[str, str]) -> Call:
         return batch.checkout.SetPayment(
-            **self.checkout_request(), **values, deadline_ms=WRITE_DEADLINE_MS
+            **self.checkout_request(),
+            card_number=values["card_number"],
+            expiry=values["expiry"],
+            cvc=values["cvc"],
+            holder=values["holder"],
+            deadline_ms=WRITE_DEADLINE_MS,
         )
 
 
@@ -206,7 +218,7 @@ class PlaceOrderHandler(CheckoutBaseHandler):
             deadline_ms=PLACE_ORDER_DEADLINE_MS,
         )
         try:
-            await self.send(batch)
+            await self.wait_for_replies(batch)
         except PageError as error:
             if error.status_code == 503:
                 await self.show_again(ReviewStepHandler, 503, ORDER_NOT_CONFIRMED)
