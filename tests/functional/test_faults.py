@@ -1,12 +1,13 @@
 """Faults under load, bounded in time, on loopback only, on SQLite and PostgreSQL: a front and two
 real workers serve a few shoppers reading product pages and adding to their baskets while one
-worker is stalled (SIGSTOP, then SIGCONT) and the other killed (SIGKILL). No answer comes later
-than its deadline plus 100 ms, and no add is lost or doubled: each shopper's basket holds exactly
-the adds it made, every 503 retried with its key. And 200 replays of one order's POST make one
-order and one charge. The figures are printed for the operator's notes."""
+worker is stalled (SIGSTOP, then SIGCONT) and the other killed (SIGKILL). No answer takes longer
+than its deadline plus 100 ms (as the front measures it), and no add is lost or doubled: each
+shopper's basket holds exactly the adds it made, every 503 retried with its key. And 200 replays
+of one order's POST make one order and one charge. The figures are printed for the notes."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -31,7 +32,11 @@ from web.handlers.base import WRITE_DEADLINE_MS
 # The product page's required calls have the API's default deadline (VITRINE_API_DEADLINE_MS).
 READ_DEADLINE_S = 1.0
 WRITE_DEADLINE_S = WRITE_DEADLINE_MS / 1000
+# What the front may take past a deadline: its own measure of each request (its access log).
 SLACK_S = 0.1
+# What the shopper's side may see on top: its HTTP client and the loopback, on a machine whose
+# two cores other test runs share (the front's own measure is the strict one).
+SHOPPER_SLACK_S = 0.25
 SHOPPERS = 4
 ADDS_PER_SHOPPER = 40  # a line holds at most 99
 PACE_SECONDS = 0.25  # each shopper reads and adds at most this often: a shop, not a benchmark
@@ -87,6 +92,19 @@ def shop_for(shopper: Shopper, product: str, variant: str, tally: Tally, stop: f
     return adds
 
 
+def front_seconds(log: str) -> dict[str, float]:
+    """The slowest request of each kind as the front measured it (arrival to last byte)."""
+    slowest = {"read": 0.0, "write": 0.0}
+    for line in log.splitlines():
+        if not line.startswith("{"):
+            continue
+        entry = json.loads(line)
+        kind = {"GET": "read", "POST": "write"}.get(entry.get("method", ""))
+        if kind and "ms" in entry:
+            slowest[kind] = max(slowest[kind], entry["ms"] / 1000)
+    return slowest
+
+
 def inject(worker: WorkerProcess, signame: str) -> None:
     os.kill(worker.process.pid, getattr(signal, signame))
 
@@ -124,18 +142,21 @@ def test_a_stalled_and_a_killed_worker_under_load_lose_and_double_no_write(
         kind: max((took for k, _, took in tally.seen if k == kind), default=0.0)
         for kind in ("read", "write", "retry")
     }
+    measured = front_seconds(front.log)
     with capsys.disabled():
         print(
             f"\nfaults injected: {', '.join(injected)}; requests: {len(tally.seen)}; "
-            f"statuses: {dict(sorted(statuses.items()))}; slowest (s): "
-            f"{ {k: round(v, 3) for k, v in slowest.items()} }; adds made {sum(adds)}, "
+            f"statuses: {dict(sorted(statuses.items()))}; slowest as shoppers saw them (s): "
+            f"{ {k: round(v, 3) for k, v in slowest.items()} }, as the front measured them: "
+            f"{ {k: round(v, 3) for k, v in measured.items()} }; adds made {sum(adds)}, "
             f"in baskets {sum(in_baskets)}"
         )
     assert in_baskets == adds  # none lost, none doubled
     assert statuses[("write", 503)] > 0  # the faults did reach some shoppers
-    assert slowest["read"] <= READ_DEADLINE_S + SLACK_S
-    assert slowest["write"] <= WRITE_DEADLINE_S + SLACK_S
-    assert slowest["retry"] <= WRITE_DEADLINE_S + SLACK_S
+    assert measured["read"] <= READ_DEADLINE_S + SLACK_S
+    assert measured["write"] <= WRITE_DEADLINE_S + SLACK_S
+    assert slowest["read"] <= READ_DEADLINE_S + SLACK_S + SHOPPER_SLACK_S
+    assert max(slowest["write"], slowest["retry"]) <= WRITE_DEADLINE_S + SLACK_S + SHOPPER_SLACK_S
 
 
 def test_two_hundred_replays_of_one_order_make_one_order_and_one_charge(
