@@ -244,3 +244,20 @@ def test_the_json_api_does_not_apply_a_change_its_caller_gave_up_on(
     assert refused.value.code == 504
     assert "deadline had passed" in json.loads(refused.value.read())["error"]["message"]
     assert row_counts(database) == before
+
+
+def test_an_order_whose_answer_does_not_come_shows_the_review_again_with_words(
+    workers: Processes, database: dict[str, str]
+):
+    worker = workers.start_worker(faults="shop.v1.Checkout/PlaceOrder=UNAVAILABLE")
+    shopper = Shopper(workers.start_front(worker).url)
+    variant = product_option(shopper, catalogue_facts(database))
+    plenty_of(database, variant)
+    assert shopper.request("/basket/lines", {"variant_id": variant, "quantity": "1"}).status == 303
+    token = xsrf_field(shopper.request("/basket"))
+    key = to_review(shopper, token)
+    failed = place(shopper, token, key)
+    assert failed.status == 503
+    assert "We could not confirm your order just now" in failed.body
+    assert "never orders or charges twice" in failed.body
+    assert f'name="idempotency_key" value="{key}"' in failed.body  # the same order, again
