@@ -4,6 +4,7 @@ clients and third parties. Same dispatcher, same methods, same statuses as over 
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,18 @@ TRACE_HEADER = "X-Trace-Id"
 DEADLINE_HEADER = "X-Deadline-Ms"
 # The caller's wall clock (Unix ms) when it stops waiting: as the envelope's deadline_unix_ms.
 DEADLINE_AT_HEADER = "X-Deadline-At-Ms"
+# Few enough digits for int() to be cheap and the value to fit the contract's int64.
+HEADER_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+def header_number(raw: str) -> int | None:
+    """The one way this API reads a number from a header: 0 (the default) when it is absent,
+    None when it is not a whole number. ASCII digits only: `"²".isdigit()` is true and
+    `int("²")` fails, `int("٣")` is 3, and `int()` of thousands of digits raises."""
+    raw = raw.strip(" \t")
+    if not raw:
+        return 0
+    return int(raw) if HEADER_NUMBER.fullmatch(raw) else None
 
 
 def http_status_for(status: int) -> int:
@@ -56,15 +69,28 @@ class MethodHandler(tornado.web.RequestHandler):
                 f"body is not a {method.request_class.DESCRIPTOR.full_name}: {error}",
             )
             return
-        deadline = self.request.headers.get(DEADLINE_HEADER, "0")
-        deadline_at = self.request.headers.get(DEADLINE_AT_HEADER, "0")
+        # The dispatcher caps it at its MAX_DEADLINE_MS.
+        deadline_ms = header_number(self.request.headers.get(DEADLINE_HEADER, ""))
+        if deadline_ms is None:
+            self._answer_error(
+                envelope_pb2.INVALID_ARGUMENT,
+                f"{DEADLINE_HEADER} must be a whole number of milliseconds (ASCII digits)",
+            )
+            return
+        deadline_at_ms = header_number(self.request.headers.get(DEADLINE_AT_HEADER, ""))
+        if deadline_at_ms is None:
+            self._answer_error(
+                envelope_pb2.INVALID_ARGUMENT,
+                f"{DEADLINE_AT_HEADER} must be a Unix time in milliseconds (ASCII digits)",
+            )
+            return
         outcome = await self.dispatcher.execute(
             method,
             request,
-            deadline_ms=int(deadline) if deadline.isdigit() else 0,
+            deadline_ms=deadline_ms,
             trace_id=self.trace_id,
             now=datetime.now(UTC),
-            deadline_at=int(deadline_at[:15]) / 1000 if deadline_at.isdigit() else 0.0,
+            deadline_at=deadline_at_ms / 1000,
         )
         if outcome.answer is None:
             self._answer_error(outcome.status, outcome.error)

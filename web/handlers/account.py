@@ -11,16 +11,15 @@ from typing import Any
 
 from vitrine.urls import login_url
 from web.handlers.base import BASKET_COOKIE, WRITE_DEADLINE_MS, BaseHandler, PageError
+from web.local_redirect import local_target
 
 # Longer input is cut before it reaches the API, which refuses it anyway.
 MAX_FIELD_LENGTH = 300
 
 
 def safe_next(target: str) -> str:
-    """Where to go after logging in: only a path on this site (no //host, no scheme)."""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/account"
+    """Where to go after logging in or registering: `next` when it is a path on this site."""
+    return local_target(target, "/account")
 
 
 class AccountFormHandler(BaseHandler):

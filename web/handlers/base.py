@@ -13,6 +13,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import tornado.web
+from tornado.httputil import responses
 
 from api_client import (
     ApiError,
@@ -27,6 +28,9 @@ from api_client import (
 from contract import envelope_pb2
 from web.debug_panel import call_rows, variable_rows
 from web.fixtures import encode_context
+from web.local_redirect import local_target
+from web.logged_uri import logged_uri
+from web.whole_numbers import parse_whole_number
 
 if TYPE_CHECKING:
     from web.app import VitrineApplication
@@ -75,6 +79,14 @@ class PageError(tornado.web.HTTPError):
         self.message = message
 
 
+def whole_number(raw: str, *, name: str, lowest: int, highest: int) -> int:
+    """`raw` as a whole number from `lowest` to `highest`, or a 400 saying so."""
+    value = parse_whole_number(raw, lowest, highest)
+    if value is None:
+        raise PageError(400, f"{name} must be a whole number from {lowest} to {highest}.")
+    return value
+
+
 class BaseHandler(tornado.web.RequestHandler):
     application: VitrineApplication
 
@@ -91,6 +103,13 @@ class BaseHandler(tornado.web.RequestHandler):
         incoming = self.request.headers.get("X-Request-Id", "")
         self.trace_id = incoming if TRACE_ID.fullmatch(incoming) else secrets.token_hex(8)
         self.set_header("X-Trace-Id", self.trace_id)
+
+    def wants_json(self) -> bool:
+        """The request asks for JSON, or sends it: its answer, and its errors, are JSON."""
+        headers = self.request.headers
+        return "application/json" in headers.get("Accept", "") or headers.get(
+            "Content-Type", ""
+        ).startswith("application/json")
 
     def api_batch(self) -> Batch:
         """An empty batch traced with this request's id."""
@@ -131,6 +150,17 @@ class BaseHandler(tornado.web.RequestHandler):
             samesite="Lax",
             secure=self.request.protocol == "https",
         )
+
+    def set_cookie(  # type: ignore[override]
+        self, name: str, value: str | bytes, **kwargs: Any
+    ) -> None:
+        """Every cookie this site sets (the session, the basket, Tornado's _xsrf, and their
+        clearing) is SameSite=Lax, HttpOnly (no script reads one: the pages' script takes the
+        xsrf token from the form) and, over https, Secure; unless a caller says otherwise."""
+        kwargs.setdefault("samesite", "Lax")
+        kwargs.setdefault("httponly", True)
+        kwargs.setdefault("secure", self.request.protocol == "https")
+        super().set_cookie(name, value, **kwargs)
 
     def end_session(self) -> None:
         self.clear_cookie(SESSION_COOKIE)
@@ -307,12 +337,15 @@ class BaseHandler(tornado.web.RequestHandler):
         entries.append(f"render;dur={render_seconds * 1000:.1f}")
         return ", ".join(entries)
 
-    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:  # noqa: ARG002
         # An HTTP error (404, 400...) is an answer, not a fault: the access line already
-        # records it. Anything else is logged with its traceback, as Tornado does.
+        # records it. Anything else is logged with its traceback, as Tornado does, but with the
+        # URI as the access log shows it (no order access token).
         if isinstance(value, tornado.web.HTTPError):
             return
-        super().log_exception(typ, value, tb)
+        request = self.request
+        summary = f"{request.method} {logged_uri(request.uri or '')} ({request.remote_ip})"
+        log.error("trace=%s uncaught exception %s", self.trace_id, summary, exc_info=value)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         # send_error cleared the headers and the body; an error page is traced like any other.
@@ -324,6 +357,16 @@ class BaseHandler(tornado.web.RequestHandler):
             return
         error = kwargs.get("exc_info", (None, None, None))[1]
         message = error.message if isinstance(error, PageError) else ""
+        if self.wants_json():
+            # A script (the basket's, or anyone's) reads the reason, not an HTML page.
+            self.set_header("Content-Type", "application/json; charset=utf-8")
+            self.set_header("Cache-Control", "no-store")
+            self.finish(
+                json.dumps(
+                    {"error": message or responses.get(status_code, "Error"), "status": status_code}
+                )
+            )
+            return
         template = ERROR_TEMPLATES.get(status_code, "errors/500.html")
         try:
             self.render_page(template, status_code=status_code, message=message)
@@ -340,7 +383,8 @@ class NotFoundHandler(BaseHandler):
         canonical = self.request.path.lower().rstrip("/") or "/"
         if canonical != self.request.path and self.application.is_page_path(canonical):
             query = f"?{self.request.query}" if self.request.query else ""
-            self.redirect(canonical + query, permanent=True)
+            # The query as sent may hold what no Location header can (a tab): then without it.
+            self.redirect(local_target(canonical + query, canonical), permanent=True)
             return
         if self.application.api is not None:  # the preview-only front has no API
             await self.wait_for_replies(self.page_batch())

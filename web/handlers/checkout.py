@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import ClassVar, TypedDict
 
+import tornado.web
+
 from api_client import Batch, Call
 from contract import checkout_pb2
 from vitrine.urls import order_url
@@ -107,8 +109,9 @@ class CheckoutBaseHandler(BaseHandler):
             return
         self.show(state, self.initial_values(state))
 
-    def save(self, batch: Batch, values: dict[str, str]) -> Call:
-        raise NotImplementedError
+    def save(self, batch: Batch, values: dict[str, str]) -> Call:  # noqa: ARG002
+        # A page without a form of its own (the start, the review) takes no POST.
+        raise tornado.web.HTTPError(405)
 
     async def post(self) -> None:
         values = {name: self.field(name) for name in self.form_fields()}

@@ -4,9 +4,10 @@ an account's order history and order pages (/account/orders...). Never cached.""
 from __future__ import annotations
 
 from vitrine.urls import account_order_url, login_url
-from web.handlers.base import BaseHandler, PageError
+from web.handlers.base import BaseHandler, PageError, whole_number
 
 ORDERS_PER_PAGE = 20
+MAX_PAGE = 10_000
 
 
 class OrderPageHandler(BaseHandler):
@@ -31,13 +32,11 @@ class AccountOrdersHandler(BaseHandler):
         if not self.session_token():
             self.redirect(login_url("/account/orders"))
             return
-        page = self.get_argument("page", "1")
-        if not page.isdigit() or not 1 <= int(page) <= 10_000:
-            raise PageError(400, "The page number must be a whole number from 1.")
+        page = whole_number(self.get_argument("page", "1"), name="Page", lowest=1, highest=MAX_PAGE)
         batch = self.page_batch()
         history = batch.orders.ListOrders(
             session_token=self.session_token(),
-            page={"page": int(page), "page_size": ORDERS_PER_PAGE},
+            page={"page": page, "page_size": ORDERS_PER_PAGE},
         )
         try:
             await self.wait_for_replies(batch)
