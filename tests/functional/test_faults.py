@@ -37,6 +37,8 @@ SLACK_S = 0.1
 # What the shopper's side may see on top: its HTTP client and the loopback, on a machine whose
 # two cores other test runs share (the front's own measure is the strict one).
 SHOPPER_SLACK_S = 0.25
+# A request this slow, or answered 503, was held up by a fault (a healthy one takes ~10 ms).
+AFFECTED_AFTER_S = 0.4
 SHOPPERS = 4
 ADDS_PER_SHOPPER = 40  # a line holds at most 99
 PACE_SECONDS = 0.25  # each shopper reads and adds at most this often: a shop, not a benchmark
@@ -142,17 +144,26 @@ def test_a_stalled_and_a_killed_worker_under_load_lose_and_double_no_write(
         kind: max((took for k, _, took in tally.seen if k == kind), default=0.0)
         for kind in ("read", "write", "retry")
     }
+    affected = Counter(
+        (kind, status)
+        for kind, status, took in tally.seen
+        if status >= 500 or took > AFFECTED_AFTER_S
+    )
     measured = front_seconds(front.log)
     with capsys.disabled():
         print(
             f"\nfaults injected: {', '.join(injected)}; requests: {len(tally.seen)}; "
-            f"statuses: {dict(sorted(statuses.items()))}; slowest as shoppers saw them (s): "
+            f"statuses: {dict(sorted(statuses.items()))}; affected by the faults "
+            f"(503 or over {AFFECTED_AFTER_S} s): {dict(sorted(affected.items()))}; "
+            "slowest as shoppers saw them (s): "
             f"{ {k: round(v, 3) for k, v in slowest.items()} }, as the front measured them: "
             f"{ {k: round(v, 3) for k, v in measured.items()} }; adds made {sum(adds)}, "
             f"in baskets {sum(in_baskets)}"
         )
     assert in_baskets == adds  # none lost, none doubled
-    assert statuses[("write", 503)] > 0  # the faults did reach some shoppers
+    # The faults reached shoppers (the front may route around a stalled worker so quickly that
+    # no write of this run is sent to it: then only reads, retried elsewhere, show it).
+    assert affected
     assert measured["read"] <= READ_DEADLINE_S + SLACK_S
     assert measured["write"] <= WRITE_DEADLINE_S + SLACK_S
     assert slowest["read"] <= READ_DEADLINE_S + SLACK_S + SHOPPER_SLACK_S
