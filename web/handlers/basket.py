@@ -46,7 +46,7 @@ NOT_CONFIRMED = (
 class BasketPageHandler(BaseHandler):
     async def get(self) -> None:
         batch = self.page_batch()
-        basket = batch.basket.GetBasket(token=self.basket_token())
+        basket = batch.basket.GetBasket(token=self.shopper.basket_token())
         await self.wait_for_replies(batch)
         self.set_header("Cache-Control", "private, no-store")
         self.render_page("basket/page.html", contents=basket.result(), xsrf_token=self.form_token())
@@ -63,7 +63,7 @@ class BasketChangeHandler(BaseHandler):
         key = self.change_key()
         batch = self.api_batch()
         call = getattr(batch.basket, method)(
-            token=self.basket_token(),
+            token=self.shopper.basket_token(),
             deadline_ms=WRITE_DEADLINE_MS,
             idempotency_key=key,
             **request,
@@ -78,7 +78,7 @@ class BasketChangeHandler(BaseHandler):
                 return
             raise
         contents = call.result()
-        self.keep_basket_token(contents.token)
+        self.shopper.keep_basket_token(contents.token)
         self.set_header("Cache-Control", "private, no-store")
         if self.wants_json():
             count = sum(line.quantity for line in contents.lines)
@@ -154,7 +154,7 @@ class BasketLinesHandler(BasketChangeHandler):
             "AddLine",
             variant_id=variant,
             quantity=quantity,
-            session_token=self.session_token(),
+            session_token=self.shopper.session_token(),
         )
 
 

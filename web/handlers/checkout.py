@@ -61,7 +61,10 @@ class CheckoutBaseHandler(BaseHandler):
         return self.get_body_argument(name, "")[:MAX_FIELD_LENGTH]
 
     def checkout_request(self) -> CheckoutIdentity:
-        return {"basket_token": self.basket_token(), "session_token": self.session_token()}
+        return {
+            "basket_token": self.shopper.basket_token(),
+            "session_token": self.shopper.session_token(),
+        }
 
     async def load(self, deadline_ms: int | None = None) -> checkout_pb2.CheckoutState:
         batch = self.page_batch()
