@@ -16,7 +16,7 @@ import tornado.httpserver
 import tornado.netutil
 import zmq.asyncio
 
-from api import mail
+from api import mail, sweeps
 from api.answers import AnswerCache
 from api.cache import TtlCache
 from api.context import CallContext
@@ -57,8 +57,15 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
     engine = create_engine(settings)
     cache = TtlCache()
 
-    def make_context(trace_id: str, now: datetime) -> CallContext:
-        return CallContext(db=engine, settings=settings, cache=cache, trace_id=trace_id, now=now)
+    def make_context(trace_id: str, now: datetime, expires_at: float) -> CallContext:
+        return CallContext(
+            db=engine,
+            settings=settings,
+            cache=cache,
+            trace_id=trace_id,
+            now=now,
+            expires_at=expires_at,
+        )
 
     dispatcher = Dispatcher(
         find_implementations(),
@@ -101,6 +108,8 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
         )
     # Order emails a crash left unsent, then a sweep every minute (api/mail.py).
     tasks.append(asyncio.create_task(mail.keep_sending(engine, settings)))
+    # Charges a crash left with neither order nor refund, old basket change keys (api/sweeps.py).
+    tasks.append(asyncio.create_task(sweeps.keep_sweeping(engine, settings)))
     if settings.debug:
         # `make dev`: restart this process (same pid, same command) when a Python file changes.
         tornado.autoreload.start()

@@ -255,7 +255,8 @@ def _batch_frame(trace_id: str, calls: Sequence[Call]) -> bytes:
                 id=call.id,
                 method=call.method.full_name,
                 request=call.request.SerializeToString(),
-                deadline_ms=_remaining_ms(call),
+                deadline_ms=(left := _remaining_ms(call)),
+                deadline_unix_ms=int(time.time() * 1000) + left,
             )
             for call in calls
         ],
