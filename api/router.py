@@ -20,12 +20,10 @@ from google.protobuf.message import DecodeError
 
 from api.dispatch import Dispatcher, make_reply
 from api.metrics import worker_batch_calls
-from api_client.contract import MAX_BATCHES_PER_MESSAGE, envelope_pb2
+from api_client.contract import MAX_BATCHES_PER_MESSAGE, MAX_FRAME_BYTES, envelope_pb2
 
 log = logging.getLogger("vitrine.api")
 
-# A frame larger than this is refused unread.
-MAX_FRAME_BYTES = 1 << 20
 MAX_CALLS_PER_BATCH = 64
 # Calls running at once in one worker; past it new calls are answered UNAVAILABLE at once, so a
 # client moves to another worker instead of waiting behind a queue.
@@ -39,6 +37,9 @@ class RouterServer:
         self._dispatcher = dispatcher
         self._socket = context.socket(zmq.ROUTER)
         self._socket.linger = 0
+        # libzmq drops a connection that sends a frame over the limit before any of it reaches
+        # Python: a peer cannot make the worker buffer and parse megabytes (docs/api.md).
+        self._socket.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME_BYTES)
         self._socket.bind(endpoint)
         self.endpoint = self._socket.getsockopt_string(zmq.LAST_ENDPOINT)
         self._in_flight = 0
@@ -68,13 +69,6 @@ class RouterServer:
             self._take_batch(identity, frame)
 
     def _take_batch(self, identity: bytes, frame: bytes) -> None:
-        if len(frame) > MAX_FRAME_BYTES:
-            self._refuse(
-                identity,
-                envelope_pb2.RESOURCE_EXHAUSTED,
-                f"frame of {len(frame)} bytes is over the {MAX_FRAME_BYTES} limit",
-            )
-            return
         batch = envelope_pb2.Batch()
         try:
             batch.ParseFromString(frame)

@@ -23,7 +23,7 @@ import zmq
 from google.protobuf.message import DecodeError
 
 from api_client.client import Call, Deliver
-from api_client.contract import MAX_BATCHES_PER_MESSAGE, envelope_pb2
+from api_client.contract import MAX_BATCHES_PER_MESSAGE, MAX_FRAME_BYTES, envelope_pb2
 
 log = logging.getLogger("vitrine.api_client")
 
@@ -139,24 +139,40 @@ class ZmqTransport:
 
     def _flush(self) -> None:
         outbox, self._outbox = self._outbox, []
-        batches = [(trace_id, [c for c in calls if not c.done]) for trace_id, calls in outbox]
-        batches = [(trace_id, live) for trace_id, live in batches if live]
+        batches = []
+        for trace_id, calls in outbox:
+            live = [c for c in calls if not c.done]
+            if not live:
+                continue
+            frame = _batch_frame(trace_id, live)
+            if len(frame) > MAX_FRAME_BYTES:
+                # A worker's socket would drop the connection, and every other page's replies
+                # on it with it: such a batch is answered here and never sent.
+                self._refuse_oversized(live, len(frame))
+                continue
+            batches.append((frame, live))
         for start in range(0, len(batches), MAX_BATCHES_PER_MESSAGE):
             self._send_message(batches[start : start + MAX_BATCHES_PER_MESSAGE])
 
-    def _send_message(self, batches: Sequence[tuple[str, Sequence[Call]]]) -> None:
-        frames = [_batch_frame(trace_id, calls) for trace_id, calls in batches]
+    def _refuse_oversized(self, calls: Sequence[Call], size: int) -> None:
+        error = f"batch of {size} bytes is over the wire's {MAX_FRAME_BYTES}-byte limit"
+        log.warning("not sent: %s", error)
+        for call in calls:
+            self._deliver(call, envelope_pb2.RESOURCE_EXHAUSTED, None, error, 0)
+
+    def _send_message(self, batches: Sequence[tuple[bytes, Sequence[Call]]]) -> None:
+        frames = [frame for frame, _calls in batches]
         for worker in self._ranked(exclude=set()):
             if worker.try_send(frames):
-                for _trace_id, calls in batches:
+                for _frame, calls in batches:
                     self._sent(worker, calls)
                 self._drain_soon(worker)
                 return
             worker.suspect_until = time.monotonic() + SUSPECT_SECONDS
         # No worker connected right now: try again shortly; the deadlines bound the wait.
         loop = asyncio.get_running_loop()
-        for trace_id, calls in batches:
-            loop.call_later(UNSENT_RETRY_SECONDS, self.send, trace_id, calls)
+        for _frame, calls in batches:
+            loop.call_later(UNSENT_RETRY_SECONDS, self.send, calls[0].trace_id, calls)
 
     def resend(self, call: Call) -> bool:
         if call.done or not self._workers:

@@ -212,9 +212,7 @@ class Stack:
         api_http = f"http://127.0.0.1:{free_port()}"
         argv = [sys.executable, "-m", "web.cli", "api-worker", "--bind", zmq_endpoint]
         worker_env = {"VITRINE_DATABASE_URL": database_url, "VITRINE_API_HTTP": api_http}
-        process = self.start(
-            argv, self.core(CLIENT_CORE), {**worker_env, **(env or {})}, cwd=code
-        )
+        process = self.start(argv, self.core(CLIENT_CORE), {**worker_env, **(env or {})}, cwd=code)
         wait_until_ready(f"{api_http}/api/v1/catalog/GetProduct", process, b'{"id": 1}')
         return ApiWorker(process, zmq_endpoint, api_http)
 

@@ -8,7 +8,8 @@ import zmq
 import zmq.asyncio
 
 from api_client import ApiClient
-from api_client.contract import MAX_BATCHES_PER_MESSAGE, catalog_pb2, envelope_pb2
+from api_client.contract import MAX_BATCHES_PER_MESSAGE, MAX_FRAME_BYTES, catalog_pb2, envelope_pb2
+from api_client.errors import ResourceExhausted
 from api_client.zmq_transport import ZmqTransport
 
 
@@ -82,3 +83,37 @@ def test_more_batches_than_a_message_may_hold_are_split_over_several():
     ids, messages = run_pages(pages)
     assert ids == list(range(1, pages + 1))
     assert [len(message) for message in messages] == [MAX_BATCHES_PER_MESSAGE, 6]
+
+
+def test_a_batch_over_the_frame_limit_is_refused_before_it_leaves_and_others_still_go():
+    """A worker drops the connection of a peer that sends an oversized frame, with every other
+    page's replies on it: the client answers such a batch itself and never sends it."""
+
+    async def scenario() -> tuple[type[BaseException] | None, int, list[list[envelope_pb2.Batch]]]:
+        context = zmq.asyncio.Context()
+        router = context.socket(zmq.ROUTER)
+        router.linger = 0
+        port = router.bind_to_random_port("tcp://127.0.0.1")
+        messages: list[list[envelope_pb2.Batch]] = []
+        worker = asyncio.create_task(serve(router, messages))
+        client = ApiClient(lambda deliver: ZmqTransport([f"tcp://127.0.0.1:{port}"], deliver))
+        try:
+            await client.catalog.GetProduct(id=1)  # connected
+            messages.clear()
+            huge = client.batch("huge")
+            huge.search.SearchProducts(query="x" * MAX_FRAME_BYTES)
+            small = client.batch("small")
+            product = small.catalog.GetProduct(id=2)
+            outcome = await asyncio.gather(huge, small, return_exceptions=True)
+            refused = type(outcome[0]) if isinstance(outcome[0], BaseException) else None
+            return refused, int(product.result().product.id), messages
+        finally:
+            worker.cancel()
+            await client.close()
+            router.close()
+            context.term()
+
+    refused, product_id, messages = asyncio.run(scenario())
+    assert refused is ResourceExhausted
+    assert product_id == 2
+    assert [[batch.trace_id for batch in message] for message in messages] == [["small"]]
