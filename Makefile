@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 PROTOS := $(wildcard protos/shop/v1/*.proto)
-GENERATED := api_client/gen/.generated
+GENERATED := contract/gen/.generated
 
 .DEFAULT_GOAL := help
 .PHONY: help setup protos run serve dev preview api seed migrate migration test test-unit test-functional test-e2e lint bench profile bootstrap clean seo-audit
@@ -21,9 +21,9 @@ $(INSTALLED): pyproject.toml
 	touch $@
 
 $(GENERATED): $(PROTOS) $(INSTALLED)
-	rm -rf api_client/gen
-	mkdir -p api_client/gen
-	$(PY) -m grpc_tools.protoc -I protos --python_out=api_client/gen --pyi_out=api_client/gen $(PROTOS)
+	rm -rf contract/gen
+	mkdir -p contract/gen
+	$(PY) -m grpc_tools.protoc -I protos --python_out=contract/gen --pyi_out=contract/gen $(PROTOS)
 	touch $@
 
 setup: $(INSTALLED) $(GENERATED) ## create .venv, install, generate the protobuf modules
@@ -66,7 +66,7 @@ migration: setup ## write a new migration from api/schema.py changes: make migra
 bootstrap: ## install the system packages the tests need (nginx, chromium, chromium-driver, wrk)
 	scripts/bootstrap
 
-test: setup bootstrap ## install what the tests need and run the whole suite
+test: setup bootstrap lint ## install what the tests need, run the quality gates and the whole suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: setup ## only the unit tests (no sockets)
@@ -78,9 +78,11 @@ test-functional: setup ## only the functional tests (real processes on loopback)
 test-e2e: setup bootstrap ## only the browser tests (Selenium with Debian's Chromium)
 	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
-lint: setup ## ruff and mypy
+lint: setup ## the quality gates: ruff (lint and format), import-linter (the layers), mypy
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy web api api_client
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 bench: setup bootstrap ## every scenario of bench/run.py side by side (~4 min); results in bench/results/
 	$(PY) bench/run.py $(ARGS)
@@ -90,4 +92,4 @@ profile: setup ## profile the product page under load with py-spy (bench/profile
 	$(PY) bench/profile.py $(ARGS)
 
 clean: ## remove generated files and the demo database (keeps .venv)
-	rm -rf api_client/gen var
+	rm -rf contract/gen var

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from api.schema import products
-from web.config import PROJECT_ROOT, Settings
+from vitrine.config import PROJECT_ROOT, Settings
 
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

@@ -22,9 +22,9 @@ from google.protobuf.message import DecodeError, Message
 from api import metrics
 from api.answers import Answer, AnswerCache
 from api.context import CallContext
-from api_client.contract import METHODS, Method, envelope_pb2
-from api_client.errors import ApiError
-from api_client.metrics import child
+from contract import METHODS, Method, envelope_pb2
+from contract.errors import ApiError
+from vitrine.metrics import child
 
 log = logging.getLogger("vitrine.api")
 

@@ -12,8 +12,8 @@ import tornado.web
 from google.protobuf import json_format
 
 from api.dispatch import Dispatcher
-from api_client.contract import METHODS_BY_SERVICE_ATTR, envelope_pb2
-from api_client.errors import ERRORS_BY_STATUS
+from contract import METHODS_BY_SERVICE_ATTR, envelope_pb2
+from contract.errors import ERRORS_BY_STATUS
 
 # Protobuf's JSON mapping for a body over this size is refused unread.
 MAX_BODY_BYTES = 1 << 20

@@ -29,8 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.schema import mail_outbox, orders
 from api.services.orders import load_order
-from web.config import PROJECT_ROOT, Settings
-from web.templating import country_name, date, money
+from vitrine.config import PROJECT_ROOT, Settings
+from vitrine.formatting import country_name, date, money
 
 log = logging.getLogger("vitrine.mail")
 

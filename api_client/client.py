@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 from google.protobuf.message import Message
 
 from api_client import metrics
-from api_client.contract import METHODS_BY_SERVICE_ATTR, Method, envelope_pb2
-from api_client.errors import ApiError, error_for
+from contract import METHODS_BY_SERVICE_ATTR, Method, envelope_pb2
+from contract.errors import ApiError, error_for
+from vitrine.metrics import child
 
 if TYPE_CHECKING:
-    from web.config import Settings
+    from vitrine.config import Settings
 
 log = logging.getLogger("vitrine.api_client")
 
@@ -254,7 +255,7 @@ class ApiClient:
             and call.attempts < 2
             and self._transport.resend(call)
         ):
-            metrics.child(metrics.api_retries, call.method.full_name, "unavailable").inc()
+            child(metrics.api_retries, call.method.full_name, "unavailable").inc()
             return
         if call.settle(status, payload, error, size):
             _observe(call)
@@ -273,7 +274,7 @@ class ApiClient:
 
     def retry(self, call: Call) -> None:
         if not call.done and call.attempts < 2 and self._transport.resend(call):
-            metrics.child(metrics.api_retries, call.method.full_name, "slow").inc()
+            child(metrics.api_retries, call.method.full_name, "slow").inc()
             log.warning(
                 "retry trace=%s call=%s on another worker", call.trace_id, call.method.full_name
             )
@@ -287,8 +288,8 @@ class ApiClient:
 
 def _observe(call: Call) -> None:
     name = call.method.full_name
-    metrics.child(metrics.api_calls, name, envelope_pb2.Status.Name(call.status)).inc()
-    metrics.child(metrics.api_call_seconds, name).observe(call.duration)
+    child(metrics.api_calls, name, envelope_pb2.Status.Name(call.status)).inc()
+    child(metrics.api_call_seconds, name).observe(call.duration)
 
 
 class ServiceCalls:

@@ -12,10 +12,10 @@ import tornado.httputil
 import tornado.web
 
 from api_client import ApiClient
-from api_client.metrics import child
+from vitrine.config import Settings, cookie_secret
+from vitrine.metrics import child
 from web import metrics
 from web.assets import Assets
-from web.config import Settings, cookie_secret
 from web.handlers.account import (
     AccountPageHandler,
     LogInHandler,

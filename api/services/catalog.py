@@ -21,8 +21,8 @@ from api.queries import (
     sort_order,
 )
 from api.schema import product_attributes, product_images, product_old_slugs, products, variants
-from api_client.contract import catalog_pb2
-from api_client.errors import Invalid, NotFound
+from contract import catalog_pb2
+from contract.errors import Invalid, NotFound
 
 # A category's total and facet counts without filters are kept per category for this long:
 # most visitors and every crawler ask for them, and over a large subtree they are the costly

@@ -54,8 +54,8 @@ from api.services.basket import (
     touch_basket,
 )
 from api.services.orders import address_message, card_message, load_order
-from api_client.contract import checkout_pb2, orders_pb2
-from api_client.errors import FailedPrecondition, Invalid
+from contract import checkout_pb2, orders_pb2
+from contract.errors import FailedPrecondition, Invalid
 
 Step = checkout_pb2.CheckoutStep
 

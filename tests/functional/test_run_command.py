@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tests.processes import free_port
-from web.config import PROJECT_ROOT
+from vitrine.config import PROJECT_ROOT
 
 START_TIMEOUT_SECONDS = 60
 
@@ -44,7 +44,7 @@ def start_in_group(
     Ctrl-C (SIGINT to the group) reaches every process it starts."""
     with log_path.open("wb") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "web.cli", *arguments],
+            [sys.executable, "-m", "ops.cli", *arguments],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=log,

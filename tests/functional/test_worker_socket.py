@@ -3,7 +3,7 @@ the rules: an oversized frame is refused unread, and the worker keeps serving.""
 
 from __future__ import annotations
 
-from api_client.contract import MAX_FRAME_BYTES, envelope_pb2
+from contract import MAX_FRAME_BYTES, envelope_pb2
 from tests.functional.zmq_peer import RawPeer, ping_batch
 from tests.processes import Processes
 

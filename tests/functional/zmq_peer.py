@@ -9,7 +9,7 @@ from typing import Self
 
 import zmq
 
-from api_client.contract import envelope_pb2
+from contract import envelope_pb2
 
 PING = "shop.v1.Operations/Ping"
 POLL_MS = 50

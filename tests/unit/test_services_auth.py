@@ -18,8 +18,8 @@ from sqlalchemy import event, func, insert, select, update
 
 from api.schema import basket_lines, baskets, login_failures, sessions, users, variants
 from api.services import auth, basket
-from api_client.contract import auth_pb2, basket_pb2
-from api_client.errors import Invalid, ResourceExhausted, Unauthenticated
+from contract import auth_pb2, basket_pb2
+from contract.errors import Invalid, ResourceExhausted, Unauthenticated
 from tests.unit.catalogue_fixture import NOW, Shop, writable_shop  # noqa: F401 - the `shop` fixture
 
 EMAIL = "ada@example.com"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from api_client.contract import catalog_pb2, common_pb2
+from contract import catalog_pb2, common_pb2
 from web.handlers.base import PageError
 from web.handlers.catalog import ListingQuery
 from web.templating import date, money, with_params

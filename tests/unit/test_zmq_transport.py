@@ -8,9 +8,9 @@ import zmq
 import zmq.asyncio
 
 from api_client import ApiClient
-from api_client.contract import MAX_BATCHES_PER_MESSAGE, MAX_FRAME_BYTES, catalog_pb2, envelope_pb2
-from api_client.errors import ResourceExhausted
 from api_client.zmq_transport import ZmqTransport
+from contract import MAX_BATCHES_PER_MESSAGE, MAX_FRAME_BYTES, catalog_pb2, envelope_pb2
+from contract.errors import ResourceExhausted
 
 
 async def serve(router: zmq.asyncio.Socket, messages: list[list[envelope_pb2.Batch]]) -> None:

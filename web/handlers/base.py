@@ -24,7 +24,7 @@ from api_client import (
     ResourceExhausted,
     Unauthenticated,
 )
-from api_client.contract import envelope_pb2
+from contract import envelope_pb2
 from web.debug_panel import call_rows, variable_rows
 from web.fixtures import encode_context
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from api_client.contract import catalog_pb2, common_pb2
+from contract import catalog_pb2, common_pb2
 from web.handlers.base import BaseHandler, PageError
 from web.urls import listing_url, product_url
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from api_client import Batch, Call
-from api_client.contract import checkout_pb2
+from contract import checkout_pb2
 from web.handlers.base import WRITE_DEADLINE_MS, BaseHandler, PageError
 
 Step = checkout_pb2.CheckoutStep

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from api_client.contract import common_pb2, search_pb2
+from contract import common_pb2, search_pb2
 from web.handlers.base import BaseHandler, PageError
 from web.handlers.catalog import MAX_PAGE, PAGE_SIZE
 

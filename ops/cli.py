@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 from pythonjsonlogger.json import JsonFormatter
 
-from web.config import ConfigError, Settings, load_settings, worker_endpoints
-from web.supervisor import Child, Supervisor
+from ops.supervisor import Child, Supervisor
+from vitrine.config import ConfigError, Settings, load_settings, worker_endpoints
 from web.templating import TEMPLATES_DIR
 
 log = logging.getLogger("vitrine")
@@ -81,7 +81,7 @@ def _api_children(settings: Settings, workers: int, first_index: int = 0) -> lis
         Child(
             f"api-worker-{n}",
             [
-                *[sys.executable, "-m", "web.cli", "api-worker", "--bind", endpoint],
+                *[sys.executable, "-m", "ops.cli", "api-worker", "--bind", endpoint],
                 *_metrics_port(settings, first_index + n),
             ],
         )
@@ -176,7 +176,7 @@ def command_run(settings: Settings, _args: argparse.Namespace) -> int:
         "Ctrl-C stops everything.",
         flush=True,
     )
-    front = Child("front", [sys.executable, "-m", "web.cli", "front", *_metrics_port(settings, 0)])
+    front = Child("front", [sys.executable, "-m", "ops.cli", "front", *_metrics_port(settings, 0)])
     return Supervisor([front, *_api_children(settings, settings.api_workers, 1)]).run()
 
 
@@ -197,7 +197,7 @@ def command_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 def command_nginx_config(settings: Settings, args: argparse.Namespace) -> int:
     """Render nginx.conf for these settings and say how to start nginx on it."""
-    from web.nginx import NginxParams, nginx_command, render_nginx_conf  # noqa: PLC0415
+    from ops.nginx import NginxParams, nginx_command, render_nginx_conf  # noqa: PLC0415
 
     try:
         params = NginxParams.from_settings(settings)
@@ -215,7 +215,7 @@ def command_nginx_config(settings: Settings, args: argparse.Namespace) -> int:
 def command_serve(settings: Settings, args: argparse.Namespace) -> int:
     """The production shape on one host: nginx, the fronts of VITRINE_FRONTS, the API workers,
     all supervised; workers register and fronts discover them (docs/operations.md)."""
-    from web.nginx import NginxParams, nginx_command, render_nginx_conf  # noqa: PLC0415
+    from ops.nginx import NginxParams, nginx_command, render_nginx_conf  # noqa: PLC0415
 
     workers = max(args.workers or settings.api_workers, MIN_SERVE_WORKERS)
     asyncio.run(_prepare_database(settings))
@@ -230,7 +230,7 @@ def command_serve(settings: Settings, args: argparse.Namespace) -> int:
         Child(
             f"front-{n}",
             [
-                *[sys.executable, "-m", "web.cli", "front", "--url", url],
+                *[sys.executable, "-m", "ops.cli", "front", "--url", url],
                 *_metrics_port(settings, n),
             ],
             env=front_env,
@@ -267,7 +267,7 @@ def command_seed(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def command_seo_audit(_settings: Settings, args: argparse.Namespace) -> int:
-    from web.seo_audit import run_audit  # noqa: PLC0415
+    from ops.seo_audit import run_audit  # noqa: PLC0415
 
     parts = urlsplit(args.base_url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
