@@ -16,6 +16,7 @@ from typing import Any
 
 import zmq
 import zmq.asyncio
+import zmq.utils.monitor
 from google.protobuf.message import DecodeError
 
 from api.dispatch import Dispatcher, make_reply
@@ -30,13 +31,38 @@ MAX_CALLS_PER_BATCH = 64
 MAX_CALLS_IN_FLIGHT = 1024
 
 
+# The monitor events of a connection refused before its first message.
+HANDSHAKE_FAILURES_TEXT: dict[int, str] = {
+    zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL: "handshake failed",
+    zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL: "handshake failed: protocol or security mechanism",
+    zmq.EVENT_HANDSHAKE_FAILED_AUTH: "handshake failed: not authorised (ZAP status)",
+}
+HANDSHAKE_FAILURES = (
+    zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
+    | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+    | zmq.EVENT_HANDSHAKE_FAILED_AUTH
+)
+
+
 class RouterServer:
     """Owns one ROUTER socket for its whole life: bind, serve, close."""
 
-    def __init__(self, dispatcher: Dispatcher, endpoint: str, context: zmq.asyncio.Context) -> None:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        endpoint: str,
+        context: zmq.asyncio.Context,
+        *,
+        curve_secret_key: bytes | None = None,
+    ) -> None:
         self._dispatcher = dispatcher
         self._socket = context.socket(zmq.ROUTER)
         self._socket.linger = 0
+        if curve_secret_key is not None:
+            # Every connection encrypted; the context's ZAP handler (api/curve.py) decides which
+            # client keys are let in.
+            self._socket.setsockopt(zmq.CURVE_SERVER, 1)
+            self._socket.setsockopt(zmq.CURVE_SECRETKEY, curve_secret_key)
         # libzmq drops a connection that sends a frame over the limit before any of it reaches
         # Python: a peer cannot make the worker buffer and parse megabytes (docs/api.md).
         self._socket.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME_BYTES)
@@ -46,6 +72,23 @@ class RouterServer:
         self._tasks: set[asyncio.Task[None]] = set()
         # Replies made in this turn of the event loop, per peer, sent together at its end.
         self._outgoing: dict[bytes, list[bytes]] = {}
+
+    async def log_refused_handshakes(self) -> None:
+        """Until cancelled: a WARNING line for each peer whose handshake failed: no CURVE at
+        all, a wrong server key, or a client key ZAP refused (that one also logs its key)."""
+        monitor = self._socket.get_monitor_socket(HANDSHAKE_FAILURES)
+        try:
+            while True:
+                event = zmq.utils.monitor.parse_monitor_message(await monitor.recv_multipart())
+                log.warning(
+                    "refused a peer on %s: %s (%s)",
+                    event["endpoint"].decode("utf-8", "replace"),
+                    HANDSHAKE_FAILURES_TEXT.get(int(event["event"]), "handshake failed"),
+                    event["value"],
+                )
+        finally:
+            self._socket.disable_monitor()
+            monitor.close(linger=0)
 
     async def serve(self) -> None:
         while True:

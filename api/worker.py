@@ -20,6 +20,7 @@ from api import mail
 from api.answers import AnswerCache
 from api.cache import TtlCache
 from api.context import CallContext
+from api.curve import start_authenticator, worker_secret_key
 from api.db import create_engine, open_connections
 from api.discovery import advertised_endpoint, keep_registered
 from api.dispatch import Dispatcher, find_implementations
@@ -78,7 +79,10 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
     if settings.metrics_port:
         prometheus_client.start_http_server(settings.metrics_port, settings.metrics_host)
     context = zmq.asyncio.Context()
-    router = RouterServer(dispatcher, endpoint, context)
+    stop_zap = start_authenticator(context, settings)  # before the socket binds
+    router = RouterServer(
+        dispatcher, endpoint, context, curve_secret_key=worker_secret_key(settings)
+    )
     http_server = None
     if http:
         # Every worker binds the same port; the kernel spreads connections among them.
@@ -92,7 +96,7 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     serving = asyncio.create_task(router.serve())
-    tasks = [serving]
+    tasks = [serving, asyncio.create_task(router.log_refused_handshakes())]
     if settings.api_discovery:
         # Fronts learn this worker's endpoint from the database (api/discovery.py).
         advertised = advertised_endpoint(router.endpoint, settings.api_advertise)
@@ -116,6 +120,7 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
         with contextlib.suppress(asyncio.CancelledError):
             await task
     await router.close()
+    stop_zap()
     if http_server is not None:
         await http_server.close_all_connections()
     await dispatcher.finish_fills()

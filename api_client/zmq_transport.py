@@ -17,9 +17,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import zmq
+import zmq.auth
 from google.protobuf.message import DecodeError
 
 from api_client.client import Call, Deliver
@@ -41,13 +44,41 @@ HEARTBEAT_TIMEOUT_MS = 3000
 SEND_HWM = 10_000
 
 
+@dataclass(frozen=True)
+class CurveClientKeys:
+    """A front's CURVE key pair and the workers' public key (all workers share one pair, so a
+    discovered worker is reached with the same keys); z85 text, as in the certificates."""
+
+    public: bytes
+    secret: bytes
+    server_public: bytes
+
+    @classmethod
+    def from_files(cls, front_secret: Path, worker_public: Path) -> CurveClientKeys:
+        public, secret = zmq.auth.load_certificate(front_secret)
+        server_public, _ = zmq.auth.load_certificate(worker_public)
+        if secret is None:
+            raise ValueError(f"{front_secret} holds no secret key: name the .key_secret file")
+        return cls(public, secret, server_public)
+
+
 class _Worker:
     """One API worker's DEALER socket and what we know of that worker's health."""
 
-    def __init__(self, context: zmq.Context[zmq.Socket[bytes]], endpoint: str) -> None:
+    def __init__(
+        self,
+        context: zmq.Context[zmq.Socket[bytes]],
+        endpoint: str,
+        curve: CurveClientKeys | None = None,
+    ) -> None:
         self.endpoint = endpoint
         self.socket = context.socket(zmq.DEALER)
         self.socket.linger = 0
+        if curve is not None:
+            # The worker proves it holds the secret of `server_public`; we prove ours to it.
+            self.socket.setsockopt(zmq.CURVE_PUBLICKEY, curve.public)
+            self.socket.setsockopt(zmq.CURVE_SECRETKEY, curve.secret)
+            self.socket.setsockopt(zmq.CURVE_SERVERKEY, curve.server_public)
         # Queue only to a connected worker, so a send to a dead one fails at once instead of
         # waiting in a buffer for a reconnect.
         self.socket.setsockopt(zmq.IMMEDIATE, 1)
@@ -71,10 +102,13 @@ class _Worker:
 
 
 class ZmqTransport:
-    def __init__(self, endpoints: Sequence[str], deliver: Deliver) -> None:
+    def __init__(
+        self, endpoints: Sequence[str], deliver: Deliver, curve: CurveClientKeys | None = None
+    ) -> None:
         if not endpoints:
             raise ValueError("ZmqTransport needs at least one API worker endpoint")
         self._endpoints = list(endpoints)
+        self._curve = curve
         self._deliver = deliver
         self._context: zmq.Context[zmq.Socket[bytes]] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -96,7 +130,7 @@ class ZmqTransport:
     def _add_worker(self, endpoint: str) -> None:
         assert self._context is not None
         assert self._loop is not None
-        worker = _Worker(self._context, endpoint)
+        worker = _Worker(self._context, endpoint, self._curve)
         self._loop.add_reader(worker.socket.FD, self._drain, worker)
         self._workers.append(worker)
 

@@ -93,3 +93,34 @@ def test_a_front_without_a_port_is_refused(tmp_path):
     settings = load_settings({"VITRINE_FRONTS": "http://front-a"})
     with pytest.raises(ValueError, match="front-a"):
         render_nginx_conf(NginxParams.from_settings(settings), tmp_path)
+
+
+def test_curve_keys_come_from_one_folder_or_one_setting_each(tmp_path):
+    for name in ("worker.key", "worker.key_secret", "front.key_secret"):
+        (tmp_path / name).write_text("")
+    (tmp_path / "allowed_fronts").mkdir()
+    settings = load_settings({"VITRINE_CURVE_KEYS": str(tmp_path)})
+    assert settings.curve_worker_secret == tmp_path / "worker.key_secret"
+    assert settings.curve_allowed_fronts == tmp_path / "allowed_fronts"
+    assert settings.curve_front_secret == tmp_path / "front.key_secret"
+    assert settings.curve_worker_public == tmp_path / "worker.key"
+    assert not load_settings({}).curve_worker
+    assert not load_settings({}).curve_front
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"VITRINE_CURVE_WORKER_SECRET": "{tmp}/worker.key_secret"},
+            "VITRINE_CURVE_WORKER_SECRET and VITRINE_CURVE_ALLOWED_FRONTS go together",
+        ),
+        ({"VITRINE_CURVE_FRONT_SECRET": "{tmp}/missing"}, "does not exist"),
+        ({"VITRINE_CURVE_KEYS": "{tmp}/empty"}, "holds no keys"),
+    ],
+)
+def test_half_a_curve_pair_or_a_missing_key_file_is_refused(tmp_path, env, message):
+    (tmp_path / "worker.key_secret").write_text("")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match=message):
+        load_settings({name: value.format(tmp=tmp_path) for name, value in env.items()})
