@@ -31,6 +31,9 @@ MAX_CALLS_PER_BATCH = 64
 MAX_CALLS_IN_FLIGHT = 1024
 
 
+# While stopping, the socket closes once no batch came for this long (and none is running).
+DRAIN_QUIET_SECONDS = 0.3
+DRAIN_POLL_SECONDS = 0.05
 # The monitor events of a connection refused before its first message.
 HANDSHAKE_FAILURES_TEXT: dict[int, str] = {
     zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL: "handshake failed",
@@ -70,6 +73,10 @@ class RouterServer:
         self.endpoint = self._socket.getsockopt_string(zmq.LAST_ENDPOINT)
         self._in_flight = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        # Stopping: batches still read, and answered "not started" so that clients send them
+        # elsewhere at once, instead of into a socket about to close.
+        self._draining = False
+        self._last_batch_at = 0.0
         # Replies made in this turn of the event loop, per peer, sent together at its end.
         self._outgoing: dict[bytes, list[bytes]] = {}
 
@@ -125,6 +132,10 @@ class RouterServer:
                 envelope_pb2.RESOURCE_EXHAUSTED,
                 f"batch of {len(batch.calls)} calls is over the {MAX_CALLS_PER_BATCH} limit",
             )
+            return
+        self._last_batch_at = time.monotonic()
+        if self._draining:
+            self._refuse_calls(identity, batch, envelope_pb2.UNAVAILABLE, "worker stopping")
             return
         if self._in_flight + len(batch.calls) > MAX_CALLS_IN_FLIGHT:
             self._refuse_calls(identity, batch, envelope_pb2.UNAVAILABLE, "worker saturated")
@@ -195,8 +206,28 @@ class RouterServer:
         log.warning(
             "refused batch trace=%s from peer %s: %s", batch.trace_id, identity.hex(), reason
         )
+        # Refused before any of it ran: the client may send them to another worker.
+        not_started = status == envelope_pb2.UNAVAILABLE
         for call in batch.calls:
-            self._send(identity, make_reply(call.id, batch.trace_id, status, reason))
+            self._send(
+                identity,
+                make_reply(call.id, batch.trace_id, status, reason, not_started=not_started),
+            )
+
+    async def drain(self, grace_seconds: float) -> None:
+        """Refuse new batches (not started), let the running ones finish, and wait until no
+        client has sent one for DRAIN_QUIET_SECONDS (each front has seen a refusal and passes
+        this worker over), for at most `grace_seconds`; `serve()` must still be running."""
+        self._draining = True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace_seconds
+        while loop.time() < deadline:
+            if not self._tasks and time.monotonic() - self._last_batch_at >= DRAIN_QUIET_SECONDS:
+                return
+            await asyncio.sleep(DRAIN_POLL_SECONDS)
+        log.warning(
+            "%d calls still running after %.0f s; stopping anyway", self._in_flight, grace_seconds
+        )
 
     async def close(self) -> None:
         """Let running batches finish (they are bounded by their deadlines), then close."""

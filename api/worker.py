@@ -35,6 +35,9 @@ log = logging.getLogger("vitrine.api")
 # per-worker caches every page needs, so the first pages after a start are not the slow ones.
 WARM_UP_METHODS = ("shop.v1.Catalog/GetCategoryTree",)
 WARM_UP_DEADLINE_MS = 30_000
+# SIGTERM: the running calls (each bounded by its deadline) get this long, within the
+# supervisor's 10 s before SIGKILL.
+DRAIN_GRACE_SECONDS = 8.0
 # A product page's batch runs about five calls at once; each needs a connection of its own.
 WARM_CONNECTIONS = 6
 
@@ -115,6 +118,8 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
     log.info("worker stopping")
     if http_server is not None:
         http_server.stop()
+    # Still reading: what fronts send now is refused as not started and goes to another worker.
+    await router.drain(DRAIN_GRACE_SECONDS)
     for task in tasks:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -36,6 +36,10 @@ SUSPECT_SECONDS = 1.0
 # While no worker at all is connected (start-up, restarts), unsent batches are tried again this
 # often until their deadlines settle them.
 UNSENT_RETRY_SECONDS = 0.01
+# A call a worker refused as not started is sent again at once to another worker; when no
+# other is connected (it restarts too, or our socket has not reconnected to it yet), to the best
+# one after this pause, and so on until its deadline.
+NOT_STARTED_RETRY_SECONDS = 0.05
 RECONNECT_IVL_MS = 100
 RECONNECT_IVL_MAX_MS = 1000
 # ZMTP heartbeats notice a worker that vanished without closing its TCP connection.
@@ -274,13 +278,26 @@ class ZmqTransport:
         entry = self._pending.get(reply.call_id)
         if entry is None:
             return  # settled already: a late reply to a retried or expired call
-        self._release(entry[0])
         if reply.status == envelope_pb2.UNAVAILABLE:
             worker.suspect_until = time.monotonic() + SUSPECT_SECONDS
+            if reply.not_started:
+                self._send_elsewhere(entry[0])
+                return
+        self._release(entry[0])
         ok = reply.status == envelope_pb2.OK
         self._deliver(
             entry[0], reply.status, reply.response if ok else None, reply.error, len(frame)
         )
+
+    def _send_elsewhere(self, call: Call) -> None:
+        """A call the worker refused without starting it (stopping, saturated): safe to send
+        again, a write too; to another worker now, or to the best one shortly. Its deadline
+        bounds the tries."""
+        if self.resend(call):
+            return
+        self._release(call)
+        assert self._loop is not None
+        self._loop.call_later(NOT_STARTED_RETRY_SECONDS, self.send, call.trace_id, [call])
 
     def _close_worker(self, worker: _Worker) -> None:
         if self._loop is not None and not self._loop.is_closed():

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from contract import envelope_pb2
 from contract.errors import ERRORS_BY_STATUS
 from ops.nginx import NginxParams, render_nginx_conf
 from vitrine.config import ConfigError, load_settings
+from web.server import DRAIN_QUIET_SECONDS
 
 
 def test_defaults_run_the_demo_on_loopback():
@@ -124,3 +127,13 @@ def test_half_a_curve_pair_or_a_missing_key_file_is_refused(tmp_path, env, messa
     (tmp_path / "empty").mkdir()
     with pytest.raises(ConfigError, match=message):
         load_settings({name: value.format(tmp=tmp_path) for name, value in env.items()})
+
+
+def test_nginx_drops_an_idle_connection_to_a_front_before_a_stopping_front_closes_it(tmp_path):
+    """Else a POST sent down a connection the front is closing would be nginx's 502."""
+    conf = render_nginx_conf(NginxParams(), tmp_path).read_text()
+    upstream = conf[conf.index("upstream vitrine_fronts") :]
+    upstream = upstream[: upstream.index("}")]
+    keepalive = re.search(r"keepalive_timeout (\d+)s;", upstream)
+    assert keepalive is not None
+    assert int(keepalive.group(1)) < DRAIN_QUIET_SECONDS
