@@ -69,6 +69,8 @@ class RouterServer:
         # libzmq drops a connection that sends a frame over the limit before any of it reaches
         # Python: a peer cannot make the worker buffer and parse megabytes (docs/api.md).
         self._socket.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME_BYTES)
+        # Watched from before the first connection: no refused peer goes unlogged.
+        self._monitor = self._socket.get_monitor_socket(HANDSHAKE_FAILURES)
         self._socket.bind(endpoint)
         self.endpoint = self._socket.getsockopt_string(zmq.LAST_ENDPOINT)
         self._in_flight = 0
@@ -83,19 +85,15 @@ class RouterServer:
     async def log_refused_handshakes(self) -> None:
         """Until cancelled: a WARNING line for each peer whose handshake failed: no CURVE at
         all, a wrong server key, or a client key ZAP refused (that one also logs its key)."""
-        monitor = self._socket.get_monitor_socket(HANDSHAKE_FAILURES)
-        try:
-            while True:
-                event = zmq.utils.monitor.parse_monitor_message(await monitor.recv_multipart())
-                log.warning(
-                    "refused a peer on %s: %s (%s)",
-                    event["endpoint"].decode("utf-8", "replace"),
-                    HANDSHAKE_FAILURES_TEXT.get(int(event["event"]), "handshake failed"),
-                    event["value"],
-                )
-        finally:
-            self._socket.disable_monitor()
-            monitor.close(linger=0)
+        while True:
+            frames = await self._monitor.recv_multipart()
+            event = zmq.utils.monitor.parse_monitor_message(frames)
+            log.warning(
+                "refused a peer on %s: %s (%s)",
+                event["endpoint"].decode("utf-8", "replace"),
+                HANDSHAKE_FAILURES_TEXT.get(int(event["event"]), "handshake failed"),
+                event["value"],
+            )
 
     async def serve(self) -> None:
         while True:
@@ -234,6 +232,9 @@ class RouterServer:
         if self._tasks:
             await asyncio.wait(set(self._tasks))
         self._flush()
+        if self._monitor is not None:
+            self._socket.disable_monitor()
+            self._monitor.close(linger=0)
         self._socket.close(linger=0)
 
 

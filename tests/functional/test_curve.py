@@ -19,6 +19,7 @@ from tests.processes import Processes
 from vitrine.config import PROJECT_ROOT
 
 NO_ANSWER_SECONDS = 1.5
+LOG_WAIT_SECONDS = 5
 DISCOVERY = {"VITRINE_API_DISCOVERY": "on", "VITRINE_API_DISCOVERY_MS": "300"}
 
 
@@ -90,6 +91,9 @@ def test_with_keys_only_a_front_with_an_allowed_key_is_answered(workers: Process
         replies = allowed.ask(ping_batch(call_id=3))
     assert [(r.call_id, r.status) for r in replies] == [(3, envelope_pb2.OK)]
 
+    deadline = time.monotonic() + LOG_WAIT_SECONDS
+    while "security mechanism" not in worker.log and time.monotonic() < deadline:
+        time.sleep(0.1)
     log = worker.log
     assert f"CURVE key {stranger_public.decode()} is not among the allowed fronts" in log
     assert "refused a peer on" in log  # the plain one: no CURVE at all

@@ -147,6 +147,9 @@ class FakeRouterSocket:
     def setsockopt(self, option: int, value: object) -> None:
         self.options[option] = value
 
+    def get_monitor_socket(self, _events: int) -> None:
+        return None
+
     def bind(self, endpoint: str) -> None:
         self.endpoint = endpoint
 
