@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from google.protobuf.message import DecodeError, Message
 
@@ -281,5 +281,9 @@ def make_reply(
 ) -> Any:
     """A reply for one call, or (call_id 0) for a whole envelope that could not be read."""
     return envelope_pb2.Reply(
-        call_id=call_id, status=status, error=error, trace_id=trace_id, not_started=not_started
+        call_id=call_id,
+        status=cast("envelope_pb2.Status", status),  # any number: a newer peer's status too
+        error=error,
+        trace_id=trace_id,
+        not_started=not_started,
     )

@@ -31,6 +31,7 @@ from api.schema import mail_outbox, orders
 from api.services.orders import load_order
 from vitrine.config import PROJECT_ROOT, Settings
 from vitrine.formatting import country_name, date, money
+from vitrine.urls import order_url
 
 log = logging.getLogger("vitrine.mail")
 
@@ -65,7 +66,7 @@ def order_confirmation(order: Any, settings: Settings) -> EmailMessage:
     base = settings.public_base  # the address shoppers use, not the front's own
     context = {
         "order": order,
-        "order_url": f"{base}/orders/{order.number}/{order.access_token}",
+        "order_url": base + order_url(order),
         "shop_url": base + "/",
     }
     message = EmailMessage()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ STOP_GRACE_SECONDS = 10.0
 QUICK_EXIT_SECONDS = 30.0
 BACKOFF_FIRST_SECONDS = 0.5
 BACKOFF_MAX_SECONDS = 30.0
+# At start, a child that names the address it serves is waited for (it accepts a connection)
+# before the next starts, so a front never answers before the workers it calls: at most this long.
+READY_WAIT_SECONDS = 60.0
 
 
 def backoff_seconds(quick_exits: int) -> float:
@@ -47,6 +51,8 @@ class Child:
     # (0: running, or not to be restarted).
     quick_exits: int = 0
     restart_at: float = 0.0
+    # (host, port) that accepts connections once the child is ready; None: ready when started.
+    ready_address: tuple[str, int] | None = None
 
     def start(self) -> None:
         env = {**os.environ, **self.env} if self.env else None
@@ -70,7 +76,10 @@ class Supervisor:
         previous = {s: signal.signal(s, self._stop) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
             for child in self.children:
+                if self._stopping:
+                    break
                 child.start()
+                self._wait_ready(child)
             while not self._stopping:
                 time.sleep(POLL_SECONDS)
                 if not self._stopping:
@@ -80,6 +89,25 @@ class Supervisor:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
         return 0
+
+    def _wait_ready(self, child: Child) -> None:
+        """Wait until `child` accepts a connection on its ready address, it exits, we are told to
+        stop, or READY_WAIT_SECONDS pass (then go on: the loop restarts a child that died)."""
+        if child.ready_address is None or child.process is None:
+            return
+        deadline = time.monotonic() + READY_WAIT_SECONDS
+        while not self._stopping and child.process.poll() is None:
+            try:
+                socket.create_connection(child.ready_address, timeout=POLL_SECONDS).close()
+            except OSError:
+                if time.monotonic() > deadline:
+                    log.warning(
+                        "%s is not ready after %.0f s; going on", child.name, READY_WAIT_SECONDS
+                    )
+                    return
+                time.sleep(POLL_SECONDS)
+            else:
+                return
 
     def _restart_dead(self, now: float) -> None:
         for child in self.children:

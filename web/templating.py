@@ -17,8 +17,8 @@ import jinja2.meta
 
 from vitrine.config import PROJECT_ROOT
 from vitrine.formatting import country_name, date, money
+from vitrine.urls import category_url, landing_url, listing_url, product_url
 from web.structured_data import StructuredData
-from web.urls import category_url, landing_url, listing_url, product_url
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 # Folders whose templates are not pages: included pieces, the developer tools' own pages, and
@@ -43,7 +43,7 @@ def with_params(base: dict[str, Any], **changes: Any) -> str:
 
 
 def category_link(category_slug: str, base: dict[str, Any], **changes: Any) -> str:
-    """The listing URL of `base` with `changes` applied (see web.urls.listing_url)."""
+    """The listing URL of `base` with `changes` applied (see vitrine.urls.listing_url)."""
     return listing_url(category_slug, {**base, **changes})
 
 

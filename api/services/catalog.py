@@ -308,7 +308,7 @@ async def get_product_link_ranges(
         )
         ranges = [
             catalog_pb2.ProductLinkRange(
-                first_id=row.span * size + 1, last_id=(row.span + 1) * size, count=row.count
+                first_id=row.span * size + 1, last_id=(row.span + 1) * size, count=row[1]
             )
             for row in rows
         ]

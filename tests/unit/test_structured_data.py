@@ -6,8 +6,8 @@ import json
 import re
 
 from contract import catalog_pb2, common_pb2
+from vitrine.urls import listing_url
 from web.structured_data import StructuredData, json_ld
-from web.urls import listing_url
 
 
 def parsed(markup: str) -> dict:

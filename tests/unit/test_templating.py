@@ -9,10 +9,10 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from contract import catalog_pb2, common_pb2
+from vitrine.urls import category_url, product_url
 from web.handlers.base import PageError
 from web.handlers.catalog import ListingQuery
 from web.templating import date, money, with_params
-from web.urls import category_url, product_url
 
 
 @pytest.mark.parametrize(

@@ -306,6 +306,13 @@ class BaseHandler(tornado.web.RequestHandler):
         entries.append(f"render;dur={render_seconds * 1000:.1f}")
         return ", ".join(entries)
 
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        # An HTTP error (404, 400...) is an answer, not a fault: the access line already
+        # records it. Anything else is logged with its traceback, as Tornado does.
+        if isinstance(value, tornado.web.HTTPError):
+            return
+        super().log_exception(typ, value, tb)
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         # send_error cleared the headers and the body; an error page is traced like any other.
         self.body_hash = None
