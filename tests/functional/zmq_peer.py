@@ -13,6 +13,7 @@ from contract import envelope_pb2
 
 PING = "shop.v1.Operations/Ping"
 POLL_MS = 50
+SEND_TIMEOUT_MS = 1000
 
 
 def ping_batch(call_id: int = 1, trace_id: str = "raw-peer") -> bytes:
@@ -27,13 +28,20 @@ class RawPeer:
         self._context = zmq.Context()
         self.socket = self._context.socket(zmq.DEALER)
         self.socket.linger = 0
+        self.socket.sndtimeo = SEND_TIMEOUT_MS
         if curve is not None:
             self.socket.curve_publickey, self.socket.curve_secretkey = curve[0], curve[1]
             self.socket.curve_serverkey = curve[2]
         self.socket.connect(endpoint)
 
-    def send(self, frame: bytes) -> None:
-        self.socket.send(frame)
+    def send(self, frame: bytes) -> bool:
+        """False when the socket would not take it: a refused handshake can leave a DEALER
+        with no peer, and its send would block for ever."""
+        try:
+            self.socket.send(frame)
+        except zmq.Again:
+            return False
+        return True
 
     def replies(self, wait_seconds: float) -> list[envelope_pb2.Reply]:
         """Every reply that arrives within `wait_seconds`."""
@@ -46,7 +54,8 @@ class RawPeer:
 
     def ask(self, frame: bytes, wait_seconds: float = 5.0) -> list[envelope_pb2.Reply]:
         """Send `frame` and return the replies once one came (or none after `wait_seconds`)."""
-        self.send(frame)
+        if not self.send(frame):
+            return []
         deadline = time.monotonic() + wait_seconds
         while time.monotonic() < deadline:
             if self.socket.poll(POLL_MS):
