@@ -128,7 +128,7 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
     stop_zap()
     if http_server is not None:
         await http_server.close_all_connections()
-    await dispatcher.finish_fills()
+    await dispatcher.finish_shared_reads()
     await mail.finish_sending()
     context.term()
     await engine.dispose()

@@ -52,7 +52,7 @@ class RegisterHandler(AccountFormHandler):
         if self.session_token():
             self.redirect("/account")
             return
-        await self.send(self.page_batch())
+        await self.wait_for_replies(self.page_batch())
         self.render_form("account/register.html", values={}, errors={})
 
     async def post(self) -> None:
@@ -66,7 +66,7 @@ class RegisterHandler(AccountFormHandler):
             basket_token=self.basket_token(),
             deadline_ms=WRITE_DEADLINE_MS,
         )
-        await self.send(batch)
+        await self.wait_for_replies(batch)
         answer = call.result()
         if answer.field_errors:
             self.set_status(400)
@@ -84,7 +84,7 @@ class LogInHandler(AccountFormHandler):
         if self.session_token():
             self.redirect("/account")
             return
-        await self.send(self.page_batch())
+        await self.wait_for_replies(self.page_batch())
         self.render_form("account/login.html", email="", message="")
 
     async def post(self) -> None:
@@ -98,7 +98,7 @@ class LogInHandler(AccountFormHandler):
             deadline_ms=WRITE_DEADLINE_MS,
         )
         try:
-            await self.send(batch)
+            await self.wait_for_replies(batch)
         except PageError as error:
             if error.status_code not in (401, 429):
                 raise
@@ -114,7 +114,7 @@ class LogOutHandler(BaseHandler):
         if token := self.session_token():
             batch = self.api_batch()
             batch.auth.LogOut(session_token=token)
-            await self.send(batch)
+            await self.wait_for_replies(batch)
         self.end_session()
         self.redirect("/", status=303)
 
@@ -125,7 +125,7 @@ class AccountPageHandler(BaseHandler):
             self.redirect(login_url("/account"))
             return
         batch = self.page_batch()
-        await self.send(batch)
+        await self.wait_for_replies(batch)
         if self.session is None or self.session.value is None:
             # Ended or expired elsewhere: log in again.
             self.end_session()
