@@ -20,8 +20,9 @@ log = logging.getLogger("vitrine.supervisor")
 POLL_SECONDS = 0.2
 # A child is given this long to finish its work after SIGTERM before it is killed.
 STOP_GRACE_SECONDS = 10.0
-# A child that exits within this long of its start exited "quickly": the next restart waits
-# BACKOFF_FIRST_SECONDS, doubled for each quick exit in a row, at most BACKOFF_MAX_SECONDS.
+# A child that exits within this long of its start exited "quickly": it is restarted at once
+# the first time, then after BACKOFF_FIRST_SECONDS, doubled for each further quick exit in a
+# row, at most BACKOFF_MAX_SECONDS.
 # One that ran longer is restarted at once (a crash after hours of serving is not a loop).
 QUICK_EXIT_SECONDS = 30.0
 BACKOFF_FIRST_SECONDS = 0.5
@@ -33,10 +34,11 @@ READY_WAIT_SECONDS = 60.0
 
 def backoff_seconds(quick_exits: int) -> float:
     """The wait before restarting a child that has exited quickly `quick_exits` times in a
-    row: 0 for none, then 0.5, 1, 2, 4... seconds, never more than BACKOFF_MAX_SECONDS."""
-    if quick_exits <= 0:
+    row: none for the first (a one-off crash, such as a race at start, costs no extra time),
+    then 0.5, 1, 2, 4... seconds, never more than BACKOFF_MAX_SECONDS."""
+    if quick_exits <= 1:
         return 0.0
-    return min(BACKOFF_FIRST_SECONDS * 2 ** (quick_exits - 1), BACKOFF_MAX_SECONDS)
+    return min(BACKOFF_FIRST_SECONDS * 2 ** (quick_exits - 2), BACKOFF_MAX_SECONDS)
 
 
 @dataclass

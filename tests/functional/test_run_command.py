@@ -276,7 +276,7 @@ def test_a_crash_looping_worker_is_retried_with_growing_delays_while_the_site_se
         )
     ]
     assert len(delays) >= CRASH_LOOP_EXITS, log
-    assert delays[:5] == [0.5, 1.0, 2.0, 4.0, 8.0], delays
+    assert delays[:6] == [0.0, 0.5, 1.0, 2.0, 4.0, 8.0], delays
     assert "api-worker-0 exited" not in log
     assert "front exited" not in log
     assert run.returncode == 0
