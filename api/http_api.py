@@ -4,6 +4,7 @@ clients and third parties. Same dispatcher, same methods, same statuses as over 
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,18 @@ from contract.errors import ERRORS_BY_STATUS
 MAX_BODY_BYTES = 1 << 20
 TRACE_HEADER = "X-Trace-Id"
 DEADLINE_HEADER = "X-Deadline-Ms"
+# Few enough digits for int() to be cheap and the value to fit the contract's int64.
+HEADER_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+def header_number(raw: str) -> int | None:
+    """The one way this API reads a number from a header: 0 (the default) when it is absent,
+    None when it is not a whole number. ASCII digits only: `"²".isdigit()` is true and
+    `int("²")` fails, `int("٣")` is 3, and `int()` of thousands of digits raises."""
+    raw = raw.strip(" \t")
+    if not raw:
+        return 0
+    return int(raw) if HEADER_NUMBER.fullmatch(raw) else None
 
 
 def http_status_for(status: int) -> int:
@@ -54,11 +67,18 @@ class MethodHandler(tornado.web.RequestHandler):
                 f"body is not a {method.request_class.DESCRIPTOR.full_name}: {error}",
             )
             return
-        deadline = self.request.headers.get(DEADLINE_HEADER, "0")
+        # The dispatcher caps it at its MAX_DEADLINE_MS.
+        deadline_ms = header_number(self.request.headers.get(DEADLINE_HEADER, ""))
+        if deadline_ms is None:
+            self._answer_error(
+                envelope_pb2.INVALID_ARGUMENT,
+                f"{DEADLINE_HEADER} must be a whole number of milliseconds (ASCII digits)",
+            )
+            return
         outcome = await self.dispatcher.execute(
             method,
             request,
-            deadline_ms=int(deadline) if deadline.isdigit() else 0,
+            deadline_ms=deadline_ms,
             trace_id=self.trace_id,
             now=datetime.now(UTC),
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import re
 import signal
+import socket
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,8 @@ from tests.processes import Process, Processes, WorkerProcess
 EXIT_SECONDS = 12  # the 10 s grace and a little
 # A long API deadline: a slow moment of this shared machine is not what is tested here.
 PATIENT = {"VITRINE_API_DEADLINE_MS": "5000"}
+# Bodies over the front's limit (1 MiB), and over Tornado's default (100 MB) as well.
+OVERSIZED_BODIES = (2_000_000, 200_000_000)
 
 
 def wait_until_ready(front: Process) -> None:
@@ -144,3 +147,31 @@ def test_rolling_restarts_of_every_worker_and_front_under_gets_and_posts_give_no
         assert {key for key in answers if key[1] >= 500} == set(), rounds
         assert answers.get(("GET", 200), 0) > 0, rounds
         assert answers.get(("POST", 303), 0) > 0, rounds
+
+
+def dropped_before_a_handler(front: Process) -> None:
+    """Requests the front drops before any handler runs: a body over its size limit, and a
+    client that goes away halfway through sending its body."""
+    address = ("127.0.0.1", urlsplit(front.url).port)
+    for size in OVERSIZED_BODIES:
+        with socket.create_connection(address, timeout=5) as oversized:
+            oversized.sendall(
+                b"POST /basket/lines HTTP/1.1\r\nHost: shop\r\nContent-Length: %d\r\n\r\n" % size
+            )
+            assert oversized.recv(100).startswith(b"HTTP/1.1 400")
+        with socket.create_connection(address, timeout=5) as gone:
+            gone.sendall(
+                b"POST /account/login HTTP/1.1\r\nHost: shop\r\nContent-Length: 1000\r\n\r\nemail="
+            )
+            time.sleep(0.05)  # the front has read the headers, and waits for the rest
+
+
+def test_requests_dropped_before_a_handler_do_not_hold_up_a_graceful_stop(workers: Processes):
+    front = workers.start_front(workers.start_worker())
+    dropped_before_a_handler(front)
+    assert fetch(front.url + "/healthz").status == 200
+    time.sleep(0.2)  # the front has seen the half-sent bodies' connections close
+    started = time.monotonic()
+    assert terminate(front) == 0
+    assert time.monotonic() - started < 3, "the front waited for requests that were dropped"
+    assert "still running" not in front.log
