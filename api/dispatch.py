@@ -308,11 +308,14 @@ async def _bounded(outcome: Awaitable[Outcome], seconds: float) -> Outcome:
         return Outcome(envelope_pb2.DEADLINE_EXCEEDED, error="the call ran out of time")
 
 
-def make_reply(call_id: int, trace_id: str, status: int, error: str = "") -> Any:
+def make_reply(
+    call_id: int, trace_id: str, status: int, error: str = "", *, not_started: bool = False
+) -> Any:
     """A reply for one call, or (call_id 0) for a whole envelope that could not be read."""
     return envelope_pb2.Reply(
         call_id=call_id,
         status=cast("envelope_pb2.Status", status),  # any number: a newer peer's status too
         error=error,
         trace_id=trace_id,
+        not_started=not_started,
     )
