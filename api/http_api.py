@@ -20,6 +20,8 @@ from contract.errors import ERRORS_BY_STATUS
 MAX_BODY_BYTES = 1 << 20
 TRACE_HEADER = "X-Trace-Id"
 DEADLINE_HEADER = "X-Deadline-Ms"
+# The caller's wall clock (Unix ms) when it stops waiting: as the envelope's deadline_unix_ms.
+DEADLINE_AT_HEADER = "X-Deadline-At-Ms"
 # Few enough digits for int() to be cheap and the value to fit the contract's int64.
 HEADER_NUMBER = re.compile(r"[0-9]{1,18}")
 
@@ -75,12 +77,20 @@ class MethodHandler(tornado.web.RequestHandler):
                 f"{DEADLINE_HEADER} must be a whole number of milliseconds (ASCII digits)",
             )
             return
+        deadline_at_ms = header_number(self.request.headers.get(DEADLINE_AT_HEADER, ""))
+        if deadline_at_ms is None:
+            self._answer_error(
+                envelope_pb2.INVALID_ARGUMENT,
+                f"{DEADLINE_AT_HEADER} must be a Unix time in milliseconds (ASCII digits)",
+            )
+            return
         outcome = await self.dispatcher.execute(
             method,
             request,
             deadline_ms=deadline_ms,
             trace_id=self.trace_id,
             now=datetime.now(UTC),
+            deadline_at=deadline_at_ms / 1000,
         )
         if outcome.answer is None:
             self._answer_error(outcome.status, outcome.error)

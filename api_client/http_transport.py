@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -62,6 +63,7 @@ class HttpTransport:
                 "Content-Type": "application/json",
                 "X-Trace-Id": trace_id,
                 "X-Deadline-Ms": str(int(remaining * 1000)),
+                "X-Deadline-At-Ms": str(int((time.time() + remaining) * 1000)),
             },
             request_timeout=remaining,
         )

@@ -85,10 +85,16 @@ class Processes:
         return process, log_path
 
     def start_worker(
-        self, *, delays: str = "", faults: str = "", env: dict[str, str] | None = None
+        self,
+        *,
+        delays: str = "",
+        faults: str = "",
+        env: dict[str, str] | None = None,
+        endpoint: str = "",
     ) -> WorkerProcess:
-        """One `vitrine api-worker`; `delays` and `faults` are its VITRINE_API_* test knobs."""
-        endpoint = f"tcp://127.0.0.1:{free_port()}"
+        """One `vitrine api-worker` on `endpoint` (a new random port by default); `delays` and
+        `faults` are its VITRINE_API_* test knobs."""
+        endpoint = endpoint or f"tcp://127.0.0.1:{free_port()}"
         http_url = f"http://127.0.0.1:{self.http_port}"
         process, log_path = self._spawn(
             "worker",

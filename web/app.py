@@ -208,9 +208,11 @@ class VitrineApplication(tornado.web.Application):
             xsrf_cookies=True,
         )
 
-    def find_handler(
+    # tornado.routing.Router's documented interface (Application narrows its return type to a
+    # private class).
+    def find_handler(  # type: ignore[override]
         self, request: tornado.httputil.HTTPServerRequest, **kwargs: Any
-    ) -> tornado.web._HandlerDelegate:
+    ) -> tornado.httputil.HTTPMessageDelegate:
         # Every request passes here first: the proxy's word on address and scheme, if trusted.
         apply_proxy_headers(request, self.config.trusted_proxies)
         return super().find_handler(request, **kwargs)

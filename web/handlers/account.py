@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from vitrine.urls import login_url
-from web.handlers.base import BASKET_COOKIE, WRITE_DEADLINE_MS, BaseHandler, PageError
+from web.handlers.base import WRITE_DEADLINE_MS, BaseHandler, PageError
 from web.local_redirect import local_target
 
 # Longer input is cut before it reaches the API, which refuses it anyway.
@@ -38,17 +38,17 @@ class AccountFormHandler(BaseHandler):
         )
 
     def logged_in(self, answer: Any) -> None:
-        self.start_session(answer.session.token)
+        self.shopper.start_session(answer.session.token)
         if answer.basket_token:
-            self.keep_basket_token(answer.basket_token)
+            self.shopper.keep_basket_token(answer.basket_token)
         else:
-            self.clear_cookie(BASKET_COOKIE)
+            self.shopper.forget_basket()
         self.redirect(safe_next(self.get_argument("next", "/account")), status=303)
 
 
 class RegisterHandler(AccountFormHandler):
     async def get(self) -> None:
-        if self.session_token():
+        if self.shopper.session_token():
             self.redirect("/account")
             return
         await self.wait_for_replies(self.page_batch())
@@ -62,7 +62,7 @@ class RegisterHandler(AccountFormHandler):
             name=values["name"],
             password=self.field("password"),
             client_address=self.client_address(),
-            basket_token=self.basket_token(),
+            basket_token=self.shopper.basket_token(),
             deadline_ms=WRITE_DEADLINE_MS,
         )
         await self.wait_for_replies(batch)
@@ -80,7 +80,7 @@ class RegisterHandler(AccountFormHandler):
 
 class LogInHandler(AccountFormHandler):
     async def get(self) -> None:
-        if self.session_token():
+        if self.shopper.session_token():
             self.redirect("/account")
             return
         await self.wait_for_replies(self.page_batch())
@@ -93,7 +93,7 @@ class LogInHandler(AccountFormHandler):
             email=email,
             password=self.field("password"),
             client_address=self.client_address(),
-            basket_token=self.basket_token(),
+            basket_token=self.shopper.basket_token(),
             deadline_ms=WRITE_DEADLINE_MS,
         )
         try:
@@ -110,24 +110,24 @@ class LogInHandler(AccountFormHandler):
 
 class LogOutHandler(BaseHandler):
     async def post(self) -> None:
-        if token := self.session_token():
+        if token := self.shopper.session_token():
             batch = self.api_batch()
             batch.auth.LogOut(session_token=token)
             await self.wait_for_replies(batch)
-        self.end_session()
+        self.shopper.end_session()
         self.redirect("/", status=303)
 
 
 class AccountPageHandler(BaseHandler):
     async def get(self) -> None:
-        if not self.session_token():
+        if not self.shopper.session_token():
             self.redirect(login_url("/account"))
             return
         batch = self.page_batch()
         await self.wait_for_replies(batch)
         if self.session is None or self.session.value is None:
             # Ended or expired elsewhere: log in again.
-            self.end_session()
+            self.shopper.end_session()
             self.redirect(login_url("/account"))
             return
         self.set_header("Cache-Control", "private, no-store")

@@ -16,7 +16,7 @@ class OrderPageHandler(BaseHandler):
     async def get(self, number: str, access_token: str) -> None:
         batch = self.page_batch()
         order = batch.orders.GetOrder(
-            number=number, access_token=access_token, session_token=self.session_token()
+            number=number, access_token=access_token, session_token=self.shopper.session_token()
         )
         await self.wait_for_replies(batch)
         self.set_header("Cache-Control", "private, no-store")
@@ -29,13 +29,13 @@ class AccountOrdersHandler(BaseHandler):
     """GET /account/orders: the account's orders, newest first."""
 
     async def get(self) -> None:
-        if not self.session_token():
+        if not self.shopper.session_token():
             self.redirect(login_url("/account/orders"))
             return
         page = whole_number(self.get_argument("page", "1"), name="Page", lowest=1, highest=MAX_PAGE)
         batch = self.page_batch()
         history = batch.orders.ListOrders(
-            session_token=self.session_token(),
+            session_token=self.shopper.session_token(),
             page={"page": page, "page_size": ORDERS_PER_PAGE},
         )
         try:
@@ -43,7 +43,7 @@ class AccountOrdersHandler(BaseHandler):
         except PageError as error:
             if error.status_code != 401:
                 raise
-            self.end_session()
+            self.shopper.end_session()
             self.redirect(login_url("/account/orders"))
             return
         self.set_header("Cache-Control", "private, no-store")
@@ -54,11 +54,11 @@ class AccountOrderHandler(BaseHandler):
     """GET /account/orders/<number>: one of the account's orders."""
 
     async def get(self, number: str) -> None:
-        if not self.session_token():
+        if not self.shopper.session_token():
             self.redirect(login_url(account_order_url(number)))
             return
         batch = self.page_batch()
-        order = batch.orders.GetOrder(number=number, session_token=self.session_token())
+        order = batch.orders.GetOrder(number=number, session_token=self.shopper.session_token())
         await self.wait_for_replies(batch)
         self.set_header("Cache-Control", "private, no-store")
         self.render_page("orders/detail.html", order=order.result(), from_account=True)

@@ -1,14 +1,14 @@
 """The listing index: category closure, listed products per category with their sort columns,
 facet values per category, and facet counts; filled from the catalogue already there.
 
-Numbered 0004 so that it does not collide with the search migration (0003) written at the same
-time: whichever of the two reaches main second points its down_revision at the other.
+Written beside the search (0003) and exactly-once writes (0004) migrations; it reached main
+after both, so it follows them.
 
 The backfill is frozen SQL (not api/listing_index.py, which may change with later migrations)
 that runs unchanged on SQLite and PostgreSQL.
 
-Revision ID: 0004
-Revises: 0002
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-05 06:30:00
 """
 
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | None = "0002"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
