@@ -2,7 +2,8 @@
 category_facet_counts in api/schema.py) in step with categories, products and variants.
 
 Every write that changes a product's category, sort columns, live state, brand, price or
-variants' colours and sizes calls `refresh_products` in its own transaction; a seed or an import
+variants' colours and sizes calls `refresh_products` in its own transaction (one that deletes
+products calls `remove_products` first); a seed or an import
 that replaces the catalogue calls `rebuild` once at its end. Stock is not indexed: listings read
 it from variants when they show a page.
 """
@@ -88,14 +89,25 @@ async def vacuum(engine: AsyncEngine) -> None:
 async def refresh_products(conn: AsyncConnection, product_ids: Iterable[int]) -> None:
     """Re-index these products after a write changed them (or their variants), and move the
     counts by the difference: a product's old rows are read back from the index itself."""
+    await _reindex(conn, product_ids, again=True)
+
+
+async def remove_products(conn: AsyncConnection, product_ids: Iterable[int]) -> None:
+    """Take these products out of the index, before a write deletes them (the index's rows
+    refer to them), and their share out of the counts."""
+    await _reindex(conn, product_ids, again=False)
+
+
+async def _reindex(conn: AsyncConnection, product_ids: Iterable[int], *, again: bool) -> None:
     ids = sorted(set(product_ids))
     for start in range(0, len(ids), REFRESH_CHUNK):
         chunk = ids[start : start + REFRESH_CHUNK]
         before = await _contributions(conn, chunk)
         await conn.execute(delete(category_facet_values).where(_values.product_id.in_(chunk)))
         await conn.execute(delete(category_products).where(_listed.product_id.in_(chunk)))
-        await conn.execute(_insert_listed(chunk))
-        await conn.execute(_insert_values(chunk))
+        if again:
+            await conn.execute(_insert_listed(chunk))
+            await conn.execute(_insert_values(chunk))
         after = await _contributions(conn, chunk)
         after.subtract(before)
         await _move_counts(conn, after)

@@ -35,6 +35,10 @@ from api.schema import (
     category_facet_counts,
     category_facet_values,
     category_products,
+    landing_rail_products,
+    product_attributes,
+    product_images,
+    product_old_slugs,
     products,
     variants,
 )
@@ -242,6 +246,20 @@ def test_writes_that_refresh_their_products_keep_the_index_as_a_rebuild_makes_it
                     update(products).where(products.c.id == product_id).values(**values)
                 )
             await listing_index.refresh_products(conn, changed)
+            # Deleted products leave the index first, and their share of the counts with them.
+            picked = select(landing_rail_products.c.product_id)
+            gone = list(
+                await conn.scalars(
+                    select(products.c.id)
+                    .where(products.c.id.not_in(picked), products.c.id.not_in(changed))
+                    .order_by(products.c.id)
+                    .limit(3)
+                )
+            )
+            await listing_index.remove_products(conn, gone)
+            for table in (variants, product_images, product_attributes, product_old_slugs):
+                await conn.execute(delete(table).where(table.c.product_id.in_(gone)))
+            await conn.execute(delete(products).where(products.c.id.in_(gone)))
         return changed
 
     catalogue.run(write_and_refresh())
