@@ -71,6 +71,8 @@ class Outcome:
     status: int
     answer: Answer | None = None
     error: str = ""
+    # A rate limit's word on when a retry can pass (seconds); 0: not said.
+    retry_after_seconds: int = 0
 
 
 def _measured(
@@ -150,7 +152,11 @@ class Dispatcher:
             try:
                 response = await implementation(self._make_context(trace_id, now), request)
             except ApiError as error:
-                return Outcome(error.status, error=error.message)
+                return Outcome(
+                    error.status,
+                    error=error.message,
+                    retry_after_seconds=error.retry_after_seconds,
+                )
             except Exception:
                 log.exception("trace=%s method=%s failed", trace_id, method.full_name)
                 return Outcome(envelope_pb2.INTERNAL, error=f"internal error (trace {trace_id})")
@@ -262,6 +268,7 @@ class Dispatcher:
             request_bytes=call.request,
         )
         reply = make_reply(call.id, trace_id, outcome.status, outcome.error)
+        reply.retry_after_seconds = outcome.retry_after_seconds
         if outcome.answer is not None:
             reply.response = outcome.answer.wire()
         return reply

@@ -47,6 +47,7 @@ class Call:
         "request",
         "required",
         "response_size",
+        "retry_after_seconds",
         "retry_at",
         "sent",
         "started",
@@ -67,6 +68,8 @@ class Call:
         # The response bytes as they arrived, kept after `result()` decodes them.
         self.reply: bytes | None = None
         self.error_text = ""
+        # A rate limit's word on when to try again (the reply's retry_after_seconds).
+        self.retry_after_seconds = 0
         self.duration = 0.0  # seconds from send to settle
         self.response_size = 0
         self.attempts = 0  # sends, counting a retry
@@ -92,7 +95,7 @@ class Call:
         if not self.done:
             raise RuntimeError(f"{self.method.full_name} has not settled: await its batch first")
         if not self.ok:
-            raise error_for(self.status, self.error_text, self.method.full_name)
+            raise self.failure()
         if isinstance(self.payload, bytes):
             self.payload = self.method.response_class.FromString(self.payload)
         return self.payload
@@ -114,10 +117,15 @@ class Call:
 
     @property
     def error(self) -> ApiError | None:
-        return (
-            None
-            if self.ok or not self.done
-            else error_for(self.status, self.error_text, self.method.full_name)
+        return None if self.ok or not self.done else self.failure()
+
+    def failure(self) -> ApiError:
+        """The domain error this settled, failed call stands for."""
+        return error_for(
+            self.status,
+            self.error_text,
+            self.method.full_name,
+            retry_after_seconds=self.retry_after_seconds,
         )
 
     def settle(
@@ -388,7 +396,7 @@ class Batch:
         await self._done
         for call in self.calls:
             if call.required and call.done and not call.ok:
-                raise error_for(call.status, call.error_text, call.method.full_name)
+                raise call.failure()
 
     def _watch(self) -> None:
         """Set the timer for the next deadline or retry among the calls that have not settled."""

@@ -80,6 +80,8 @@ class HttpTransport:
             )
             self._deliver(call, status, None, str(response.error), 0)
             return
+        retry_after = response.headers.get("Retry-After", "")
+        call.retry_after_seconds = int(retry_after) if retry_after.isdigit() else 0
         self._deliver_body(call, response.code, response.body or b"")
 
     def _deliver_body(self, call: Call, code: int, body: bytes) -> None:

@@ -228,6 +228,7 @@ class ZmqTransport:
         if reply.status == envelope_pb2.UNAVAILABLE:
             worker.suspect_until = time.monotonic() + SUSPECT_SECONDS
         ok = reply.status == envelope_pb2.OK
+        entry[0].retry_after_seconds = reply.retry_after_seconds
         self._deliver(
             entry[0], reply.status, reply.response if ok else None, reply.error, len(frame)
         )
