@@ -52,6 +52,24 @@ async def _warm_up(dispatcher: Dispatcher) -> None:
             log.warning("warm-up call %s answered %s: %s", name, outcome.status, outcome.error)
 
 
+def _serve_http(settings: Settings, dispatcher: Dispatcher) -> list[tornado.httpserver.HTTPServer]:
+    """The JSON API's internal listener and its public face (api/http_api.py). Every worker
+    binds the same two ports; the kernel spreads connections among them."""
+    servers = []
+    for host, port, public in (
+        (settings.api_http_host, settings.api_http_port, False),
+        (settings.api_public_http_host, settings.api_public_http_port, True),
+    ):
+        sockets = tornado.netutil.bind_sockets(port, host, reuse_port=True)
+        application = make_http_api(
+            dispatcher, public=public, trusted_proxies=settings.trusted_proxies
+        )
+        server = tornado.httpserver.HTTPServer(application)
+        server.add_sockets(sockets)
+        servers.append(server)
+    return servers
+
+
 async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) -> None:
     """Serve until SIGTERM or SIGINT, then finish running calls and close everything."""
     engine = create_engine(settings)
@@ -79,14 +97,7 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
         prometheus_client.start_http_server(settings.metrics_port, settings.metrics_host)
     context = zmq.asyncio.Context()
     router = RouterServer(dispatcher, endpoint, context)
-    http_server = None
-    if http:
-        # Every worker binds the same port; the kernel spreads connections among them.
-        sockets = tornado.netutil.bind_sockets(
-            settings.api_http_port, settings.api_http_host, reuse_port=True
-        )
-        http_server = tornado.httpserver.HTTPServer(make_http_api(dispatcher))
-        http_server.add_sockets(sockets)
+    http_servers = _serve_http(settings, dispatcher) if http else []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -105,18 +116,21 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
         # `make dev`: restart this process (same pid, same command) when a Python file changes.
         tornado.autoreload.start()
     log.info(
-        "worker ready zmq=%s http=%s", router.endpoint, settings.api_http_url if http else "off"
+        "worker ready zmq=%s http=%s public=%s",
+        router.endpoint,
+        settings.api_http_url if http else "off",
+        settings.api_public_http_url if http else "off",
     )
     await stop.wait()
     log.info("worker stopping")
-    if http_server is not None:
+    for http_server in http_servers:
         http_server.stop()
     for task in tasks:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
     await router.close()
-    if http_server is not None:
+    for http_server in http_servers:
         await http_server.close_all_connections()
     await dispatcher.finish_fills()
     await mail.finish_sending()

@@ -220,12 +220,13 @@ def command_serve(settings: Settings, args: argparse.Namespace) -> int:
     workers = max(args.workers or settings.api_workers, MIN_SERVE_WORKERS)
     asyncio.run(_prepare_database(settings))
     conf = render_nginx_conf(NginxParams.from_settings(settings), settings.nginx_dir)
-    shared = {"VITRINE_API_DISCOVERY": "on"}
-    # The fronts believe X-Real-IP from nginx on this host, unless told otherwise.
-    front_env = {
-        **shared,
+    # The fronts, and the JSON API's public face, believe X-Real-IP from nginx on this host,
+    # unless told otherwise.
+    shared = {
+        "VITRINE_API_DISCOVERY": "on",
         "VITRINE_TRUSTED_PROXIES": ",".join(settings.trusted_proxies) or "127.0.0.1",
     }
+    front_env = shared
     fronts = [
         Child(
             f"front-{n}",
@@ -243,7 +244,8 @@ def command_serve(settings: Settings, args: argparse.Namespace) -> int:
     print(
         f"Vitrine (production shape): the shop on http://{settings.nginx_listen} through nginx "
         f"({conf}); fronts on {', '.join(settings.front_urls)}; {workers} API workers from "
-        f"{settings.api_endpoint}. Ctrl-C stops everything.",
+        f"{settings.api_endpoint}; the public JSON API on http://{settings.nginx_listen}/api/v1/. "
+        "Ctrl-C stops everything.",
         flush=True,
     )
     nginx = Child("nginx", nginx_command(conf))
