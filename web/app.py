@@ -18,9 +18,11 @@ from web.assets import Assets
 from web.config import Settings, cookie_secret
 from web.handlers.account import (
     AccountPageHandler,
+    ConfirmRegistrationHandler,
     LogInHandler,
     LogOutHandler,
     RegisterHandler,
+    RegisterSentHandler,
 )
 from web.handlers.base import NotFoundHandler
 from web.handlers.basket import BasketLineHandler, BasketLinesHandler, BasketPageHandler
@@ -134,6 +136,8 @@ class VitrineApplication(tornado.web.Application):
                     (r"/search/suggest", SuggestHandler),
                     (r"/account", AccountPageHandler),
                     (r"/account/register", RegisterHandler),
+                    (r"/account/register/sent", RegisterSentHandler),
+                    (r"/account/confirm/([A-Za-z0-9_-]{1,64})", ConfirmRegistrationHandler),
                     (r"/account/login", LogInHandler),
                     (r"/account/logout", LogOutHandler),
                     (r"/basket", BasketPageHandler),

@@ -68,11 +68,12 @@ ERROR_TEMPLATES = {
 
 
 class PageError(tornado.web.HTTPError):
-    """An error page with a message for the shopper (never a traceback)."""
+    """An error page with a message for the shopper (never a traceback); a 429's Retry-After."""
 
-    def __init__(self, status: int, message: str = "") -> None:
+    def __init__(self, status: int, message: str = "", *, retry_after_seconds: int = 0) -> None:
         super().__init__(status, log_message=message.replace("%", "%%") or None)
         self.message = message
+        self.retry_after_seconds = retry_after_seconds
 
 
 class BaseHandler(tornado.web.RequestHandler):
@@ -158,6 +159,11 @@ class BaseHandler(tornado.web.RequestHandler):
                 secure=self.request.protocol == "https",
             )
 
+    def say_when_to_retry(self, error: PageError) -> None:
+        """A rate limit's answer tells when a retry can pass (HTTP's Retry-After)."""
+        if error.retry_after_seconds:
+            self.set_header("Retry-After", str(error.retry_after_seconds))
+
     async def send(self, batch: Batch) -> None:
         """Await the page's one batch; a failed required call becomes the matching error page."""
         self.calls = batch.calls
@@ -173,7 +179,9 @@ class BaseHandler(tornado.web.RequestHandler):
         except Unauthenticated as error:
             raise PageError(401, error.message) from error
         except ResourceExhausted as error:
-            raise PageError(429, error.message) from error
+            raise PageError(
+                429, error.message, retry_after_seconds=error.retry_after_seconds
+            ) from error
         except ApiError as error:
             log.warning("trace=%s required call failed: %s", self.trace_id, error)
             raise PageError(503) from error
@@ -316,6 +324,8 @@ class BaseHandler(tornado.web.RequestHandler):
             return
         error = kwargs.get("exc_info", (None, None, None))[1]
         message = error.message if isinstance(error, PageError) else ""
+        if isinstance(error, PageError):
+            self.say_when_to_retry(error)
         template = ERROR_TEMPLATES.get(status_code, "errors/500.html")
         try:
             self.render_page(template, status_code=status_code, message=message)
