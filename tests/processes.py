@@ -87,12 +87,18 @@ class Processes:
         return process, log_path
 
     def start_worker(
-        self, *, delays: str = "", faults: str = "", env: dict[str, str] | None = None
+        self,
+        *,
+        delays: str = "",
+        faults: str = "",
+        env: dict[str, str] | None = None,
+        public_port: int = 0,
     ) -> WorkerProcess:
-        """One `vitrine api-worker`; `delays` and `faults` are its VITRINE_API_* test knobs."""
+        """One `vitrine api-worker`; `delays` and `faults` are its VITRINE_API_* test knobs.
+        Its JSON API's public face is on the port all workers share, or on `public_port`."""
         endpoint = f"tcp://127.0.0.1:{free_port()}"
         http_url = f"http://127.0.0.1:{self.http_port}"
-        public_url = f"http://127.0.0.1:{self.public_http_port}"
+        public_url = f"http://127.0.0.1:{public_port or self.public_http_port}"
         process, log_path = self._spawn(
             "worker",
             ["api-worker", "--bind", endpoint],
