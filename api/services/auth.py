@@ -38,7 +38,7 @@ from api import mail, messages
 from api.context import CallContext
 from api.messages import AnyRow
 from api.passwords import MAX_PASSWORD_LENGTH, password_problem
-from api.rate_limits import Limit, in_words, retry_after
+from api.rate_limits import Limit, in_words, take_turn
 from api.schema import (
     basket_lines,
     baskets,
@@ -118,28 +118,35 @@ async def register(ctx: CallContext, request: auth_pb2.RegisterRequest) -> auth_
     ]
     if errors:
         return auth_pb2.AuthResponse(field_errors=errors)
-    limits = ((REGISTRATION_LIMITS[0], address), (REGISTRATION_LIMITS[1], email))
     async with ctx.db.connect() as conn:
-        if wait := await retry_after(conn, limits, ctx.now):
-            raise ResourceExhausted(
-                TOO_MANY_REGISTRATIONS.format(in_words(wait)), retry_after_seconds=wait
-            )
         exists = await _email_taken(conn, email)
+    # The request is written before it is counted (api/rate_limits.py), claimed (so no worker
+    # mails it) until its password hash is in.
+    registration = {
+        "token": "" if exists else secrets.token_urlsafe(SESSION_TOKEN_BYTES),
+        "email": email,
+        "client_address": address,
+        "account_exists": exists,
+        "name": request.name.strip(),
+        "password_hash": "",
+        "created_at": ctx.now,
+        "expires_at": ctx.now + CONFIRM_WITHIN,
+        "claimed_at": ctx.now,
+        "attempts": 0,
+    }
+    limits = ((REGISTRATION_LIMITS[0], address), (REGISTRATION_LIMITS[1], email))
+    row_id, wait = await take_turn(ctx.db, registrations, registration, limits, ctx.now)
+    if wait:
+        raise ResourceExhausted(
+            TOO_MANY_REGISTRATIONS.format(in_words(wait)), retry_after_seconds=wait
+        )
     # Hashed whether or not the address has an account: both answers take as long.
     password_hash = await asyncio.to_thread(_HASHER.hash, request.password)
     async with ctx.db.begin() as conn:
         await conn.execute(
-            insert(registrations).values(
-                token="" if exists else secrets.token_urlsafe(SESSION_TOKEN_BYTES),
-                email=email,
-                client_address=address,
-                account_exists=exists,
-                name=request.name.strip(),
-                password_hash="" if exists else password_hash,
-                created_at=ctx.now,
-                expires_at=ctx.now + CONFIRM_WITHIN,
-                attempts=0,
-            )
+            update(registrations)
+            .where(registrations.c.id == row_id)
+            .values(password_hash="" if exists else password_hash, claimed_at=None)
         )
     mail.send_soon(ctx.db, ctx.settings)
     return auth_pb2.AuthResponse()
@@ -207,12 +214,14 @@ async def log_in(ctx: CallContext, request: auth_pb2.LogInRequest) -> auth_pb2.A
     email = request.email.strip().lower()
     if not email or len(email) > MAX_EMAIL_LENGTH or "\x00" in email:
         raise Unauthenticated(WRONG_CREDENTIALS)  # no account can have it: nothing to count
+    # Every attempt is written as a failure before it is counted (api/rate_limits.py), and the
+    # row is taken back if the password matches.
+    attempt = {"email": email, "client_address": address, "at": ctx.now}
     limits = ((LOGIN_LIMITS[0], email), (LOGIN_LIMITS[1], address))
+    failure_id, wait = await take_turn(ctx.db, login_failures, attempt, limits, ctx.now)
+    if wait:
+        raise ResourceExhausted(TOO_MANY_FAILURES.format(in_words(wait)), retry_after_seconds=wait)
     async with ctx.db.connect() as conn:
-        if wait := await retry_after(conn, limits, ctx.now):
-            raise ResourceExhausted(
-                TOO_MANY_FAILURES.format(in_words(wait)), retry_after_seconds=wait
-            )
         row = (
             await conn.execute(
                 select(users.c.id, users.c.password_hash).where(users.c.email == email)
@@ -220,10 +229,6 @@ async def log_in(ctx: CallContext, request: auth_pb2.LogInRequest) -> auth_pb2.A
         ).one_or_none()
     account = _Account(row.id, row.password_hash) if row is not None else None
     if not await _password_matches(account, request.password):
-        async with ctx.db.begin() as conn:
-            await conn.execute(
-                insert(login_failures).values(email=email, client_address=address, at=ctx.now)
-            )
         raise Unauthenticated(WRONG_CREDENTIALS)
     assert account is not None  # a password only matches an account's hash
     new_hash = None
@@ -239,6 +244,7 @@ async def log_in(ctx: CallContext, request: auth_pb2.LogInRequest) -> auth_pb2.A
                 .returning(users)
             )
         ).one()
+        await conn.execute(login_failures.delete().where(login_failures.c.id == failure_id))
         session = await _start_session(conn, user, ctx.now)
         basket_token = await _merge_baskets(
             conn, user.id, plausible_token(request.basket_token), ctx.now
