@@ -179,6 +179,28 @@ def test_rotating_client_address_in_the_body_does_not_skip_the_log_in_limit(edge
     assert other.status == 401
 
 
+def test_x_real_ip_is_believed_from_nginx_only(edge):
+    """A caller reaching the public face directly (not from VITRINE_TRUSTED_PROXIES) cannot
+    name its address in X-Real-IP either."""
+    for n in range(5):
+        failed = call(
+            edge.worker.public_url,
+            "auth/LogIn",
+            {"email": f"direct{n}@example.com", "password": "wrong one!"},
+            source="127.0.0.4",
+            headers={"X-Real-IP": f"10.7.{n}.1"},
+        )
+        assert failed.status == 401
+    refused = call(
+        edge.worker.public_url,
+        "auth/LogIn",
+        {"email": "direct9@example.com", "password": "wrong one!"},
+        source="127.0.0.4",
+        headers={"X-Real-IP": "10.7.99.1"},
+    )
+    assert refused.status == 429
+
+
 def test_five_failures_for_one_account_answer_429_with_retry_after(edge):
     email = "locked-account@example.com"
     edge.account(email, source="127.0.0.10")
