@@ -172,7 +172,8 @@ def command_run(settings: Settings, _args: argparse.Namespace) -> int:
     asyncio.run(_prepare_database(settings))
     print(
         f"Vitrine: the shop on {settings.front_url}; the API on "
-        f"{', '.join(settings.api_endpoints)} and {settings.api_http_url}/api/v1/. "
+        f"{', '.join(settings.api_endpoints)}, the JSON API's public face on "
+        f"{settings.api_public_http_url}/api/v1/ (internal: {settings.api_http_url}). "
         "Ctrl-C stops everything.",
         flush=True,
     )
