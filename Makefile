@@ -5,25 +5,34 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+TESTING := $(VENV)/.installed-test
 PROTOS := $(wildcard protos/shop/v1/*.proto)
-GENERATED := api_client/gen/.generated
+GENERATED := contract/gen/.generated
 
 .DEFAULT_GOAL := help
-.PHONY: help setup protos run serve dev preview api seed migrate migration test test-unit test-functional test-e2e lint bench profile bootstrap clean seo-audit
+.PHONY: constraints help setup protos run serve dev preview api seed migrate migration test test-unit test-functional test-e2e lint bench profile bootstrap clean seo-audit
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-$(INSTALLED): pyproject.toml
+# Runtime packages only for `make run`; the test tools come with `make test` (TESTING).
+$(INSTALLED): pyproject.toml constraints.txt
+	@echo "setup: installing Vitrine's runtime packages into $(VENV) (pinned in constraints.txt)..."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --progress-bar on -c constraints.txt -e .
+	touch $@
+
+$(TESTING): $(INSTALLED)
+	@echo "setup: installing the test tools into $(VENV) (pinned in constraints.txt)..."
+	$(PY) -m pip install --progress-bar on -c constraints.txt -e '.[test]'
 	touch $@
 
 $(GENERATED): $(PROTOS) $(INSTALLED)
-	rm -rf api_client/gen
-	mkdir -p api_client/gen
-	$(PY) -m grpc_tools.protoc -I protos --python_out=api_client/gen --pyi_out=api_client/gen $(PROTOS)
+	rm -rf contract/gen api_client/services.pyi
+	mkdir -p contract/gen
+	$(PY) -m grpc_tools.protoc -I protos --python_out=contract/gen --pyi_out=contract/gen $(PROTOS)
+	$(PY) -m api_client.stubs
 	touch $@
 
 setup: $(INSTALLED) $(GENERATED) ## create .venv, install, generate the protobuf modules
@@ -66,28 +75,35 @@ migration: setup ## write a new migration from api/schema.py changes: make migra
 bootstrap: ## install the system packages the tests need (nginx, chromium, chromium-driver, wrk)
 	scripts/bootstrap
 
-test: setup bootstrap ## install what the tests need and run the whole suite
+test: setup $(TESTING) bootstrap lint ## install what the tests need, run the quality gates and the whole suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-unit: setup ## only the unit tests (no sockets)
+test-unit: setup $(TESTING) ## only the unit tests (no sockets)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
-test-functional: setup ## only the functional tests (real processes on loopback)
+test-functional: setup $(TESTING) ## only the functional tests (real processes on loopback)
 	$(PY) -m pytest tests/functional $(PYTEST_ARGS)
 
-test-e2e: setup bootstrap ## only the browser tests (Selenium with Debian's Chromium)
+test-e2e: setup $(TESTING) bootstrap ## only the browser tests (Selenium with Debian's Chromium)
 	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
-lint: setup ## ruff and mypy
+lint: setup $(TESTING) ## the quality gates: ruff (lint and format), import-linter (the layers), mypy
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy web api api_client
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
-bench: setup bootstrap ## every scenario of bench/run.py side by side (~4 min); results in bench/results/
+bench: setup $(TESTING) bootstrap ## every scenario of bench/run.py side by side (~4 min); results in bench/results/
 	$(PY) bench/run.py $(ARGS)
 
-profile: setup ## profile the product page under load with py-spy (bench/profile.py)
-	$(PY) -m pip install --quiet -e '.[bench]'
+profile: setup $(TESTING) ## profile the product page under load with py-spy (bench/profile.py)
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[bench]'
 	$(PY) bench/profile.py $(ARGS)
 
+constraints: $(TESTING) ## pin what is installed now into constraints.txt (after changing dependencies)
+	$(PY) -m pip install --quiet -e '.[test]'
+	{ sed -n '1,3p' constraints.txt; $(PY) -m pip freeze --exclude-editable | grep -v '^-e'; } > constraints.tmp
+	mv constraints.tmp constraints.txt
+
 clean: ## remove generated files and the demo database (keeps .venv)
-	rm -rf api_client/gen var
+	rm -rf contract/gen api_client/services.pyi var

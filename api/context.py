@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.cache import TtlCache
-from web.config import Settings
+from vitrine.config import Settings
 
 
 @dataclass(frozen=True)

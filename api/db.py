@@ -3,6 +3,7 @@ migrations (Alembic, api/migrations/)."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from api.schema import products
-from web.config import PROJECT_ROOT, Settings
+from vitrine.config import PROJECT_ROOT, Settings
 
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -23,6 +24,8 @@ SCHEMA_BEFORE_MIGRATIONS = "0001"
 
 # SQLite waits this long for another process's write lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 5000
+
+log = logging.getLogger("vitrine.api")
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -69,13 +72,15 @@ async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
 
     def upgrade(connection: Connection) -> None:
         config = alembic_config(connection)
-        if MigrationContext.configure(connection).get_current_revision() is None and inspect(
-            connection
-        ).has_table("products"):
+        before = MigrationContext.configure(connection).get_current_revision()
+        if before is None and inspect(connection).has_table("products"):
             # A database made before migrations existed (metadata.create_all) holds exactly
             # revision 0001: record that instead of creating its tables again.
             command.stamp(config, SCHEMA_BEFORE_MIGRATIONS)
         command.upgrade(config, revision)
+        after = MigrationContext.configure(connection).get_current_revision()
+        if after != before:
+            log.info("database schema migrated from %s to %s", before or "nothing", after)
 
     async with engine.begin() as conn:
         await conn.run_sync(upgrade)

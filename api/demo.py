@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from api import schema
 from api.db import migrate
-from api_client.contract import catalog_pb2
+from contract import catalog_pb2
 
 Row = dict[str, Any]
 

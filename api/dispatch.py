@@ -15,16 +15,16 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from google.protobuf.message import DecodeError, Message
 
 from api import metrics
 from api.answers import Answer, AnswerCache
 from api.context import CallContext
-from api_client.contract import METHODS, Method, envelope_pb2
-from api_client.errors import ApiError
-from api_client.metrics import child
+from contract import METHODS, Method, envelope_pb2
+from contract.errors import ApiError
+from vitrine.metrics import child
 
 log = logging.getLogger("vitrine.api")
 
@@ -285,4 +285,9 @@ async def _bounded(outcome: Awaitable[Outcome], seconds: float) -> Outcome:
 
 def make_reply(call_id: int, trace_id: str, status: int, error: str = "") -> Any:
     """A reply for one call, or (call_id 0) for a whole envelope that could not be read."""
-    return envelope_pb2.Reply(call_id=call_id, status=status, error=error, trace_id=trace_id)
+    return envelope_pb2.Reply(
+        call_id=call_id,
+        status=cast("envelope_pb2.Status", status),  # any number: a newer peer's status too
+        error=error,
+        trace_id=trace_id,
+    )

@@ -17,8 +17,8 @@ from sqlalchemy import ColumnElement, case, distinct, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.schema import products, variants
-from api_client.contract import catalog_pb2
-from api_client.errors import Invalid
+from contract import catalog_pb2
+from contract.errors import Invalid
 
 BRAND = "brand"
 COLOUR = "colour"

@@ -21,9 +21,9 @@ import tornado.web
 from google.protobuf import json_format
 
 from api.dispatch import Dispatcher, Outcome
-from api_client.contract import METHODS_BY_SERVICE_ATTR, envelope_pb2
-from api_client.errors import ERRORS_BY_STATUS
-from web.proxies import apply_proxy_headers
+from contract import METHODS_BY_SERVICE_ATTR, envelope_pb2
+from contract.errors import ERRORS_BY_STATUS
+from vitrine.proxies import apply_proxy_headers
 
 # Protobuf's JSON mapping for a body over this size is refused unread.
 MAX_BODY_BYTES = 1 << 20

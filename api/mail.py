@@ -32,8 +32,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.schema import mail_outbox, orders, registrations
 from api.services.orders import load_order
-from web.config import PROJECT_ROOT, Settings
-from web.templating import country_name, date, money
+from vitrine.config import PROJECT_ROOT, Settings
+from vitrine.formatting import country_name, date, money
+from vitrine.urls import confirm_registration_url, login_url, order_url
 
 log = logging.getLogger("vitrine.mail")
 
@@ -68,7 +69,7 @@ def order_confirmation(order: Any, settings: Settings) -> EmailMessage:
     base = settings.public_base  # the address shoppers use, not the front's own
     context = {
         "order": order,
-        "order_url": f"{base}/orders/{order.number}/{order.access_token}",
+        "order_url": base + order_url(order),
         "shop_url": base + "/",
     }
     message = EmailMessage()
@@ -223,13 +224,13 @@ def registration_email(registration: Any, settings: Settings) -> EmailMessage:
     if registration.account_exists:
         message["Subject"] = "Your Vitrine account"
         text = env.get_template("registration_account_exists.txt").render(
-            login_url=f"{base}/account/login", shop_url=base + "/"
+            login_url=base + login_url("/account"), shop_url=base + "/"
         )
     else:
         message["Subject"] = "Finish making your Vitrine account"
         text = env.get_template("registration_confirm.txt").render(
             name=registration.name,
-            confirm_url=f"{base}/account/confirm/{registration.token}",
+            confirm_url=base + confirm_registration_url(registration.token),
             hours=int((registration.expires_at - registration.created_at).total_seconds() // 3600),
             shop_url=base + "/",
         )

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import Row
 
-from api_client.contract import catalog_pb2, common_pb2, landings_pb2
-from api_client.errors import Invalid
+from contract import catalog_pb2, common_pb2, landings_pb2
+from contract.errors import Invalid
 
 if TYPE_CHECKING:
     from api.category_tree import CategoryNode

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Histogram
 
-from api_client.metrics import BATCH_BUCKETS, LATENCY_BUCKETS
+from vitrine.metrics import BATCH_BUCKETS, LATENCY_BUCKETS
 
 worker_calls = Counter(
     "vitrine_worker_calls", "Calls answered, by method and status", ["method", "status"]

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from api import messages
 from api.messages import AnyRow
 from api.schema import product_images, products, variants
-from api_client.contract import catalog_pb2
+from contract import catalog_pb2
 
 # What a ProductSummary is made of, besides its image and stock.
 SUMMARY_COLUMNS = (

@@ -20,7 +20,7 @@ from google.protobuf.message import DecodeError
 
 from api.dispatch import Dispatcher, make_reply
 from api.metrics import worker_batch_calls
-from api_client.contract import MAX_BATCHES_PER_MESSAGE, envelope_pb2
+from contract import MAX_BATCHES_PER_MESSAGE, envelope_pb2
 
 log = logging.getLogger("vitrine.api")
 

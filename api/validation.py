@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from api_client.contract import catalog_pb2, common_pb2
-from api_client.errors import Invalid, NotFound
+from contract import catalog_pb2, common_pb2
+from contract.errors import Invalid, NotFound
 
 DEFAULT_PAGE_SIZE = 24
 MAX_PAGE_SIZE = 96

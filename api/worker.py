@@ -25,8 +25,8 @@ from api.discovery import advertised_endpoint, keep_registered
 from api.dispatch import Dispatcher, find_implementations
 from api.http_api import make_http_api
 from api.router import RouterServer
-from api_client.contract import METHODS
-from web.config import Settings
+from contract import METHODS
+from vitrine.config import Settings
 
 log = logging.getLogger("vitrine.api")
 

@@ -1,7 +1,7 @@
-"""The batched ZeroMQ + protobuf client the page handlers use, and the generated modules."""
+"""The batched ZeroMQ + protobuf client the page handlers use (the contract lives in `contract`)."""
 
 from api_client.client import ApiClient, Batch, Call
-from api_client.errors import (
+from contract.errors import (
     AlreadyExists,
     ApiError,
     DeadlineExceeded,

@@ -12,16 +12,18 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 from google.protobuf.message import Message
 
 from api_client import metrics
-from api_client.contract import METHODS_BY_SERVICE_ATTR, Method, envelope_pb2
-from api_client.errors import ApiError, error_for
+from api_client.services import BatchServices, ClientServices
+from contract import METHODS_BY_SERVICE_ATTR, Method, envelope_pb2
+from contract.errors import ApiError, error_for
+from vitrine.metrics import child
 
 if TYPE_CHECKING:
-    from web.config import Settings
+    from vitrine.config import Settings
 
 log = logging.getLogger("vitrine.api_client")
 
@@ -29,8 +31,11 @@ log = logging.getLogger("vitrine.api_client")
 # another worker; whichever reply comes first wins.
 RETRY_AFTER_SHARE = 0.5
 
+# The message a call answers (services.pyi names it per method).
+Response = TypeVar("Response", bound=Message)
 
-class Call:
+
+class Call(Generic[Response]):
     """One call of a batch: what was asked, and once settled, what came back."""
 
     __slots__ = (
@@ -63,7 +68,7 @@ class Call:
         self.request = request
         self.required = required
         self.deadline = deadline  # seconds
-        self.status = envelope_pb2.STATUS_UNSPECIFIED
+        self.status: int = envelope_pb2.STATUS_UNSPECIFIED
         self.payload: bytes | Message | None = None
         # The response bytes as they arrived, kept after `result()` decodes them.
         self.reply: bytes | None = None
@@ -90,7 +95,7 @@ class Call:
     def ok(self) -> bool:
         return self.status == envelope_pb2.OK
 
-    def result(self) -> Any:
+    def result(self) -> Response:
         """The response message, or the call's domain error raised."""
         if not self.done:
             raise RuntimeError(f"{self.method.full_name} has not settled: await its batch first")
@@ -98,7 +103,7 @@ class Call:
             raise self.failure()
         if isinstance(self.payload, bytes):
             self.payload = self.method.response_class.FromString(self.payload)
-        return self.payload
+        return cast("Response", self.payload)
 
     def outcome(self) -> tuple[str, int, bytes | str]:
         """What this call answered, as a comparable value: its method, its status, and the
@@ -111,7 +116,7 @@ class Call:
         return (self.method.full_name, self.status, self.reply or b"")
 
     @property
-    def value(self) -> Any:
+    def value(self) -> Response | None:
         """The response message, or None when the call failed: for optional blocks."""
         return self.result() if self.ok else None
 
@@ -180,7 +185,7 @@ Deliver = Callable[[Call, int, "bytes | Message | None", str, int], None]
 TransportFactory = Callable[[Deliver], Transport]
 
 
-class ApiClient:
+class ApiClient(ClientServices):
     """One per process: `api.batch()` for pages; `await api.catalog.GetProduct(id=1)` alone."""
 
     def __init__(
@@ -262,7 +267,7 @@ class ApiClient:
             and call.attempts < 2
             and self._transport.resend(call)
         ):
-            metrics.child(metrics.api_retries, call.method.full_name, "unavailable").inc()
+            child(metrics.api_retries, call.method.full_name, "unavailable").inc()
             return
         if call.settle(status, payload, error, size):
             _observe(call)
@@ -281,7 +286,7 @@ class ApiClient:
 
     def retry(self, call: Call) -> None:
         if not call.done and call.attempts < 2 and self._transport.resend(call):
-            metrics.child(metrics.api_retries, call.method.full_name, "slow").inc()
+            child(metrics.api_retries, call.method.full_name, "slow").inc()
             log.warning(
                 "retry trace=%s call=%s on another worker", call.trace_id, call.method.full_name
             )
@@ -295,8 +300,8 @@ class ApiClient:
 
 def _observe(call: Call) -> None:
     name = call.method.full_name
-    metrics.child(metrics.api_calls, name, envelope_pb2.Status.Name(call.status)).inc()
-    metrics.child(metrics.api_call_seconds, name).observe(call.duration)
+    child(metrics.api_calls, name, envelope_pb2.Status.Name(call.status)).inc()
+    child(metrics.api_call_seconds, name).observe(call.duration)
 
 
 class ServiceCalls:
@@ -338,7 +343,7 @@ class ServiceCalls:
         return call
 
 
-class Batch:
+class Batch(BatchServices):
     """The calls one page needs, sent as one message and awaited once.
 
     batch = api.batch(trace_id)

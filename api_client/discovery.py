@@ -8,7 +8,7 @@ import asyncio
 import logging
 
 from api_client.client import ApiClient
-from api_client.errors import ApiError
+from contract.errors import ApiError
 
 log = logging.getLogger("vitrine.api_client")
 

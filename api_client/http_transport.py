@@ -16,7 +16,7 @@ from tornado.curl_httpclient import CurlAsyncHTTPClient
 from tornado.httpclient import HTTPClientError, HTTPRequest, HTTPResponse
 
 from api_client.client import Call, Deliver
-from api_client.contract import envelope_pb2
+from contract import envelope_pb2
 
 # Connections kept open to the JSON API; curl reuses them (keep-alive), which Tornado's simple
 # client would not, so the comparison with ZeroMQ is fair.

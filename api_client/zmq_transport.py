@@ -23,7 +23,7 @@ import zmq
 from google.protobuf.message import DecodeError
 
 from api_client.client import Call, Deliver
-from api_client.contract import MAX_BATCHES_PER_MESSAGE, envelope_pb2
+from contract import MAX_BATCHES_PER_MESSAGE, envelope_pb2
 
 log = logging.getLogger("vitrine.api_client")
 

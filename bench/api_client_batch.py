@@ -29,7 +29,7 @@ from api.demo import seed_demo  # noqa: E402
 from api_client import ApiClient  # noqa: E402
 from api_client.http_transport import HttpTransport  # noqa: E402
 from api_client.zmq_transport import ZmqTransport  # noqa: E402
-from web.config import Settings  # noqa: E402
+from vitrine.config import Settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 WARMUP_ROUNDS = 100
@@ -61,7 +61,7 @@ def start_worker(
         "VITRINE_LOG_LEVEL": "WARNING",
         "VITRINE_API_ANSWER_CACHE": "on" if answer_cache else "off",
     }
-    argv = [sys.executable, "-m", "web.cli", "api-worker", "--bind", ZMQ_ENDPOINT]
+    argv = [sys.executable, "-m", "ops.cli", "api-worker", "--bind", ZMQ_ENDPOINT]
     if core is not None:
         argv = ["taskset", "-c", str(core), *argv]
     return subprocess.Popen(argv, cwd=ROOT, env=env)

@@ -65,7 +65,7 @@ def export(commit: str, into: Path) -> Path:
             "grpc_tools.protoc",
             "-I",
             "protos",
-            "--python_out=api_client/gen",
+            "--python_out=contract/gen",
             *protos,
         ],
         cwd=tree,

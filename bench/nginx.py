@@ -1,7 +1,7 @@
 """Scenario 5 of `make bench`: anonymous category pages through nginx, with and without its
 microcache.
 
-nginx runs the repository's nginx.conf, rendered twice by web/nginx.py for the measured front:
+nginx runs the repository's nginx.conf, rendered twice by ops/nginx.py for the measured front:
 once as in production, once with `microcache=False` (the only difference), each in its own
 scratch folder, pinned to the client's core like wrk.
 """
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from stack import CLIENT_CORE, Process, Stack, free_port, wait_until_ready
 
-from web.nginx import NginxParams, nginx_command, render_nginx_conf
+from ops.nginx import NginxParams, nginx_command, render_nginx_conf
 
 if TYPE_CHECKING:
     from run import Bench

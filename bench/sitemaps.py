@@ -38,7 +38,7 @@ from pages import free_port, start, stop, wait_until_ready  # noqa: E402
 
 from api.db import create_engine  # noqa: E402
 from api.schema import products  # noqa: E402
-from web.config import Settings  # noqa: E402
+from vitrine.config import Settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 TARGET_PEAK_RSS_MB = 200
@@ -69,7 +69,7 @@ def seeded_database(count: int) -> tuple[str, int]:
         path.parent.mkdir(parents=True, exist_ok=True)
         print(f"seeding {count} products into {path} (once)...", flush=True)
         subprocess.run(
-            [sys.executable, "-m", "web.cli", "seed", "--products", str(count)],
+            [sys.executable, "-m", "ops.cli", "seed", "--products", str(count)],
             cwd=ROOT,
             env={**os.environ, "VITRINE_DATABASE_URL": url},
             check=True,
@@ -155,11 +155,11 @@ def main() -> None:
     }
     started: list[subprocess.Popen[bytes]] = []
     try:
-        worker_argv = [sys.executable, "-m", "web.cli", "api-worker", "--bind", endpoint]
+        worker_argv = [sys.executable, "-m", "ops.cli", "api-worker", "--bind", endpoint]
         started.append(worker := start(worker_argv, None, env))
         front_env = {**env, "VITRINE_FRONT": base, "VITRINE_API_ENDPOINTS": endpoint}
         front_env["VITRINE_STATIC_DIR"] = str(ROOT / "var" / "bench" / "static")
-        started.append(front := start([sys.executable, "-m", "web.cli", "front"], None, front_env))
+        started.append(front := start([sys.executable, "-m", "ops.cli", "front"], None, front_env))
         wait_until_ready(f"{api_http}/api/v1/catalog/GetCategoryTree", worker, b"{}")
         wait_until_ready(f"{base}/robots.txt", front)
         time.sleep(1)

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from api.db import create_engine  # noqa: E402
 from api.demo import seed_demo  # noqa: E402
-from web.config import Settings  # noqa: E402
+from vitrine.config import Settings  # noqa: E402
 
 SERVER_CORE = 0  # the measured server: a front, or hello world
 CLIENT_CORE = 1  # wrk and the API workers
@@ -210,11 +210,9 @@ class Stack:
         `code` is the tree it runs from (bench/compare.py runs an earlier commit's)."""
         zmq_endpoint = f"tcp://127.0.0.1:{free_port()}"
         api_http = f"http://127.0.0.1:{free_port()}"
-        argv = [sys.executable, "-m", "web.cli", "api-worker", "--bind", zmq_endpoint]
+        argv = [sys.executable, "-m", "ops.cli", "api-worker", "--bind", zmq_endpoint]
         worker_env = {"VITRINE_DATABASE_URL": database_url, "VITRINE_API_HTTP": api_http}
-        process = self.start(
-            argv, self.core(CLIENT_CORE), {**worker_env, **(env or {})}, cwd=code
-        )
+        process = self.start(argv, self.core(CLIENT_CORE), {**worker_env, **(env or {})}, cwd=code)
         wait_until_ready(f"{api_http}/api/v1/catalog/GetProduct", process, b'{"id": 1}')
         return ApiWorker(process, zmq_endpoint, api_http)
 
@@ -236,7 +234,7 @@ class Stack:
             "VITRINE_API_TRANSPORT": transport,
             "VITRINE_STATIC_DIR": str(self.tmp / "static"),
         }
-        argv = [sys.executable, "-m", "web.cli", "front"]
+        argv = [sys.executable, "-m", "ops.cli", "front"]
         process = self.start(argv, self.core(SERVER_CORE), {**front_env, **(env or {})}, cwd=code)
         process.url = url
         wait_until_ready(f"{url}/", process)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from api.db import create_engine
 from api.demo import seed_demo
-from web.config import Settings
+from vitrine.config import Settings
 
 POSTGRES_URL_ENV = "VITRINE_TEST_POSTGRES_URL"
 # Small enough to seed in a second or two, large enough for several pages per category.

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from web.config import PROJECT_ROOT
-from web.nginx import NginxParams, nginx_command, render_nginx_conf
+from ops.nginx import NginxParams, nginx_command, render_nginx_conf
+from vitrine.config import PROJECT_ROOT
 
 READY_TIMEOUT_SECONDS = 30
 STOP_TIMEOUT_SECONDS = 10
@@ -71,7 +71,7 @@ class Processes:
         log_path = self.tmp_path / f"{name}-{len(self.started)}.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "web.cli", *argv],
+                [sys.executable, "-m", "ops.cli", *argv],
                 cwd=PROJECT_ROOT,
                 env={**os.environ, **self.env, "VITRINE_LOG_LEVEL": "INFO", **env},
                 stdout=log,

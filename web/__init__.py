@@ -1,1 +1,1 @@
-"""Vitrine's front: the Tornado backend-for-frontend, its settings and its command line."""
+"""Vitrine's front: the Tornado backend-for-frontend (app, page handlers, templates, assets)."""

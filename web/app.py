@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 import logging
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +15,11 @@ import tornado.httputil
 import tornado.web
 
 from api_client import ApiClient
-from api_client.metrics import child
+from vitrine.config import Settings, cookie_secret
+from vitrine.metrics import child
+from vitrine.proxies import apply_proxy_headers
 from web import metrics
 from web.assets import Assets
-from web.config import Settings, cookie_secret
 from web.handlers.account import (
     AccountPageHandler,
     ConfirmRegistrationHandler,
@@ -53,7 +57,6 @@ from web.handlers.seo import (
     RobotsHandler,
     SitemapIndexHandler,
 )
-from web.proxies import apply_proxy_headers
 from web.rendered_pages import RenderedPages
 from web.templating import TEMPLATES_DIR, make_environment
 
@@ -64,22 +67,93 @@ PRODUCT_ID = r"([1-9][0-9]{0,17})"
 SITEMAP_NUMBER = r"([1-9][0-9]{0,5})"
 ORDER_NUMBER = r"([A-Z0-9]{1,20})"
 ORDER_ACCESS = r"([A-Za-z0-9_-]{1,64})"  # the token in a guest's order link
-# Pages whose URL a wrong case or trailing slash is redirected to (see NotFoundHandler).
-PAGE_ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
-    (r"/", HomePageHandler),
-    (rf"/l/{SLUG}", LandingPageHandler),
-    (rf"/c/{SLUG}", CategoryPageHandler),
-    (rf"/filter/{SLUG}", CategoryPageHandler),
-    (rf"/p/{PRODUCT_ID}/{SLUG}", ProductPageHandler),
-    (rf"/p/{PRODUCT_ID}", ProductPageHandler),
-    (rf"/p/{SLUG}", ProductSlugHandler),
-    (r"/search", SearchPageHandler),
-]
-# Debug mode only: every page template rendered with its fixtures (docs/templates.md).
-PREVIEW_ROUTES: list[tuple[str, type[tornado.web.RequestHandler]]] = [
-    (r"/_preview/", PreviewIndexHandler),
-    (r"/_preview/([a-z0-9_/-]+\.html)", PreviewPageHandler),
-]
+
+
+class Serves(enum.Enum):
+    """Which fronts answer a route."""
+
+    PAGE = "a shop page: wrong case or a trailing slash is redirected to it (NotFoundHandler)"
+    SHOP = "the shop: needs the API"
+    PREVIEW = "the template preview: debug mode only (docs/templates.md)"
+    PREVIEW_ONLY = "the preview-only front (vitrine preview), which has no API"
+    ALWAYS = "every front"
+
+
+@dataclass(frozen=True)
+class Route:
+    pattern: str
+    handler: type[tornado.web.RequestHandler]
+    serves: Serves
+    # Arguments to the handler's initialize(), from the settings.
+    arguments: Callable[[Settings], dict[str, Any]] | None = None
+
+
+# Every URL the front answers, in one place.
+ROUTES: tuple[Route, ...] = (
+    Route(r"/", HomePageHandler, Serves.PAGE),
+    Route(rf"/l/{SLUG}", LandingPageHandler, Serves.PAGE),
+    Route(rf"/c/{SLUG}", CategoryPageHandler, Serves.PAGE),
+    Route(rf"/filter/{SLUG}", CategoryPageHandler, Serves.PAGE),
+    Route(rf"/p/{PRODUCT_ID}/{SLUG}", ProductPageHandler, Serves.PAGE),
+    Route(rf"/p/{PRODUCT_ID}", ProductPageHandler, Serves.PAGE),
+    Route(rf"/p/{SLUG}", ProductSlugHandler, Serves.PAGE),
+    Route(r"/search", SearchPageHandler, Serves.PAGE),
+    Route(r"/_preview/", PreviewIndexHandler, Serves.PREVIEW),
+    Route(r"/_preview/([a-z0-9_/-]+\.html)", PreviewPageHandler, Serves.PREVIEW),
+    Route(r"/robots.txt", RobotsHandler, Serves.SHOP),
+    Route(r"/sitemap.xml", SitemapIndexHandler, Serves.SHOP),
+    Route(r"/sitemaps/landings.xml", LandingSitemapHandler, Serves.SHOP),
+    Route(rf"/sitemaps/categories-{SITEMAP_NUMBER}.xml", CategorySitemapHandler, Serves.SHOP),
+    Route(rf"/sitemaps/products-{SITEMAP_NUMBER}.xml", ProductSitemapHandler, Serves.SHOP),
+    Route(r"/search/suggest", SuggestHandler, Serves.SHOP),
+    Route(r"/account", AccountPageHandler, Serves.SHOP),
+    Route(r"/account/register", RegisterHandler, Serves.SHOP),
+    Route(r"/account/register/sent", RegisterSentHandler, Serves.SHOP),
+    Route(r"/account/confirm/([A-Za-z0-9_-]{1,64})", ConfirmRegistrationHandler, Serves.SHOP),
+    Route(r"/account/login", LogInHandler, Serves.SHOP),
+    Route(r"/account/logout", LogOutHandler, Serves.SHOP),
+    Route(r"/basket", BasketPageHandler, Serves.SHOP),
+    Route(r"/basket/lines", BasketLinesHandler, Serves.SHOP),
+    Route(rf"/basket/lines/{PRODUCT_ID}", BasketLineHandler, Serves.SHOP),
+    Route(r"/checkout", CheckoutStartHandler, Serves.SHOP),
+    Route(r"/checkout/address", AddressStepHandler, Serves.SHOP),
+    Route(r"/checkout/shipping", ShippingStepHandler, Serves.SHOP),
+    Route(r"/checkout/payment", PaymentStepHandler, Serves.SHOP),
+    Route(r"/checkout/review", ReviewStepHandler, Serves.SHOP),
+    Route(r"/checkout/place", PlaceOrderHandler, Serves.SHOP),
+    Route(rf"/orders/{ORDER_NUMBER}/{ORDER_ACCESS}", OrderPageHandler, Serves.SHOP),
+    Route(r"/account/orders", AccountOrdersHandler, Serves.SHOP),
+    Route(rf"/account/orders/{ORDER_NUMBER}", AccountOrderHandler, Serves.SHOP),
+    Route(
+        r"/",
+        tornado.web.RedirectHandler,
+        Serves.PREVIEW_ONLY,
+        lambda _settings: {"url": "/_preview/"},
+    ),
+    Route(r"/healthz", HealthHandler, Serves.ALWAYS),
+    Route(r"/readyz", ReadinessHandler, Serves.ALWAYS),
+    Route(
+        r"/media/demo/(products|banners)/([A-Za-z0-9-]{1,40})\.svg", DemoImageHandler, Serves.ALWAYS
+    ),
+    Route(
+        r"/static/(.+)",
+        AssetHandler,
+        Serves.ALWAYS,
+        lambda settings: {"path": str(settings.static_dir)},
+    ),
+)
+
+
+def routes_served(settings: Settings, *, with_api: bool) -> list[Route]:
+    """The routes of a front with an API (the shop) or without one (the preview)."""
+    wanted = (
+        {Serves.ALWAYS, Serves.PAGE, Serves.SHOP}
+        if with_api
+        else {Serves.PREVIEW_ONLY, Serves.ALWAYS}
+    )
+    if settings.debug:
+        wanted.add(Serves.PREVIEW)
+    return [route for route in ROUTES if route.serves in wanted]
 
 
 class VitrineApplication(tornado.web.Application):
@@ -119,47 +193,13 @@ class VitrineApplication(tornado.web.Application):
         # Compile every template now: the first shopper after a start would wait for it.
         for name in self.templates.list_templates(extensions=["html"]):
             self.templates.get_template(name)
-        pages = PAGE_ROUTES if api is not None else []
-        self._page_patterns = [re.compile(pattern + "$") for pattern, _ in pages]
-        routes: list[
-            tuple[str, type[tornado.web.RequestHandler]] | tuple[str, Any, dict[str, Any]]
-        ] = [
-            *pages,
-            *(PREVIEW_ROUTES if settings.debug else []),
-            *(
-                [
-                    (r"/robots.txt", RobotsHandler),
-                    (r"/sitemap.xml", SitemapIndexHandler),
-                    (r"/sitemaps/landings.xml", LandingSitemapHandler),
-                    (rf"/sitemaps/categories-{SITEMAP_NUMBER}.xml", CategorySitemapHandler),
-                    (rf"/sitemaps/products-{SITEMAP_NUMBER}.xml", ProductSitemapHandler),
-                    (r"/search/suggest", SuggestHandler),
-                    (r"/account", AccountPageHandler),
-                    (r"/account/register", RegisterHandler),
-                    (r"/account/register/sent", RegisterSentHandler),
-                    (r"/account/confirm/([A-Za-z0-9_-]{1,64})", ConfirmRegistrationHandler),
-                    (r"/account/login", LogInHandler),
-                    (r"/account/logout", LogOutHandler),
-                    (r"/basket", BasketPageHandler),
-                    (r"/basket/lines", BasketLinesHandler),
-                    (rf"/basket/lines/{PRODUCT_ID}", BasketLineHandler),
-                    (r"/checkout", CheckoutStartHandler),
-                    (r"/checkout/address", AddressStepHandler),
-                    (r"/checkout/shipping", ShippingStepHandler),
-                    (r"/checkout/payment", PaymentStepHandler),
-                    (r"/checkout/review", ReviewStepHandler),
-                    (r"/checkout/place", PlaceOrderHandler),
-                    (rf"/orders/{ORDER_NUMBER}/{ORDER_ACCESS}", OrderPageHandler),
-                    (r"/account/orders", AccountOrdersHandler),
-                    (rf"/account/orders/{ORDER_NUMBER}", AccountOrderHandler),
-                ]
-                if api is not None
-                else [(r"/", tornado.web.RedirectHandler, {"url": "/_preview/"})]
-            ),
-            (r"/healthz", HealthHandler),
-            (r"/readyz", ReadinessHandler),
-            (r"/media/demo/(products|banners)/([A-Za-z0-9-]{1,40})\.svg", DemoImageHandler),
-            (r"/static/(.+)", AssetHandler, {"path": str(settings.static_dir)}),
+        served = routes_served(settings, with_api=api is not None)
+        self._page_patterns = [
+            re.compile(route.pattern + "$") for route in served if route.serves is Serves.PAGE
+        ]
+        routes = [
+            (route.pattern, route.handler, route.arguments(settings) if route.arguments else {})
+            for route in served
         ]
         super().__init__(
             routes,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from webassets import Bundle, Environment
 
-from web.config import PROJECT_ROOT, Settings
+from vitrine.config import PROJECT_ROOT, Settings
 
 ASSETS_DIR = PROJECT_ROOT / "assets"
 STATIC_URL = "/static"

@@ -9,7 +9,7 @@ from typing import Any
 from google.protobuf.message import Message
 
 from api_client import Call
-from api_client.contract import envelope_pb2
+from contract import envelope_pb2
 
 
 def call_rows(calls: Iterable[Call]) -> list[dict[str, Any]]:

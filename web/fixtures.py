@@ -17,7 +17,7 @@ from google.protobuf import descriptor_pool, json_format
 from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 
-import api_client.contract  # noqa: F401 - registers the shop.v1 messages in the default pool
+import contract  # noqa: F401 - registers the shop.v1 messages in the default pool
 from web.templating import TEMPLATES_DIR
 
 FIXTURES_SUFFIX = ".fixtures"

@@ -14,8 +14,8 @@ import tornado.httpserver
 
 from api_client import ApiClient
 from api_client.discovery import follow_workers
+from vitrine.config import Settings
 from web.app import VitrineApplication, make_app
-from web.config import Settings
 
 log = logging.getLogger("vitrine.web")
 

@@ -10,7 +10,7 @@ from typing import Any
 from babel.numbers import get_currency_precision
 from markupsafe import Markup
 
-from web.urls import category_url, product_url
+from vitrine.urls import category_url, product_url
 
 SCHEMA = "https://schema.org"
 SITE_NAME = "Vitrine"

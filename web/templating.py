@@ -6,27 +6,21 @@ plus a currency code, turned into text here, once, with Babel.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import jinja2
 import jinja2.meta
-from babel import Locale
-from babel.dates import format_date
-from babel.numbers import format_currency, get_currency_precision
 
-from web.config import PROJECT_ROOT
+from vitrine.config import PROJECT_ROOT
+from vitrine.formatting import country_name, date, money
+from vitrine.urls import category_url, landing_url, listing_url, product_url
 from web.structured_data import StructuredData
-from web.urls import category_url, landing_url, listing_url, product_url
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
-MONEY_TEXTS_CACHED = 8192
 # Folders whose templates are not pages: included pieces, the developer tools' own pages, and
 # emails (rendered by the API workers, api/mail.py).
 NOT_PAGES = ("partials/", "debug/", "email/")
@@ -34,33 +28,6 @@ NOT_PAGES = ("partials/", "debug/", "email/")
 # Names are comma-separated; text in parentheses is for people; the list ends at the first full
 # stop outside parentheses and may wrap lines. `Reads: nothing.` declares none.
 CONTRACT = re.compile(r"\A\{#-?(?P<comment>.*?)-?#\}", re.DOTALL)
-
-
-def money(value: Any, locale: str) -> str:
-    """A shop.v1.Money as text: {amount: 1299, currency: "EUR"} -> "€12.99"."""
-    if not value.currency:
-        return ""
-    return _formatted_money(value.amount, value.currency, locale)
-
-
-# A catalogue page shows the same few hundred prices again and again, and Babel's formatting
-# (a locale parse each time) was 23 % of a product page's CPU (bench/README.md).
-@functools.lru_cache(maxsize=MONEY_TEXTS_CACHED)
-def _formatted_money(amount: int, currency: str, locale: str) -> str:
-    minor = Decimal(amount).scaleb(-get_currency_precision(currency))
-    return format_currency(minor, currency, locale=locale)
-
-
-def date(value: Any, locale: str, style: str = "medium") -> str:
-    """A google.protobuf.Timestamp (or datetime) as a date in the shop's locale."""
-    moment = value if isinstance(value, datetime) else datetime.fromtimestamp(value.seconds, UTC)
-    return format_date(moment, format=style, locale=locale)
-
-
-@functools.lru_cache(maxsize=64)
-def country_name(code: str, locale: str) -> str:
-    """An ISO 3166-1 alpha-2 code as the country's name in the shop's locale: "IE" -> "Ireland"."""
-    return Locale.parse(locale).territories.get(code.upper(), code)
 
 
 def with_params(base: dict[str, Any], **changes: Any) -> str:
@@ -76,7 +43,7 @@ def with_params(base: dict[str, Any], **changes: Any) -> str:
 
 
 def category_link(category_slug: str, base: dict[str, Any], **changes: Any) -> str:
-    """The listing URL of `base` with `changes` applied (see web.urls.listing_url)."""
+    """The listing URL of `base` with `changes` applied (see vitrine.urls.listing_url)."""
     return listing_url(category_slug, {**base, **changes})
 
 

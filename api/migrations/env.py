@@ -12,7 +12,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from api.schema import metadata
-from web.config import load_settings
+from vitrine.config import load_settings
 
 
 def run_with(connection: Connection) -> None:

@@ -56,8 +56,8 @@ from api.services.basket import (
     plausible_token,
     touch_account_basket,
 )
-from api_client.contract import auth_pb2, checkout_pb2
-from api_client.errors import FailedPrecondition, Invalid, ResourceExhausted, Unauthenticated
+from contract import auth_pb2, checkout_pb2
+from contract.errors import FailedPrecondition, Invalid, ResourceExhausted, Unauthenticated
 
 SESSION_DAYS = 30
 SESSION_TOKEN_BYTES = 32  # token_urlsafe(32): 43 characters

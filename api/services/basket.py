@@ -32,8 +32,8 @@ from api.schema import (
     users,
     variants,
 )
-from api_client.contract import basket_pb2
-from api_client.errors import FailedPrecondition, Invalid, NotFound
+from contract import basket_pb2
+from contract.errors import FailedPrecondition, Invalid, NotFound
 
 # One line holds at most this many of a variant, whatever the stock.
 MAX_LINE_QUANTITY = 99

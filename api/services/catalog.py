@@ -21,8 +21,8 @@ from api.queries import (
     sort_order,
 )
 from api.schema import product_attributes, product_images, product_old_slugs, products, variants
-from api_client.contract import catalog_pb2
-from api_client.errors import Invalid, NotFound
+from contract import catalog_pb2
+from contract.errors import Invalid, NotFound
 
 # A category's total and facet counts without filters are kept per category for this long:
 # most visitors and every crawler ask for them, and over a large subtree they are the costly
@@ -308,7 +308,7 @@ async def get_product_link_ranges(
         )
         ranges = [
             catalog_pb2.ProductLinkRange(
-                first_id=row.span * size + 1, last_id=(row.span + 1) * size, count=row.count
+                first_id=row.span * size + 1, last_id=(row.span + 1) * size, count=row[1]
             )
             for row in rows
         ]

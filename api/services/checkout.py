@@ -54,8 +54,8 @@ from api.services.basket import (
     touch_basket,
 )
 from api.services.orders import address_message, card_message, load_order
-from api_client.contract import checkout_pb2, orders_pb2
-from api_client.errors import FailedPrecondition, Invalid
+from contract import checkout_pb2, orders_pb2
+from contract.errors import FailedPrecondition, Invalid
 
 Step = checkout_pb2.CheckoutStep
 
@@ -502,7 +502,7 @@ def _checked_address(email: str, address: Any) -> tuple[str, dict[str, str]]:
     return stored_email, errors
 
 
-def _next_step(checkout: AnyRow | None) -> int:
+def _next_step(checkout: AnyRow | None) -> checkout_pb2.CheckoutStep:
     if checkout is None:
         return Step.CHECKOUT_STEP_ADDRESS
     if checkout.shipping_method not in {m.code for m in offered(checkout.ship_country)}:
@@ -546,7 +546,9 @@ async def _state(
     else:
         user_id = await account_of(conn, session_token, ctx.now)
         if user_id is not None:
-            state.email = await conn.scalar(select(users.c.email).where(users.c.id == user_id))
+            state.email = (
+                await conn.scalar(select(users.c.email).where(users.c.id == user_id)) or ""
+            )
     state.basket.CopyFrom(basket_contents(token if basket_id else "", rows, shipping=shipping))
     if not rows:
         state.next_step = Step.CHECKOUT_STEP_ADDRESS

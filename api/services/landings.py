@@ -22,8 +22,8 @@ from api.queries import (
     sort_order,
 )
 from api.schema import banners, landing_blocks, landing_pages, landing_rail_products, products
-from api_client.contract import catalog_pb2, landings_pb2
-from api_client.errors import NotFound
+from contract import catalog_pb2, landings_pb2
+from contract.errors import NotFound
 
 HOME_SLUG = "home"
 # Longer than the slug column: no page has it.

@@ -11,8 +11,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.context import CallContext
 from api.discovery import live_endpoints
-from api_client.contract import operations_pb2
-from api_client.errors import Unavailable
+from contract import operations_pb2
+from contract.errors import Unavailable
 
 WORKER_NAME = f"{socket.gethostname()} pid {os.getpid()}"
 

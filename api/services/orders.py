@@ -17,8 +17,8 @@ from api.context import CallContext
 from api.messages import AnyRow, money, timestamp
 from api.schema import order_lines, orders
 from api.services.basket import account_of, plausible_token
-from api_client.contract import basket_pb2, orders_pb2
-from api_client.errors import NotFound, Unauthenticated
+from contract import basket_pb2, orders_pb2
+from contract.errors import NotFound, Unauthenticated
 
 MAX_NUMBER_LENGTH = 20  # the column's size
 NO_SUCH_ORDER = "no such order"

@@ -16,8 +16,8 @@ from api.category_tree import CategoryTree, category_tree
 from api.context import CallContext
 from api.queries import SUMMARY_COLUMNS, is_live, product_summaries, sort_order
 from api.schema import products
-from api_client.contract import catalog_pb2, search_pb2
-from api_client.errors import Invalid
+from contract import catalog_pb2, search_pb2
+from contract.errors import Invalid
 
 MAX_QUERY_LENGTH = 200
 MAX_PREFIX_LENGTH = 100

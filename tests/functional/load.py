@@ -54,6 +54,12 @@ class Load:
                 self.statuses[status] += 1
         connection.close()
 
+    def wait_for(self, answered: int, timeout: float = LOAD_MAX_SECONDS) -> None:
+        """Until `answered` requests have been answered in all (or `timeout` seconds pass)."""
+        deadline = time.monotonic() + timeout
+        while sum(self.statuses.values()) < answered and time.monotonic() < deadline:
+            time.sleep(0.02)
+
     def stop(self) -> Counter[int]:
         self._stop.set()
         for run in self._runs:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from api.db import create_engine
 from api.schema import categories, product_old_slugs, products
-from web.config import Settings
+from vitrine.config import Settings
 
 
 @dataclass

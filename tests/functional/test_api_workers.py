@@ -13,9 +13,9 @@ import pytest
 import zmq
 
 from api_client import ApiClient, NotFound
-from api_client.contract import catalog_pb2, envelope_pb2
 from api_client.http_transport import HttpTransport
 from api_client.zmq_transport import ZmqTransport
+from contract import catalog_pb2, envelope_pb2
 
 SLOW = "shop.v1.Catalog/GetRelatedProducts"
 

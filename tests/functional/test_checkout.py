@@ -30,7 +30,7 @@ from tests.functional.pages import (
     xsrf_field,
 )
 from tests.processes import Process, Processes, free_port
-from web.config import Settings
+from vitrine.config import Settings
 
 ADDRESS = {
     "email": "ada@example.com",

@@ -18,9 +18,9 @@ from tornado.testing import AsyncHTTPTestCase
 
 from api_client import ApiClient, Call
 from api_client.client import Deliver
-from api_client.contract import envelope_pb2
+from contract import envelope_pb2
+from vitrine.config import Settings
 from web.app import make_app
-from web.config import Settings
 from web.fixtures import fixture_names
 from web.templating import TEMPLATES_DIR
 

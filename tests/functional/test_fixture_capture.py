@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from tests.processes import Processes
-from web.config import PROJECT_ROOT
+from vitrine.config import PROJECT_ROOT
 from web.fixtures import fixture_names, load_fixture
 from web.templating import make_environment
 
@@ -21,7 +21,7 @@ def test_captured_pages_become_fixtures_beside_their_templates(database, tmp_pat
             [
                 sys.executable,
                 "-m",
-                "web.cli",
+                "ops.cli",
                 "fixtures",
                 "capture",
                 "--into",

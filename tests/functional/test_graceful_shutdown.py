@@ -11,10 +11,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from ops.nginx import FAIL_TIMEOUT_SECONDS
 from tests.functional.load import Load
 from tests.functional.pages import fetch
 from tests.processes import Process, Processes
-from web.nginx import FAIL_TIMEOUT_SECONDS
 
 EXIT_SECONDS = 12  # the 10 s grace and a little
 

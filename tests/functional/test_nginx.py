@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from ops.nginx import NginxParams, nginx_command, render_nginx_conf
 from tests.functional.pages import Shopper
 from tests.processes import Process, Processes, free_port
-from web.nginx import NginxParams, nginx_command, render_nginx_conf
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 FORGED_ADDRESS = "203.0.113.66"

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -14,8 +15,9 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.functional.pages import fetch
 from tests.processes import free_port
-from web.config import PROJECT_ROOT
+from vitrine.config import PROJECT_ROOT
 
 START_TIMEOUT_SECONDS = 60
 
@@ -42,7 +44,7 @@ def start_in_group(
     Ctrl-C (SIGINT to the group) reaches every process it starts."""
     with log_path.open("wb") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "web.cli", *arguments],
+            [sys.executable, "-m", "ops.cli", *arguments],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=log,
@@ -154,3 +156,59 @@ def test_the_supervisor_restarts_a_worker_that_dies(tmp_path):
         os.killpg(api.pid, signal.SIGTERM)
         api.wait(timeout=30)
     assert not [pid for pid in workers if alive(pid)]
+
+
+def test_the_first_page_after_the_front_says_ready_is_served_and_the_log_is_quiet(tmp_path):
+    front_url = f"http://127.0.0.1:{free_port()}"
+    env = {
+        **os.environ,
+        "VITRINE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/fresh.sqlite3",
+        "VITRINE_API_ENDPOINT": f"tcp://127.0.0.1:{free_port()}",
+        "VITRINE_API_HTTP": f"http://127.0.0.1:{free_port()}",
+        "VITRINE_FRONT": front_url,
+        "VITRINE_STATIC_DIR": str(tmp_path / "static"),
+        "VITRINE_DEMO_PRODUCTS": "100",
+        "VITRINE_LOG_FORMAT": "text",
+    }
+    log_path = tmp_path / "run.log"
+    with running_in_group(["run"], env, log_path) as run:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while "front ready" not in log_path.read_text() and time.monotonic() < deadline:
+            assert run.poll() is None, log_path.read_text()
+            time.sleep(0.05)
+        # The workers started first and were waited for: the very first page is the shop.
+        assert fetch(front_url + "/").status == 200, log_path.read_text()
+        assert fetch(front_url + "/no-such-page").status == 404
+        os.killpg(run.pid, signal.SIGINT)
+        run.wait(timeout=30)
+    log = log_path.read_text()
+    assert log.index("worker ready") < log.index("front ready")
+    # One line per request (the access line), not a second warning for an answered 404.
+    assert [line for line in log.splitlines() if "/no-such-page" in line] == [
+        line for line in log.splitlines() if "vitrine.access" in line and "/no-such-page" in line
+    ]
+    assert log.count("/no-such-page") == 1
+    # Alembic's plugin and dialect chatter is gone; the migration itself is one line.
+    assert "alembic" not in log
+    assert "database schema migrated from nothing to" in log
+
+
+def test_preview_on_a_busy_port_says_which_setting_to_change(tmp_path):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        env = {**os.environ, "VITRINE_FRONT": f"http://127.0.0.1:{port}"}
+        done = subprocess.run(
+            [sys.executable, "-m", "ops.cli", "preview"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert f"vitrine: http://127.0.0.1:{port} is in use" in done.stderr
+    assert "VITRINE_FRONT" in done.stderr

@@ -24,7 +24,7 @@ from api.db import create_engine
 from api.schema import products, variants
 from tests.functional.pages import Facts, Page, Shopper, catalogue_facts, fetch, product_option
 from tests.processes import Process, Processes
-from web.config import PROJECT_ROOT, Settings
+from vitrine.config import PROJECT_ROOT, Settings
 
 # Small children, so the demo catalogue's 300 products need several.
 SITEMAP_URLS = 100
@@ -441,7 +441,7 @@ def test_pages_that_read_a_basket_are_private_and_shopper_pages_are_not_indexed(
 def test_the_seo_audit_passes_on_the_demo_site(seo_site, tmp_path):
     report_path = tmp_path / "audit.json"
     done = subprocess.run(
-        [sys.executable, "-m", "web.cli", "seo-audit", seo_site.base, "--report", str(report_path)],
+        [sys.executable, "-m", "ops.cli", "seo-audit", seo_site.base, "--report", str(report_path)],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

@@ -10,7 +10,7 @@ from typing import Any
 
 import tornado.web
 
-from web.seo_audit import Report, audit
+from ops.seo_audit import Report, audit
 
 GOOD_PRODUCT = {
     "@context": "https://schema.org",

@@ -43,6 +43,9 @@ def test_serve_starts_nginx_two_fronts_and_two_workers_and_ctrl_c_stops_them(tmp
         home = wait_for_home(nginx_url, serve, deadline)
         assert home is not None, log_path.read_text()
         assert "<h2" in home
+        # Shoppers and crawlers reach the site through nginx: its links name nginx, not a front.
+        assert f'<link rel="canonical" href="{nginx_url}/">' in home
+        assert not [front for front in fronts if front in home]
         page = fetch(nginx_url + "/")
         assert page.headers["X-Cache-Status"] in {"MISS", "HIT", "EXPIRED"}
         for front in fronts:

@@ -21,7 +21,7 @@ def test_a_worker_added_under_load_receives_calls_without_restarting_the_front(
     front = workers.start_front(first, env=DISCOVERY)  # configured with the first worker only
     load = Load(front.url, ("/", "/search?q=shirt", "/c/nowhere"))
     try:
-        time.sleep(1)
+        load.wait_for(answered=20)  # the front is busy before the new worker appears
         added = workers.start_worker(env=DISCOVERY)
         deadline = time.monotonic() + 15
         while len(FRONT_BATCH.findall(added.log)) < 5 and time.monotonic() < deadline:

@@ -53,7 +53,7 @@ from api.schema import (
     products,
     variants,
 )
-from web.config import Settings
+from vitrine.config import Settings
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 Request = TypeVar("Request")

@@ -10,7 +10,7 @@ import pytest
 
 from api_client import ApiClient, DeadlineExceeded, NotFound, Unavailable
 from api_client.client import Call, Deliver
-from api_client.contract import METHODS, catalog_pb2, envelope_pb2, search_pb2
+from contract import METHODS, catalog_pb2, envelope_pb2, search_pb2
 
 PRODUCT = catalog_pb2.ProductResponse(product=catalog_pb2.Product(id=7, name="Linen shirt"))
 

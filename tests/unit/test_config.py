@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from api_client.contract import envelope_pb2
-from api_client.errors import ERRORS_BY_STATUS
-from web.config import ConfigError, load_settings
-from web.nginx import NginxParams, render_nginx_conf
+from contract import envelope_pb2
+from contract.errors import ERRORS_BY_STATUS
+from ops.nginx import NginxParams, render_nginx_conf
+from vitrine.config import ConfigError, load_settings
 
 
 def test_defaults_run_the_demo_on_loopback():

@@ -37,7 +37,7 @@ from api.demo import (
     seed_demo,
     seeded_rng,
 )
-from web.config import Settings
+from vitrine.config import Settings
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from api_client import ApiClient
+from vitrine.config import Settings
 from web import assets
 from web.app import make_app
 from web.assets import Assets
-from web.config import Settings
 from web.templating import make_environment
 
 

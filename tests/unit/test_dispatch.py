@@ -15,8 +15,8 @@ from api.context import CallContext
 from api.dispatch import Dispatcher, MissingImplementationError, find_implementations
 from api.router import MAX_CALLS_PER_BATCH, MAX_FRAME_BYTES, RouterServer
 from api_client import NotFound
-from api_client.contract import MAX_BATCHES_PER_MESSAGE, METHODS, catalog_pb2, envelope_pb2
-from web.config import Settings
+from contract import MAX_BATCHES_PER_MESSAGE, METHODS, catalog_pb2, envelope_pb2
+from vitrine.config import Settings
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 GET_PRODUCT = "shop.v1.Catalog/GetProduct"

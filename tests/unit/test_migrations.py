@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from api.db import alembic_config, create_engine, migrate
 from api.schema import metadata
-from web.config import Settings
+from vitrine.config import Settings
 
 
 def _differences(connection: Connection) -> list[Any]:

@@ -7,8 +7,8 @@ import hashlib
 import pytest
 
 from api_client import ApiClient
+from vitrine.config import Settings
 from web.app import make_app
-from web.config import Settings
 from web.rendered_pages import RenderedPages
 
 

@@ -29,8 +29,8 @@ from api.schema import (
     variants,
 )
 from api.services import auth, basket
-from api_client.contract import auth_pb2, basket_pb2
-from api_client.errors import FailedPrecondition, Invalid, ResourceExhausted, Unauthenticated
+from contract import auth_pb2, basket_pb2
+from contract.errors import FailedPrecondition, Invalid, ResourceExhausted, Unauthenticated
 from tests.unit.catalogue_fixture import NOW, Shop, writable_shop  # noqa: F401 - the `shop` fixture
 
 EMAIL = "ada@example.com"

@@ -18,8 +18,8 @@ from sqlalchemy import event, func, insert, select, update
 
 from api.schema import basket_lines, baskets, products, variants
 from api.services import basket
-from api_client.contract import basket_pb2, common_pb2
-from api_client.errors import FailedPrecondition, Invalid, NotFound
+from contract import basket_pb2, common_pb2
+from contract.errors import FailedPrecondition, Invalid, NotFound
 from tests.unit.catalogue_fixture import NOW, Shop, writable_shop  # noqa: F401 - the `shop` fixture
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import update
 
 from api.schema import products
 from api.services import catalog
-from api_client.contract import catalog_pb2, common_pb2
-from api_client.errors import Invalid, NotFound
+from contract import catalog_pb2, common_pb2
+from contract.errors import Invalid, NotFound
 from tests.unit.catalogue_fixture import Shop, sqlite_shop
 
 ListRequest = catalog_pb2.ListCategoryProductsRequest

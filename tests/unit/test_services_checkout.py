@@ -21,8 +21,8 @@ from api import mail
 from api.schema import basket_lines, mail_outbox, orders, registrations, variants
 from api.services import auth, basket, checkout
 from api.services import orders as orders_service
-from api_client.contract import auth_pb2, basket_pb2, checkout_pb2, orders_pb2
-from api_client.errors import FailedPrecondition, Invalid, NotFound, Unauthenticated
+from contract import auth_pb2, basket_pb2, checkout_pb2, orders_pb2
+from contract.errors import FailedPrecondition, Invalid, NotFound, Unauthenticated
 from tests.unit.catalogue_fixture import Shop, writable_shop  # noqa: F401 - the `shop` fixture
 
 Step = checkout_pb2.CheckoutStep

@@ -9,8 +9,8 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from api.services import landings
-from api_client.contract import landings_pb2
-from api_client.errors import Invalid, NotFound
+from contract import landings_pb2
+from contract.errors import Invalid, NotFound
 from tests.unit.catalogue_fixture import Shop, sqlite_shop
 
 

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 import pytest
 
 from api.services import catalog, landings, search
-from api_client.contract import catalog_pb2, common_pb2, landings_pb2, search_pb2
-from api_client.errors import NotFound
+from contract import catalog_pb2, common_pb2, landings_pb2, search_pb2
+from contract.errors import NotFound
 from tests.unit.catalogue_fixture import Shop, postgres_shop
 
 pytestmark = pytest.mark.postgres

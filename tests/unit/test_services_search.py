@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from api.services import search
-from api_client.contract import catalog_pb2, common_pb2, search_pb2
-from api_client.errors import Invalid
+from contract import catalog_pb2, common_pb2, search_pb2
+from contract.errors import Invalid
 from tests.unit.catalogue_fixture import Shop, sqlite_shop
 
 Kind = search_pb2.Suggestion

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from api.services import catalog
-from api_client.contract import catalog_pb2
-from api_client.errors import Invalid
+from contract import catalog_pb2
+from contract.errors import Invalid
 from tests.unit.catalogue_fixture import Shop, writable_shop  # noqa: F401 - the `shop` fixture
 
 LIVE_IDS = [1, 2, 3, 5, 6, 7, 8, 9, 10, 11]  # 4 and 12 are discontinued

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from api_client.contract import catalog_pb2, common_pb2
+from contract import catalog_pb2, common_pb2
+from vitrine.urls import listing_url
 from web.structured_data import StructuredData, json_ld
-from web.urls import listing_url
 
 
 def parsed(markup: str) -> dict:

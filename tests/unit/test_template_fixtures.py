@@ -8,7 +8,7 @@ import json
 import jinja2
 import pytest
 
-from api_client.contract import catalog_pb2
+from contract import catalog_pb2
 from web.fixtures import (
     FixtureError,
     encode_context,

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from api_client.contract import catalog_pb2, common_pb2
+from contract import catalog_pb2, common_pb2
+from vitrine.urls import category_url, product_url
 from web.handlers.base import PageError
 from web.handlers.catalog import ListingQuery
 from web.templating import date, money, with_params
-from web.urls import category_url, product_url
 
 
 @pytest.mark.parametrize(

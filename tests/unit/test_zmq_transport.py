@@ -8,8 +8,8 @@ import zmq
 import zmq.asyncio
 
 from api_client import ApiClient
-from api_client.contract import MAX_BATCHES_PER_MESSAGE, catalog_pb2, envelope_pb2
 from api_client.zmq_transport import ZmqTransport
+from contract import MAX_BATCHES_PER_MESSAGE, catalog_pb2, envelope_pb2
 
 
 async def serve(router: zmq.asyncio.Socket, messages: list[list[envelope_pb2.Batch]]) -> None:

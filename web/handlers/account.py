@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from vitrine.urls import login_url
 from web.handlers.base import BASKET_COOKIE, WRITE_DEADLINE_MS, BaseHandler, PageError
 
 # Longer input is cut before it reaches the API, which refuses it anyway.
@@ -164,14 +165,14 @@ class LogOutHandler(BaseHandler):
 class AccountPageHandler(BaseHandler):
     async def get(self) -> None:
         if not self.session_token():
-            self.redirect("/account/login?next=/account")
+            self.redirect(login_url("/account"))
             return
         batch = self.page_batch()
         await self.send(batch)
         if self.session is None or self.session.value is None:
             # Ended or expired elsewhere: log in again.
             self.end_session()
-            self.redirect("/account/login?next=/account")
+            self.redirect(login_url("/account"))
             return
         self.set_header("Cache-Control", "private, no-store")
         self.render_page(

@@ -24,7 +24,7 @@ from api_client import (
     ResourceExhausted,
     Unauthenticated,
 )
-from api_client.contract import envelope_pb2
+from contract import envelope_pb2
 from web.debug_panel import call_rows, variable_rows
 from web.fixtures import encode_context
 
@@ -115,7 +115,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def client_address(self) -> str:
         """The shopper's address: the connection's peer, or what a trusted proxy said it is
-        (web/proxies.py has already applied that to the request)."""
+        (vitrine/proxies.py has already applied that to the request)."""
         return self.request.remote_ip or ""
 
     def session_token(self) -> str:
@@ -313,6 +313,13 @@ class BaseHandler(tornado.web.RequestHandler):
             entries.append(entry)
         entries.append(f"render;dur={render_seconds * 1000:.1f}")
         return ", ".join(entries)
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        # An HTTP error (404, 400...) is an answer, not a fault: the access line already
+        # records it. Anything else is logged with its traceback, as Tornado does.
+        if isinstance(value, tornado.web.HTTPError):
+            return
+        super().log_exception(typ, value, tb)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         # send_error cleared the headers and the body; an error page is traced like any other.

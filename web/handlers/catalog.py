@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from api_client.contract import catalog_pb2, common_pb2
+from contract import catalog_pb2, common_pb2
+from vitrine.urls import listing_url, product_path, product_url
 from web.handlers.base import BaseHandler, PageError
-from web.urls import listing_url, product_url
 
 # Related products are a nice-to-have block: late means left out, never a slower page.
 RELATED_DEADLINE_MS = 150
@@ -86,7 +86,7 @@ class LandingPageHandler(BaseHandler):
 
 class CategoryPageHandler(BaseHandler):
     """/c/<slug> (sorted, paged) and /filter/<slug> (with facet filters); a URL with filters on
-    the wrong one of the two is answered 301 to the other (see web.urls.listing_url)."""
+    the wrong one of the two is answered 301 to the other (see vitrine.urls.listing_url)."""
 
     async def get(self, slug: str) -> None:
         query = ListingQuery.parse(self)
@@ -154,7 +154,7 @@ class ProductSlugHandler(BaseHandler):
         await self.send(batch)
         answer = found.result()
         if answer.HasField("moved"):
-            target = f"/p/{answer.moved.product_id}/{answer.moved.canonical_slug}"
+            target = product_path(answer.moved.product_id, answer.moved.canonical_slug)
         else:
             target = product_url(answer.product)
         self.redirect(target, permanent=True)

@@ -12,10 +12,11 @@ gets the same order, and the redirect to its page. Prices and totals always come
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar, TypedDict
 
 from api_client import Batch, Call
-from api_client.contract import checkout_pb2
+from contract import checkout_pb2
+from vitrine.urls import order_url
 from web.handlers.base import WRITE_DEADLINE_MS, BaseHandler, PageError
 
 Step = checkout_pb2.CheckoutStep
@@ -33,9 +34,11 @@ ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postcode", "country", "phon
 DEFAULT_COUNTRY = "IE"
 
 
-def order_path(order: Any) -> str:
-    """The order's own page: stable, and the guest's way back to it (also in the email)."""
-    return f"/orders/{order.number}/{order.access_token}"
+class CheckoutIdentity(TypedDict):
+    """Whose checkout a call is about: the fields every Checkout request starts with."""
+
+    basket_token: str
+    session_token: str
 
 
 class CheckoutBaseHandler(BaseHandler):
@@ -47,7 +50,7 @@ class CheckoutBaseHandler(BaseHandler):
     def field(self, name: str) -> str:
         return self.get_body_argument(name, "")[:MAX_FIELD_LENGTH]
 
-    def checkout_request(self) -> dict[str, str]:
+    def checkout_request(self) -> CheckoutIdentity:
         return {"basket_token": self.basket_token(), "session_token": self.session_token()}
 
     async def load(self, deadline_ms: int | None = None) -> checkout_pb2.CheckoutState:
@@ -181,7 +184,12 @@ class PaymentStepHandler(CheckoutBaseHandler):
 
     def save(self, batch: Batch, values: dict[str, str]) -> Call:
         return batch.checkout.SetPayment(
-            **self.checkout_request(), **values, deadline_ms=WRITE_DEADLINE_MS
+            **self.checkout_request(),
+            card_number=values["card_number"],
+            expiry=values["expiry"],
+            cvc=values["cvc"],
+            holder=values["holder"],
+            deadline_ms=WRITE_DEADLINE_MS,
         )
 
 
@@ -212,7 +220,7 @@ class PlaceOrderHandler(CheckoutBaseHandler):
         if answer.payment_error:
             await self.show_again(PaymentStepHandler, 402, answer.payment_error)
             return
-        self.redirect(order_path(answer.order), status=303)
+        self.redirect(order_url(answer.order), status=303)
 
     async def show_again(self, page: type[CheckoutBaseHandler], status: int, message: str) -> None:
         """A step's page again, with why the order was not placed. It follows a write that may

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import tornado.web
 
-from api_client.contract import envelope_pb2
+from contract import envelope_pb2
 
 if TYPE_CHECKING:
     from web.app import VitrineApplication

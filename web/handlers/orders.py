@@ -3,6 +3,7 @@ an account's order history and order pages (/account/orders...). Never cached.""
 
 from __future__ import annotations
 
+from vitrine.urls import account_order_url, login_url
 from web.handlers.base import BaseHandler, PageError
 
 ORDERS_PER_PAGE = 20
@@ -28,7 +29,7 @@ class AccountOrdersHandler(BaseHandler):
 
     async def get(self) -> None:
         if not self.session_token():
-            self.redirect("/account/login?next=/account/orders")
+            self.redirect(login_url("/account/orders"))
             return
         page = self.get_argument("page", "1")
         if not page.isdigit() or not 1 <= int(page) <= 10_000:
@@ -44,7 +45,7 @@ class AccountOrdersHandler(BaseHandler):
             if error.status_code != 401:
                 raise
             self.end_session()
-            self.redirect("/account/login?next=/account/orders")
+            self.redirect(login_url("/account/orders"))
             return
         self.set_header("Cache-Control", "private, no-store")
         self.render_page("account/orders.html", history=history.result())
@@ -55,7 +56,7 @@ class AccountOrderHandler(BaseHandler):
 
     async def get(self, number: str) -> None:
         if not self.session_token():
-            self.redirect(f"/account/login?next=/account/orders/{number}")
+            self.redirect(login_url(account_order_url(number)))
             return
         batch = self.page_batch()
         order = batch.orders.GetOrder(number=number, session_token=self.session_token())

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from api_client.contract import common_pb2, search_pb2
+from contract import common_pb2, search_pb2
+from vitrine.urls import category_path, product_path
 from web.handlers.base import BaseHandler, PageError
 from web.handlers.catalog import MAX_PAGE, PAGE_SIZE
 
@@ -63,7 +64,7 @@ class SuggestHandler(BaseHandler):
 
 def _url(suggestion: search_pb2.Suggestion) -> str:
     if suggestion.kind == search_pb2.Suggestion.KIND_PRODUCT:
-        return f"/p/{suggestion.product_id}/{suggestion.slug}"
+        return product_path(suggestion.product_id, suggestion.slug)
     if suggestion.kind == search_pb2.Suggestion.KIND_CATEGORY:
-        return f"/c/{suggestion.slug}"
+        return category_path(suggestion.slug)
     return "/search?" + urlencode({"q": suggestion.text})

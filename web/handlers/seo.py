@@ -11,8 +11,8 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from api_client import Batch, Call
+from vitrine.urls import category_url, landing_url, product_url
 from web.handlers.base import BaseHandler, PageError
-from web.urls import category_url, landing_url, product_url
 
 # Kept out of crawlers' way: the shopper's own pages, search results, filter combinations and
 # the developer tools. Catalogue, product and landing pages are all allowed.

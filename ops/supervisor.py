@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections import deque
@@ -19,6 +20,9 @@ STOP_GRACE_SECONDS = 10.0
 # More restarts of one child than this within the window means it cannot run: give up.
 MAX_RESTARTS = 5
 RESTART_WINDOW_SECONDS = 60.0
+# At start, a child that names the address it serves is waited for (it accepts a connection)
+# before the next starts, so a front never answers before the workers it calls: at most this long.
+READY_WAIT_SECONDS = 60.0
 
 
 @dataclass
@@ -29,6 +33,8 @@ class Child:
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     restarts: deque[float] = field(default_factory=deque)
+    # (host, port) that accepts connections once the child is ready; None: ready when started.
+    ready_address: tuple[str, int] | None = None
 
     def start(self) -> None:
         env = {**os.environ, **self.env} if self.env else None
@@ -51,7 +57,10 @@ class Supervisor:
         status = 0
         try:
             for child in self.children:
+                if self._stopping:
+                    break
                 child.start()
+                self._wait_ready(child)
             while not self._stopping:
                 time.sleep(POLL_SECONDS)
                 if not self._stopping and not self._restart_dead():
@@ -62,6 +71,25 @@ class Supervisor:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
         return status
+
+    def _wait_ready(self, child: Child) -> None:
+        """Wait until `child` accepts a connection on its ready address, it exits, we are told to
+        stop, or READY_WAIT_SECONDS pass (then go on: the loop restarts a child that died)."""
+        if child.ready_address is None or child.process is None:
+            return
+        deadline = time.monotonic() + READY_WAIT_SECONDS
+        while not self._stopping and child.process.poll() is None:
+            try:
+                socket.create_connection(child.ready_address, timeout=POLL_SECONDS).close()
+            except OSError:
+                if time.monotonic() > deadline:
+                    log.warning(
+                        "%s is not ready after %.0f s; going on", child.name, READY_WAIT_SECONDS
+                    )
+                    return
+                time.sleep(POLL_SECONDS)
+            else:
+                return
 
     def _restart_dead(self) -> bool:
         now = time.monotonic()

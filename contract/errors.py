@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from api_client.contract import envelope_pb2
+from contract import envelope_pb2
 
 
 class ApiError(Exception):

@@ -1,4 +1,7 @@
-"""The storefront's URL scheme, in one place: readable slugs, and a stable id in product URLs."""
+"""The storefront's URL scheme, in one place: readable slugs, and a stable id in product URLs.
+
+The front links with it; the API's emails use it too (order_url, confirm_registration_url), so it
+lives here."""
 
 from __future__ import annotations
 
@@ -11,11 +14,38 @@ LISTING_PARAMS = frozenset({"sort", "page"})
 
 def product_url(product: Any) -> str:
     """/p/<id>/<slug>: the id finds the product even after its slug changes."""
-    return f"/p/{product.id}/{product.slug}"
+    return product_path(product.id, product.slug)
+
+
+def product_path(product_id: int, slug: str) -> str:
+    return f"/p/{product_id}/{slug}"
 
 
 def category_url(category: Any) -> str:
-    return f"/c/{category.slug}"
+    return category_path(category.slug)
+
+
+def category_path(slug: str) -> str:
+    return f"/c/{slug}"
+
+
+def order_url(order: Any) -> str:
+    """The order's own page: stable, and a guest's way back to it (also in the email)."""
+    return f"/orders/{order.number}/{order.access_token}"
+
+
+def account_order_url(number: str) -> str:
+    return f"/account/orders/{number}"
+
+
+def login_url(next_path: str) -> str:
+    """The log-in page, coming back to `next_path` (a path on this site) afterwards."""
+    return "/account/login?" + urlencode({"next": next_path}, safe="/")
+
+
+def confirm_registration_url(token: str) -> str:
+    """The registration email's link: its page's button makes the account."""
+    return f"/account/confirm/{token}"
 
 
 def landing_url(page: Any) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from web.config import PROJECT_ROOT, Settings
+from vitrine.config import PROJECT_ROOT, Settings
 
 NGINX_CONF_TEMPLATE = PROJECT_ROOT / "nginx.conf"
 # nginx's own error pages (static HTML, written beside the rendered nginx.conf): one template,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import errno
 import json
 import logging
 import re
@@ -17,8 +18,8 @@ from urllib.parse import urlsplit
 
 from pythonjsonlogger.json import JsonFormatter
 
-from web.config import ConfigError, Settings, load_settings, worker_endpoints
-from web.supervisor import Child, Supervisor
+from ops.supervisor import Child, Supervisor
+from vitrine.config import ConfigError, Settings, load_settings, worker_endpoints
 from web.templating import TEMPLATES_DIR
 
 log = logging.getLogger("vitrine")
@@ -49,6 +50,10 @@ def _configure_logging(settings: Settings) -> None:
             logging.Formatter("%(asctime)s %(levelname)s %(name)s pid=%(process)d %(message)s")
         )
     logging.basicConfig(level=settings.log_level, handlers=[handler])
+    # Alembic says at INFO which plugins it loaded and which dialect it found, four times a
+    # start; api/db.py logs the one line that matters (the schema moved from one revision to
+    # another). Its warnings still show.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 async def _prepare_database(settings: Settings) -> None:
@@ -81,12 +86,22 @@ def _api_children(settings: Settings, workers: int, first_index: int = 0) -> lis
         Child(
             f"api-worker-{n}",
             [
-                *[sys.executable, "-m", "web.cli", "api-worker", "--bind", endpoint],
+                *[sys.executable, "-m", "ops.cli", "api-worker", "--bind", endpoint],
                 *_metrics_port(settings, first_index + n),
             ],
+            ready_address=_tcp_address(endpoint),
         )
         for n, endpoint in enumerate(worker_endpoints(settings.api_endpoint, workers))
     ]
+
+
+def _tcp_address(endpoint: str) -> tuple[str, int] | None:
+    """(host, port) of a tcp:// ZeroMQ endpoint a worker binds once it is ready; None otherwise."""
+    scheme, _, rest = endpoint.partition("://")
+    host, _, port = rest.rpartition(":")
+    if scheme != "tcp" or not port.isascii() or not port.isdigit():
+        return None
+    return ("127.0.0.1" if host in ("*", "0.0.0.0") else host, int(port))  # noqa: S104
 
 
 def command_api(settings: Settings, args: argparse.Namespace) -> int:
@@ -104,24 +119,36 @@ def command_api_worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def command_front(settings: Settings, args: argparse.Namespace) -> int:
-    from web.server import serve_front  # noqa: PLC0415
-
     if args.metrics_port is not None:
         settings = dataclasses.replace(settings, metrics_port=args.metrics_port)
     if args.url:
         settings = dataclasses.replace(settings, front_url=args.url)
-    asyncio.run(serve_front(settings))
+    return _serve_front_on_port(settings, with_api=True)
+
+
+def _serve_front_on_port(settings: Settings, *, with_api: bool) -> int:
+    """Serve a front; a port someone else holds is one line naming the setting, not a traceback."""
+    from web.server import serve_front  # noqa: PLC0415
+
+    try:
+        asyncio.run(serve_front(settings, with_api=with_api))
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        print(
+            f"vitrine: {settings.front_url} is in use by another program: stop it, or set "
+            "VITRINE_FRONT to another address (e.g. VITRINE_FRONT=http://127.0.0.1:8001)",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 
 def command_preview(settings: Settings, _args: argparse.Namespace) -> int:
-    from web.server import serve_front  # noqa: PLC0415
-
     # The preview exists only in debug mode, and needs no API.
     settings = dataclasses.replace(settings, debug=True)
     print(f"Vitrine template preview on {settings.front_url}/_preview/", flush=True)
-    asyncio.run(serve_front(settings, with_api=False))
-    return 0
+    return _serve_front_on_port(settings, with_api=False)
 
 
 # Capturing waits this long for a page; a debug front renders any page well within it.
@@ -177,8 +204,9 @@ def command_run(settings: Settings, _args: argparse.Namespace) -> int:
         "Ctrl-C stops everything.",
         flush=True,
     )
-    front = Child("front", [sys.executable, "-m", "web.cli", "front", *_metrics_port(settings, 0)])
-    return Supervisor([front, *_api_children(settings, settings.api_workers, 1)]).run()
+    front = Child("front", [sys.executable, "-m", "ops.cli", "front", *_metrics_port(settings, 0)])
+    # Workers first, each waited for: the front's first page finds them answering.
+    return Supervisor([*_api_children(settings, settings.api_workers, 1), front]).run()
 
 
 def command_migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -198,7 +226,7 @@ def command_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 def command_nginx_config(settings: Settings, args: argparse.Namespace) -> int:
     """Render nginx.conf for these settings and say how to start nginx on it."""
-    from web.nginx import NginxParams, nginx_command, render_nginx_conf  # noqa: PLC0415
+    from ops.nginx import NginxParams, nginx_command, render_nginx_conf  # noqa: PLC0415
 
     try:
         params = NginxParams.from_settings(settings)
@@ -213,26 +241,36 @@ def command_nginx_config(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _nginx_url(listen: str) -> str:
+    """The address shoppers reach nginx on, from its `listen` (8080, *:8080, 127.0.0.1:8080)."""
+    host, _, port = listen.rpartition(":")
+    if host in ("", "*", "0.0.0.0"):  # noqa: S104 - read, not bound
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"
+
+
 def command_serve(settings: Settings, args: argparse.Namespace) -> int:
     """The production shape on one host: nginx, the fronts of VITRINE_FRONTS, the API workers,
     all supervised; workers register and fronts discover them (docs/operations.md)."""
-    from web.nginx import NginxParams, nginx_command, render_nginx_conf  # noqa: PLC0415
+    from ops.nginx import NginxParams, nginx_command, render_nginx_conf  # noqa: PLC0415
 
     workers = max(args.workers or settings.api_workers, MIN_SERVE_WORKERS)
     asyncio.run(_prepare_database(settings))
     conf = render_nginx_conf(NginxParams.from_settings(settings), settings.nginx_dir)
     # The fronts, and the JSON API's public face, believe X-Real-IP from nginx on this host,
-    # unless told otherwise.
+    # unless told otherwise; shoppers reach the site through nginx, so canonical and Open Graph
+    # links name nginx's address by default.
     shared = {
         "VITRINE_API_DISCOVERY": "on",
         "VITRINE_TRUSTED_PROXIES": ",".join(settings.trusted_proxies) or "127.0.0.1",
+        "VITRINE_PUBLIC_URL": settings.public_url or _nginx_url(settings.nginx_listen),
     }
     front_env = shared
     fronts = [
         Child(
             f"front-{n}",
             [
-                *[sys.executable, "-m", "web.cli", "front", "--url", url],
+                *[sys.executable, "-m", "ops.cli", "front", "--url", url],
                 *_metrics_port(settings, n),
             ],
             env=front_env,
@@ -270,7 +308,7 @@ def command_seed(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def command_seo_audit(_settings: Settings, args: argparse.Namespace) -> int:
-    from web.seo_audit import run_audit  # noqa: PLC0415
+    from ops.seo_audit import run_audit  # noqa: PLC0415
 
     parts = urlsplit(args.base_url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
