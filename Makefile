@@ -72,7 +72,7 @@ migration: setup ## write a new migration from api/schema.py changes: make migra
 	$(VENV)/bin/alembic revision --autogenerate --rev-id $(NEXT_REVISION) -m "$(MESSAGE)"
 	$(VENV)/bin/ruff format api/migrations/versions
 
-bootstrap: ## install the system packages the tests need (nginx, chromium, chromium-driver, wrk)
+bootstrap: ## install the system packages the tests need (nginx, chromium, chromium-driver, wrk, postgresql)
 	scripts/bootstrap
 
 test: setup $(TESTING) bootstrap lint ## install what the tests need, run the quality gates and the whole suite

@@ -21,6 +21,7 @@ from google.protobuf.message import DecodeError, Message
 
 from api import metrics
 from api.answers import Answer, AnswerCache
+from api.cache import SharedReads
 from api.context import CallContext
 from contract import METHODS, Method, envelope_pb2
 from contract.errors import ApiError
@@ -32,7 +33,7 @@ log = logging.getLogger("vitrine.api")
 MAX_DEADLINE_MS = 30_000
 # A cacheable read runs at most this long (or its caller's deadline, if longer), even once
 # every call that waited for it has given up: its answer then serves the calls that come next.
-FILL_SECONDS = 5.0
+SHARED_READ_SECONDS = 5.0
 
 Implementation = Callable[[CallContext, Any], Awaitable[Message]]
 ContextFactory = Callable[[str, datetime], CallContext]
@@ -114,8 +115,8 @@ class Dispatcher:
             name: envelope_pb2.Status.Value(status) for name, status in (faults or {}).items()
         }
         # Cacheable reads running now, by method and request: a call for the same answer
-        # waits for the running read instead of starting another (see _fill).
-        self._fills: dict[tuple[str, bytes], asyncio.Task[Outcome]] = {}
+        # waits for the running read instead of starting another (see _cached).
+        self._shared_reads: SharedReads[tuple[str, bytes], Outcome] = SharedReads()
 
     def deadline_seconds(self, deadline_ms: int) -> float:
         return min(deadline_ms or self._default_deadline_ms, MAX_DEADLINE_MS) / 1000
@@ -193,33 +194,28 @@ class Dispatcher:
         under its callers, who would each wait for the database in turn (the half-load tail of
         bench/README.md)."""
         name = method.full_name
+        shared = (name, key)
+
+        async def fill() -> Outcome:
+            # The shared read of this answer (it caches an OK answer itself).
+            return await _bounded(read(), max(deadline, SHARED_READ_SECONDS))
+
         hit, due = cache.get(name, key)
         if hit:
             # Near the end of its life: renewed in the background, served as it is meanwhile.
-            renew = due and (name, key) not in self._fills
+            renew = due and shared not in self._shared_reads
             if renew:
-                self._fill(name, key, read(), deadline)
+                self._shared_reads.start(shared, fill)
             child(metrics.answer_cache, name, "renew" if renew else "hit").inc()
             return Outcome(envelope_pb2.OK, hit)
-        fill = self._fills.get((name, key))
-        child(metrics.answer_cache, name, "joined" if fill else "miss").inc()
-        return await asyncio.shield(fill or self._fill(name, key, read(), deadline))
+        joined = shared in self._shared_reads
+        child(metrics.answer_cache, name, "joined" if joined else "miss").inc()
+        return await self._shared_reads.join(shared, fill)
 
-    def _fill(
-        self, name: str, key: bytes, read: Awaitable[Outcome], deadline: float
-    ) -> asyncio.Task[Outcome]:
-        """The read of an answer, as a task of its own known to the calls for the same answer
-        until it ends (it caches an OK answer itself)."""
-        fill = asyncio.create_task(_bounded(read, max(deadline, FILL_SECONDS)))
-        self._fills[name, key] = fill
-        fill.add_done_callback(lambda _fill: self._fills.pop((name, key), None))
-        return fill
-
-    async def finish_fills(self) -> None:
-        """Wait for the reads still running (each bounded by FILL_SECONDS), before the
+    async def finish_shared_reads(self) -> None:
+        """Wait for the reads still running (each bounded by SHARED_READ_SECONDS), before the
         database engine they use is closed."""
-        if self._fills:
-            await asyncio.wait(set(self._fills.values()))
+        await self._shared_reads.finish()
 
     def _answer(
         self,

@@ -49,9 +49,9 @@ class RouterServer:
     async def serve(self) -> None:
         while True:
             frames = await self._socket.recv_multipart(copy=True)
-            self._take(frames)
+            self._take_message(frames)
 
-    def _take(self, frames: list[bytes]) -> None:
+    def _take_message(self, frames: list[bytes]) -> None:
         """One message: a frame per batch (a client sends the batches of its pages that started
         in the same turn of its event loop together). Each frame stands on its own: a bad one is
         refused, the others are served."""
@@ -103,7 +103,7 @@ class RouterServer:
         self._in_flight += len(batch.calls)
         try:
             statuses = await asyncio.gather(
-                *(self._answer(identity, call, batch.trace_id, now) for call in batch.calls)
+                *(self._serve_call(identity, call, batch.trace_id, now) for call in batch.calls)
             )
         finally:
             self._in_flight -= len(batch.calls)
@@ -127,12 +127,12 @@ class RouterServer:
             },
         )
 
-    async def _answer(self, identity: bytes, call: Any, trace_id: str, now: datetime) -> int:
+    async def _serve_call(self, identity: bytes, call: Any, trace_id: str, now: datetime) -> int:
         reply = await self._dispatcher.run_call(call, trace_id=trace_id, now=now)
-        self._send(identity, reply)
+        self._queue_reply(identity, reply)
         return int(reply.status)
 
-    def _send(self, identity: bytes, reply: Any) -> None:
+    def _queue_reply(self, identity: bytes, reply: Any) -> None:
         """Queue a reply for its peer; every reply queued in this turn of the event loop goes
         out at its end, one message per peer (one wake-up of each side's I/O thread instead of
         one per reply). A reply is never held back longer than the turn it was made in."""
@@ -152,14 +152,14 @@ class RouterServer:
 
     def _refuse(self, identity: bytes, status: int, reason: str) -> None:
         log.warning("refused frame from peer %s: %s", identity.hex(), reason)
-        self._send(identity, make_reply(0, "", status, reason))
+        self._queue_reply(identity, make_reply(0, "", status, reason))
 
     def _refuse_calls(self, identity: bytes, batch: Any, status: int, reason: str) -> None:
         log.warning(
             "refused batch trace=%s from peer %s: %s", batch.trace_id, identity.hex(), reason
         )
         for call in batch.calls:
-            self._send(identity, make_reply(call.id, batch.trace_id, status, reason))
+            self._queue_reply(identity, make_reply(call.id, batch.trace_id, status, reason))
 
     async def close(self) -> None:
         """Let running batches finish (they are bounded by their deadlines), then close."""

@@ -132,7 +132,7 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
     await router.close()
     for http_server in http_servers:
         await http_server.close_all_connections()
-    await dispatcher.finish_fills()
+    await dispatcher.finish_shared_reads()
     await mail.finish_sending()
     context.term()
     await engine.dispose()

@@ -242,7 +242,7 @@ class ApiClient(ClientServices):
         deadline = deadline_ms / 1000 if deadline_ms else self._default_deadline
         return Call(self._next_id, method, request, required=required, deadline=deadline)
 
-    def launch(self, trace_id: str, calls: Sequence[Call]) -> None:
+    def send_batch(self, trace_id: str, calls: Sequence[Call]) -> None:
         """Start the clocks of a batch's calls and hand them to the transport as one message.
         The batch's deadlines and retries are watched by one timer (Batch), not two per call."""
         loop = asyncio.get_running_loop()
@@ -386,7 +386,9 @@ class Batch(BatchServices):
         self.calls.append(call)
         return call
 
-    async def wait(self) -> None:
+    async def _send_and_wait(self) -> None:
+        """Send the calls as one message, then wait until every one has settled or a required
+        one has failed (its domain error is raised)."""
         if self._sent:
             raise RuntimeError("a batch is awaited once")
         self._sent = True
@@ -396,7 +398,7 @@ class Batch(BatchServices):
         self._unsettled = len(self.calls)
         for call in self.calls:
             call.on_settle = self._settled
-        self._client.launch(self.trace_id, self.calls)
+        self._client.send_batch(self.trace_id, self.calls)
         self._watch()
         await self._done
         for call in self.calls:
@@ -438,4 +440,4 @@ class Batch(BatchServices):
             done.set_result(None)
 
     def __await__(self) -> Any:
-        return self.wait().__await__()
+        return self._send_and_wait().__await__()

@@ -149,7 +149,7 @@ class ZmqTransport:
         for worker in self._ranked(exclude=set()):
             if worker.try_send(frames):
                 for _trace_id, calls in batches:
-                    self._sent(worker, calls)
+                    self._mark_in_flight(worker, calls)
                 self._drain_soon(worker)
                 return
             worker.suspect_until = time.monotonic() + SUSPECT_SECONDS
@@ -169,7 +169,7 @@ class ZmqTransport:
         for worker in self._ranked(exclude):
             if worker.try_send(frames):
                 self._release(call)
-                self._sent(worker, [call])
+                self._mark_in_flight(worker, [call])
                 self._drain_soon(worker)
                 return True
         return False
@@ -179,7 +179,7 @@ class ZmqTransport:
         if self._loop is not None:
             self._loop.call_soon(self._drain, worker)
 
-    def _sent(self, worker: _Worker, calls: Sequence[Call]) -> None:
+    def _mark_in_flight(self, worker: _Worker, calls: Sequence[Call]) -> None:
         for call in calls:
             call.sent = True
             call.attempts += 1

@@ -14,22 +14,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from api.db import create_engine
 from api.demo import seed_demo
+from tests.postgres_cluster import ServerNotInstalled, ThrowawayCluster, postgres_missing
 from vitrine.config import Settings
 
 POSTGRES_URL_ENV = "VITRINE_TEST_POSTGRES_URL"
 # Small enough to seed in a second or two, large enough for several pages per category.
 DEMO_PRODUCTS = 300
 DEMO_SEED = 7
-
-
-def _postgres_url() -> str:
-    """The PostgreSQL to test against; a skip locally without one, a failure in CI."""
-    url = os.environ.get(POSTGRES_URL_ENV, "")
-    if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but {POSTGRES_URL_ENV} is not set: PostgreSQL tests cannot run")
-        pytest.skip(f"{POSTGRES_URL_ENV} is not set")
-    return url
 
 
 async def _run_sql(url: str, statement: str) -> None:
@@ -42,15 +33,24 @@ async def _run_sql(url: str, statement: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
-    url = _postgres_url()
+def postgres_url() -> Iterator[str]:
+    """The server VITRINE_TEST_POSTGRES_URL names, or else a throwaway cluster of our own."""
+    url = os.environ.get(POSTGRES_URL_ENV, "")
+    if url:
+        try:
+            asyncio.run(_run_sql(url, "SELECT 1"))
+        except (OSError, ConnectionError) as error:
+            postgres_missing(f"PostgreSQL at {url} is unreachable: {error}")
+        yield url
+        return
     try:
-        asyncio.run(_run_sql(url, "SELECT 1"))
-    except (OSError, ConnectionError) as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL at {url} is unreachable: {error}")
-        pytest.skip(f"PostgreSQL at {url} is unreachable: {error}")
-    return url
+        cluster = ThrowawayCluster()
+    except ServerNotInstalled as error:
+        postgres_missing(f"{POSTGRES_URL_ENV} is not set and {error}")
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
 
 
 @contextlib.contextmanager

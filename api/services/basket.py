@@ -38,7 +38,7 @@ from contract.errors import FailedPrecondition, Invalid, NotFound
 # One line holds at most this many of a variant, whatever the stock.
 MAX_LINE_QUANTITY = 99
 # Shipping, in minor units of the catalogue's currency. The catalogue is single-currency (EUR,
-# see api/demo.py): totals take the lines' currency and these amounts are meant in it.
+# see api/demo/products.py): totals take the lines' currency and these amounts are meant in it.
 FREE_SHIPPING_FROM = 7500
 FLAT_SHIPPING = 495
 CURRENCY = "EUR"  # what an empty basket's zero totals are expressed in

@@ -7,6 +7,7 @@ import time
 import types
 from datetime import UTC, datetime
 
+import prometheus_client
 import pytest
 
 from api.answers import Answer, AnswerCache
@@ -166,7 +167,7 @@ def framing(frames: list[bytes]) -> list[tuple[bytes, object]]:
 
     async def scenario():
         server = RouterServer(dispatcher(), "tcp://127.0.0.1:1", fake_context)  # type: ignore[arg-type]
-        server._take(frames)
+        server._take_message(frames)
         await server.close()
 
     asyncio.run(scenario())
@@ -339,7 +340,7 @@ def test_an_answer_asked_for_near_the_end_of_its_life_is_renewed_before_it_expir
             *(d.run_call(call(n), trace_id="t", now=NOW) for n in (1, 2))
         )
         waited = time.perf_counter() - started
-        await d.finish_fills()
+        await d.finish_shared_reads()
         return replies, waited
 
     assert served_version() == 1
@@ -418,7 +419,36 @@ def test_calls_for_the_same_uncached_answer_share_one_read():
     assert asked == [7, 8]
     assert [r.status for r in replies] == [envelope_pb2.OK] * 5
     assert len({r.response for r in replies if r.call_id != 4}) == 1
-    assert d._fills == {}
+    assert len(d._shared_reads) == 0
+
+
+def answer_cache_counts() -> dict[str, float]:
+    return {
+        result: prometheus_client.REGISTRY.get_sample_value(
+            "vitrine_worker_answer_cache_total", {"method": GET_PRODUCT, "result": result}
+        )
+        or 0.0
+        for result in ("hit", "renew", "miss", "joined")
+    }
+
+
+def test_an_operator_sees_each_lookup_counted_as_a_miss_a_join_a_hit_or_a_renewal():
+    clock = Clock()
+    d, asked = slow_dispatcher(0.02)
+    d._cache = AnswerCache(clock=clock, jitter=lambda: 0.0)
+    before = answer_cache_counts()
+    calls_at_once(d, [7, 7, 7], deadline_ms=1000)  # one read, two calls join it
+    calls_at_once(d, [7], deadline_ms=1000)  # from memory
+    clock.now += 4.0  # past 75 % of its 5 s: served, and renewed in the background
+    calls_at_once(d, [7, 7], deadline_ms=1000)
+    after = answer_cache_counts()
+    assert {result: after[result] - before[result] for result in after} == {
+        "miss": 1,
+        "joined": 2,
+        "hit": 2,
+        "renew": 1,
+    }
+    assert asked == [7, 7]
 
 
 def test_a_read_slower_than_its_callers_deadline_still_fills_the_cache():
@@ -437,7 +467,7 @@ def test_a_read_slower_than_its_callers_deadline_still_fills_the_cache():
             )
 
         late = await asyncio.gather(call(1, 100), call(2, 100))
-        await d.finish_fills()
+        await d.finish_shared_reads()
         return late, await call(3, 100)
 
     late, later = asyncio.run(scenario())

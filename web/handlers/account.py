@@ -52,7 +52,7 @@ class RegisterHandler(AccountFormHandler):
         if self.session_token():
             self.redirect("/account")
             return
-        await self.send(self.page_batch())
+        await self.wait_for_replies(self.page_batch())
         self.render_form("account/register.html", values={}, errors={}, message="")
 
     async def post(self) -> None:
@@ -66,7 +66,7 @@ class RegisterHandler(AccountFormHandler):
             deadline_ms=WRITE_DEADLINE_MS,
         )
         try:
-            await self.send(batch)
+            await self.wait_for_replies(batch)
         except PageError as error:
             if error.status_code != 429:
                 raise
@@ -92,7 +92,7 @@ class RegisterHandler(AccountFormHandler):
 
 class RegisterSentHandler(BaseHandler):
     async def get(self) -> None:
-        await self.send(self.page_batch())
+        await self.wait_for_replies(self.page_batch())
         self.set_header("Cache-Control", "private, no-store")
         self.render_page("account/register_sent.html")
 
@@ -102,7 +102,7 @@ class ConfirmRegistrationHandler(AccountFormHandler):
     mail scanner that fetches links does not use the link up."""
 
     async def get(self, _token: str) -> None:
-        await self.send(self.page_batch())
+        await self.wait_for_replies(self.page_batch())
         self.render_form("account/confirm.html", message="")
 
     async def post(self, token: str) -> None:
@@ -111,7 +111,7 @@ class ConfirmRegistrationHandler(AccountFormHandler):
             token=token, basket_token=self.basket_token(), deadline_ms=WRITE_DEADLINE_MS
         )
         try:
-            await self.send(batch)
+            await self.wait_for_replies(batch)
         except PageError as error:
             if error.status_code != 409:
                 raise
@@ -126,7 +126,7 @@ class LogInHandler(AccountFormHandler):
         if self.session_token():
             self.redirect("/account")
             return
-        await self.send(self.page_batch())
+        await self.wait_for_replies(self.page_batch())
         self.render_form("account/login.html", email="", message="")
 
     async def post(self) -> None:
@@ -140,7 +140,7 @@ class LogInHandler(AccountFormHandler):
             deadline_ms=WRITE_DEADLINE_MS,
         )
         try:
-            await self.send(batch)
+            await self.wait_for_replies(batch)
         except PageError as error:
             if error.status_code not in (401, 429):
                 raise
@@ -157,7 +157,7 @@ class LogOutHandler(BaseHandler):
         if token := self.session_token():
             batch = self.api_batch()
             batch.auth.LogOut(session_token=token)
-            await self.send(batch)
+            await self.wait_for_replies(batch)
         self.end_session()
         self.redirect("/", status=303)
 
@@ -168,7 +168,7 @@ class AccountPageHandler(BaseHandler):
             self.redirect(login_url("/account"))
             return
         batch = self.page_batch()
-        await self.send(batch)
+        await self.wait_for_replies(batch)
         if self.session is None or self.session.value is None:
             # Ended or expired elsewhere: log in again.
             self.end_session()

@@ -164,8 +164,9 @@ class BaseHandler(tornado.web.RequestHandler):
         if error.retry_after_seconds:
             self.set_header("Retry-After", str(error.retry_after_seconds))
 
-    async def send(self, batch: Batch) -> None:
-        """Await the page's one batch; a failed required call becomes the matching error page."""
+    async def wait_for_replies(self, batch: Batch) -> None:
+        """Send the page's one batch and wait for its replies; a failed required call becomes
+        the matching error page."""
         self.calls = batch.calls
         try:
             await batch
@@ -352,5 +353,5 @@ class NotFoundHandler(BaseHandler):
             self.redirect(canonical + query, permanent=True)
             return
         if self.application.api is not None:  # the preview-only front has no API
-            await self.send(self.page_batch())
+            await self.wait_for_replies(self.page_batch())
         raise PageError(404, "We could not find that page.")

@@ -40,7 +40,7 @@ class BasketPageHandler(BaseHandler):
     async def get(self) -> None:
         batch = self.page_batch()
         basket = batch.basket.GetBasket(token=self.basket_token())
-        await self.send(batch)
+        await self.wait_for_replies(batch)
         self.set_header("Cache-Control", "private, no-store")
         self.render_page("basket/page.html", contents=basket.result(), xsrf_token=self.form_token())
 
@@ -57,7 +57,7 @@ class BasketChangeHandler(BaseHandler):
             token=self.basket_token(), deadline_ms=WRITE_DEADLINE_MS, **request
         )
         try:
-            await self.send(batch)
+            await self.wait_for_replies(batch)
         except PageError as error:
             if isinstance(error.__cause__, NotFound):
                 raise PageError(400, "That option does not exist.") from error

@@ -72,7 +72,7 @@ class HomePageHandler(BaseHandler):
     async def get(self) -> None:
         batch = self.page_batch()
         home = batch.landings.GetHomePage()
-        await self.send(batch)
+        await self.wait_for_replies(batch)
         self.render_page("landing/home.html", reusable=True, page=home.result())
 
 
@@ -80,7 +80,7 @@ class LandingPageHandler(BaseHandler):
     async def get(self, slug: str) -> None:
         batch = self.page_batch()
         landing = batch.landings.GetLandingPage(slug=slug)
-        await self.send(batch)
+        await self.wait_for_replies(batch)
         self.render_page("landing/page.html", reusable=True, page=landing.result())
 
 
@@ -103,7 +103,7 @@ class CategoryPageHandler(BaseHandler):
             sort=SORTS.get(query.sort, catalog_pb2.PRODUCT_SORT_UNSPECIFIED),
             filter=query.request_filter(),
         )
-        await self.send(batch)
+        await self.wait_for_replies(batch)
         result = listing.result()
         if query.page > max(1, result.page.total_pages):
             raise PageError(404, f"This category has {result.page.total_pages} pages.")
@@ -130,7 +130,7 @@ class ProductPageHandler(BaseHandler):
         related = batch.catalog.GetRelatedProducts(
             product_id=int(product_id), required=False, deadline_ms=RELATED_DEADLINE_MS
         )
-        await self.send(batch)
+        await self.wait_for_replies(batch)
         product = found.result().product
         if slug != product.slug:
             self.redirect(product_url(product), permanent=True)
@@ -151,7 +151,7 @@ class ProductSlugHandler(BaseHandler):
     async def get(self, slug: str) -> None:
         batch = self.api_batch()
         found = batch.catalog.GetProductBySlug(slug=slug)
-        await self.send(batch)
+        await self.wait_for_replies(batch)
         answer = found.result()
         if answer.HasField("moved"):
             target = product_path(answer.moved.product_id, answer.moved.canonical_slug)

@@ -56,7 +56,7 @@ class CheckoutBaseHandler(BaseHandler):
     async def load(self, deadline_ms: int | None = None) -> checkout_pb2.CheckoutState:
         batch = self.page_batch()
         call = batch.checkout.GetCheckout(**self.checkout_request(), deadline_ms=deadline_ms)
-        await self.send(batch)
+        await self.wait_for_replies(batch)
         state: checkout_pb2.CheckoutState = call.result()
         return state
 
@@ -106,7 +106,7 @@ class CheckoutBaseHandler(BaseHandler):
         values = {name: self.field(name) for name in self.form_fields()}
         batch = self.page_batch()
         call = self.save(batch, values)
-        await self.send(batch)
+        await self.wait_for_replies(batch)
         answer: checkout_pb2.CheckoutAnswer = call.result()
         if answer.field_errors:
             self.set_status(400)
@@ -210,7 +210,7 @@ class PlaceOrderHandler(CheckoutBaseHandler):
             deadline_ms=PLACE_ORDER_DEADLINE_MS,
         )
         try:
-            await self.send(batch)
+            await self.wait_for_replies(batch)
         except PageError as error:
             if error.status_code != 409:
                 raise

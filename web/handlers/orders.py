@@ -17,7 +17,7 @@ class OrderPageHandler(BaseHandler):
         order = batch.orders.GetOrder(
             number=number, access_token=access_token, session_token=self.session_token()
         )
-        await self.send(batch)
+        await self.wait_for_replies(batch)
         self.set_header("Cache-Control", "private, no-store")
         # The token is in this page's URL: links out of it must not carry it along.
         self.set_header("Referrer-Policy", "no-referrer")
@@ -40,7 +40,7 @@ class AccountOrdersHandler(BaseHandler):
             page={"page": int(page), "page_size": ORDERS_PER_PAGE},
         )
         try:
-            await self.send(batch)
+            await self.wait_for_replies(batch)
         except PageError as error:
             if error.status_code != 401:
                 raise
@@ -60,6 +60,6 @@ class AccountOrderHandler(BaseHandler):
             return
         batch = self.page_batch()
         order = batch.orders.GetOrder(number=number, session_token=self.session_token())
-        await self.send(batch)
+        await self.wait_for_replies(batch)
         self.set_header("Cache-Control", "private, no-store")
         self.render_page("orders/detail.html", order=order.result(), from_account=True)

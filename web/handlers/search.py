@@ -29,7 +29,7 @@ class SearchPageHandler(BaseHandler):
             results = batch.search.SearchProducts(
                 query=text, page=common_pb2.PageRequest(page=int(raw_page), page_size=PAGE_SIZE)
             )
-        await self.send(batch)
+        await self.wait_for_replies(batch)
         found = results.result() if results is not None else None
         if found is not None and int(raw_page) > max(1, found.page.total_pages):
             raise PageError(404, f"These results have {found.page.total_pages} pages.")
@@ -48,7 +48,7 @@ class SuggestHandler(BaseHandler):
             call = batch.search.Suggest(
                 prefix=prefix, limit=SUGGEST_LIMIT, required=False, deadline_ms=SUGGEST_DEADLINE_MS
             )
-            await self.send(batch)
+            await self.wait_for_replies(batch)
             suggestions = [
                 {
                     "text": s.text,

@@ -74,13 +74,13 @@ class SitemapHandler(BaseHandler):
     async def product_ranges(self) -> Any:
         batch = self.api_batch()
         asked = self.ask_product_ranges(batch)
-        await self.send(batch)
+        await self.wait_for_replies(batch)
         return asked.result().ranges
 
     async def category_links(self) -> Any:
         batch = self.api_batch()
         asked = self.ask_category_links(batch)
-        await self.send(batch)
+        await self.wait_for_replies(batch)
         return asked.result().categories
 
     def category_chunks(self, categories: Any) -> int:
@@ -97,7 +97,7 @@ class SitemapIndexHandler(SitemapHandler):
         batch = self.api_batch()  # both reads in one batch: the index waits for the slower
         asked_ranges = self.ask_product_ranges(batch)
         asked_categories = self.ask_category_links(batch)
-        await self.send(batch)
+        await self.wait_for_replies(batch)
         ranges = asked_ranges.result().ranges
         categories = asked_categories.result().categories
         children = ["/sitemaps/landings.xml"]
@@ -118,7 +118,7 @@ class LandingSitemapHandler(SitemapHandler):
         batch = self.api_batch()
         home = batch.landings.GetHomePage()
         pages = batch.landings.ListLandingPages()
-        await self.send(batch)
+        await self.wait_for_replies(batch)
         self.start_xml("urlset")
         self.write(self.url_entry("/", home.result().updated_at))
         for page in pages.result().pages:
@@ -157,7 +157,7 @@ class ProductSitemapHandler(SitemapHandler):
                 limit=LINKS_PER_CALL,
                 deadline_ms=SITEMAP_DEADLINE_MS,
             )
-            await self.send(batch)
+            await self.wait_for_replies(batch)
             links = page.result().links
             self.write(
                 "".join(self.url_entry(product_url(link), link.updated_at) for link in links)

@@ -1,0 +1,125 @@
+"""Writes a generated catalogue into the database, replacing the one there."""
+
+from __future__ import annotations
+
+import random
+import sys
+from dataclasses import dataclass
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from tqdm import tqdm
+
+from api import schema
+from api.db import migrate
+from api.demo.categories import generate_categories
+from api.demo.landings import generate_landings
+from api.demo.products import generate_products, live_product_ids
+from api.demo.rows import ProductChunk, Row
+
+DEFAULT_PRODUCTS = 2000
+DEFAULT_SEED = 42
+# Hand-picked rails choose among this many live products of the first chunk.
+RAIL_CANDIDATES = 200
+
+
+@dataclass(frozen=True)
+class SeedSummary:
+    categories: int
+    products: int
+    variants: int
+    images: int
+    landing_pages: int
+    discontinued: int
+    moved: int
+
+
+def seeded_rng(seed: int, part: str) -> random.Random:
+    """The random stream of one part of the catalogue ("products", "landings")."""
+    # One stream per part, so that changing how landings are drawn leaves products unchanged.
+    # String seeds are hashed with SHA-512, the same in every process (not hash()).
+    return random.Random(f"{seed}:{part}")  # noqa: S311 - demo data, not secrets
+
+
+async def seed_demo(
+    engine: AsyncEngine,
+    *,
+    products: int = DEFAULT_PRODUCTS,
+    seed: int = DEFAULT_SEED,
+    progress: bool = False,
+) -> SeedSummary:
+    """Replace the whole catalogue (every table of api.schema) with a generated one."""
+    await migrate(engine)
+    await _delete_everything(engine)
+    categories = generate_categories()
+    async with engine.begin() as conn:
+        await conn.execute(schema.categories.insert(), [c.row() for c in categories])
+
+    variants = images = discontinued = moved = 0
+    rail_candidates: list[int] = []
+    chunks = generate_products(seeded_rng(seed, "products"), categories, products)
+    with tqdm(total=products, unit=" products", file=sys.stderr, disable=not progress) as bar:
+        for chunk in chunks:
+            # One transaction per chunk: memory stays flat and the SQLite WAL is checkpointed
+            # as we go instead of growing to the size of the database.
+            async with engine.begin() as conn:
+                await _insert_chunk(conn, chunk)
+            if not rail_candidates:
+                rail_candidates = live_product_ids(chunk)[:RAIL_CANDIDATES]
+            variants += len(chunk.variants)
+            images += len(chunk.images)
+            discontinued += sum(1 for p in chunk.products if p["discontinued"])
+            moved += len(chunk.old_slugs)
+            bar.update(len(chunk.products))
+
+    landings = generate_landings(seeded_rng(seed, "landings"), categories, rail_candidates)
+    async with engine.begin() as conn:
+        await _insert(conn, schema.landing_pages, landings.pages)
+        await _insert(conn, schema.landing_blocks, landings.blocks)
+        await _insert(conn, schema.banners, landings.banners)
+        await _insert(conn, schema.landing_rail_products, landings.rail_products)
+        await _advance_postgres_sequences(conn)
+    return SeedSummary(
+        categories=len(categories),
+        products=products,
+        variants=variants,
+        images=images,
+        landing_pages=len(landings.pages),
+        discontinued=discontinued,
+        moved=moved,
+    )
+
+
+async def _delete_everything(engine: AsyncEngine) -> None:
+    # Children before parents, so foreign keys hold at every step on both databases.
+    async with engine.begin() as conn:
+        for table in reversed(schema.metadata.sorted_tables):
+            await conn.execute(table.delete())
+
+
+async def _advance_postgres_sequences(conn: AsyncConnection) -> None:
+    # Rows were written with explicit ids, which PostgreSQL sequences do not see: move each
+    # sequence past its table's highest id so that later inserts do not collide. (SQLite
+    # takes the next rowid from the table itself.) setval() of an empty table's NULL is a no-op.
+    if conn.dialect.name != "postgresql":
+        return
+    for table in schema.metadata.sorted_tables:
+        column = table.autoincrement_column
+        if column is not None:
+            highest = select(func.max(column)).scalar_subquery()
+            sequence = func.pg_get_serial_sequence(table.name, column.name)
+            await conn.execute(select(func.setval(sequence, highest)))
+
+
+async def _insert_chunk(conn: AsyncConnection, chunk: ProductChunk) -> None:
+    await _insert(conn, schema.products, chunk.products)
+    await _insert(conn, schema.product_old_slugs, chunk.old_slugs)
+    await _insert(conn, schema.product_images, chunk.images)
+    await _insert(conn, schema.variants, chunk.variants)
+    await _insert(conn, schema.product_attributes, chunk.attributes)
+
+
+async def _insert(conn: AsyncConnection, table: Table, rows: list[Row]) -> None:
+    # executemany; an empty list would instead run one INSERT with no values.
+    if rows:
+        await conn.execute(table.insert(), rows)
