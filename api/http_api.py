@@ -12,6 +12,7 @@ dispatcher, same methods, same statuses as over ZeroMQ, on two listeners:
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Collection
 from datetime import UTC, datetime
@@ -33,6 +34,18 @@ BEARER = "Bearer "
 # Request fields the public face fills from the connection, whatever the body says.
 ADDRESS_FIELD = "client_address"
 SESSION_FIELD = "session_token"
+# Few enough digits for int() to be cheap and the value to fit the contract's int64.
+HEADER_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+def header_number(raw: str) -> int | None:
+    """The one way this API reads a number from a header: 0 (the default) when it is absent,
+    None when it is not a whole number. ASCII digits only: `"²".isdigit()` is true and
+    `int("²")` fails, `int("٣")` is 3, and `int()` of thousands of digits raises."""
+    raw = raw.strip(" \t")
+    if not raw:
+        return 0
+    return int(raw) if HEADER_NUMBER.fullmatch(raw) else None
 
 
 def http_status_for(status: int) -> int:
@@ -79,11 +92,18 @@ class MethodHandler(tornado.web.RequestHandler):
             return
         if self.public and not self._as_caller(request):
             return
-        deadline = self.request.headers.get(DEADLINE_HEADER, "0")
+        # The dispatcher caps it at its MAX_DEADLINE_MS.
+        deadline_ms = header_number(self.request.headers.get(DEADLINE_HEADER, ""))
+        if deadline_ms is None:
+            self._answer_error(
+                envelope_pb2.INVALID_ARGUMENT,
+                f"{DEADLINE_HEADER} must be a whole number of milliseconds (ASCII digits)",
+            )
+            return
         outcome = await self.dispatcher.execute(
             method,
             request,
-            deadline_ms=int(deadline) if deadline.isdigit() else 0,
+            deadline_ms=deadline_ms,
             trace_id=self.trace_id,
             now=datetime.now(UTC),
         )

@@ -32,7 +32,8 @@ TEST_CARDS: dict[str, str | None] = {
 NOT_A_TEST_CARD = "This shop takes test cards only, such as 4242 4242 4242 4242."
 _SEPARATORS = re.compile(r"[ -]")
 _DIGITS = re.compile(r"[0-9]+")
-_EXPIRY = re.compile(r"(\d{1,2})\s*/\s*(\d{2}|\d{4})")
+# ASCII digits only (`\d` also matches other scripts' digits, which int() reads).
+_EXPIRY = re.compile(r"([0-9]{1,2}) */ *([0-9]{2}|[0-9]{4})")
 _TOKEN = re.compile(r"tok_test_([0-9]{12,19})_[A-Za-z0-9_-]{8,}")
 MAX_HOLDER_LENGTH = 100
 
@@ -149,7 +150,7 @@ def card_brand(number: str) -> str:
     if number[:2] in {"34", "37"}:
         return "American Express"
     if number[:2] in {"51", "52", "53", "54", "55"} or (
-        number[:4].isdigit() and 2221 <= int(number[:4]) <= 2720
+        _DIGITS.fullmatch(number[:4]) and 2221 <= int(number[:4]) <= 2720
     ):
         return "Mastercard"
     return "Card"

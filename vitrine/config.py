@@ -287,23 +287,27 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     )
 
 
-def cookie_secret(settings: Settings) -> str:
+def cookie_secret(settings: Settings, var_dir: Path = VAR_DIR) -> str:
     """The configured secret, or the demo's own, made once under var/ and shared by every front
     on this host. It is written whole to a temporary file and linked into place, so two fronts
-    starting together agree on one and never read a half-written file."""
+    starting together agree on one and never read a half-written file; only its owner may read
+    it (whoever reads it can sign a session cookie)."""
     if settings.cookie_secret:
         return settings.cookie_secret
-    path = VAR_DIR / "cookie_secret"
+    path = var_dir / "cookie_secret"
     if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        draft = VAR_DIR / f".cookie_secret.{secrets.token_hex(4)}"
-        draft.write_text(secrets.token_hex(32))
+        var_dir.mkdir(parents=True, exist_ok=True)
+        draft = var_dir / f".cookie_secret.{secrets.token_hex(4)}"
+        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+            out.write(secrets.token_hex(32))
         try:
             os.link(draft, path)
         except FileExistsError:
             pass
         finally:
             draft.unlink()
+    elif path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
+        path.chmod(0o600)  # made readable to all by an earlier version
     return path.read_text().strip()
 
 

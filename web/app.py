@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,7 @@ from web.handlers.seo import (
     RobotsHandler,
     SitemapIndexHandler,
 )
+from web.logged_uri import logged_uri
 from web.rendered_pages import RenderedPages
 from web.templating import TEMPLATES_DIR, make_environment
 
@@ -211,16 +212,58 @@ class VitrineApplication(tornado.web.Application):
             xsrf_cookies=True,
         )
 
-    def find_handler(
+    # tornado.routing.Router's documented interface (Application narrows its return type to a
+    # private class).
+    def find_handler(  # type: ignore[override]
         self, request: tornado.httputil.HTTPServerRequest, **kwargs: Any
-    ) -> tornado.web._HandlerDelegate:
+    ) -> tornado.httputil.HTTPMessageDelegate:
         # Every request passes here first: the proxy's word on address and scheme, if trusted.
         apply_proxy_headers(request, self.config.trusted_proxies)
-        self.in_flight += 1  # until log_request, which every answered request reaches
         return super().find_handler(request, **kwargs)
+
+    def start_request(
+        self, server_conn: object, request_conn: tornado.httputil.HTTPConnection
+    ) -> tornado.httputil.HTTPMessageDelegate:
+        return CountedRequest(self, super().start_request(server_conn, request_conn))
 
     def is_page_path(self, path: str) -> bool:
         return any(pattern.match(path) for pattern in self._page_patterns)
+
+
+class CountedRequest(tornado.httputil.HTTPMessageDelegate):
+    """Counts a request in flight from its headers on. A handler's answer ends the count in
+    log_request; a request dropped before any handler ran (a body over the size limit, a client
+    gone mid-body) reaches no log_request, so it is ended here, or every graceful stop would
+    wait its full grace period for it."""
+
+    def __init__(
+        self, application: VitrineApplication, delegate: tornado.httputil.HTTPMessageDelegate
+    ) -> None:
+        self.application = application
+        self.delegate = delegate
+        self.counted = False
+        self.handed_over = False  # to a handler, which calls log_request when it finishes
+
+    def headers_received(
+        self,
+        start_line: tornado.httputil.RequestStartLine | tornado.httputil.ResponseStartLine,
+        headers: tornado.httputil.HTTPHeaders,
+    ) -> Awaitable[None] | None:
+        self.application.in_flight += 1
+        self.counted = True
+        return self.delegate.headers_received(start_line, headers)
+
+    def data_received(self, chunk: bytes) -> Awaitable[None] | None:
+        return self.delegate.data_received(chunk)
+
+    def finish(self) -> None:
+        self.handed_over = True
+        self.delegate.finish()
+
+    def on_connection_close(self) -> None:
+        if self.counted and not self.handed_over:
+            self.application.in_flight = max(0, self.application.in_flight - 1)
+        self.delegate.on_connection_close()
 
 
 def log_request(handler: tornado.web.RequestHandler) -> None:
@@ -238,6 +281,7 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
     if not access_log.isEnabledFor(level):
         return  # at WARNING (as in bench/), not even the line's fields are built
     trace = getattr(handler, "trace_id", "") or "-"
+    uri = logged_uri(handler.request.uri or "")
     access_log.log(
         level,
         "request trace=%s status=%d client=%s method=%s path=%s ms=%.1f",
@@ -245,7 +289,7 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
         status,
         handler.request.remote_ip,
         handler.request.method,
-        handler.request.uri,
+        uri,
         seconds * 1000,
         extra={
             "trace": trace,
@@ -253,7 +297,7 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
             "route": route,
             "client": handler.request.remote_ip,
             "method": handler.request.method,
-            "path": handler.request.uri,
+            "path": uri,
             "ms": round(seconds * 1000, 1),
         },
     )

@@ -19,6 +19,9 @@ from web.app import VitrineApplication, make_app
 
 log = logging.getLogger("vitrine.web")
 
+# The largest request body a front reads: its forms are a few fields (Tornado's default, 100 MB,
+# would be held in memory). A larger one is answered 400 and its connection closed.
+MAX_BODY_BYTES = 1 << 20
 # Requests in flight at SIGTERM get this long to finish.
 SHUTDOWN_GRACE_SECONDS = 10.0
 DRAIN_POLL_SECONDS = 0.05
@@ -36,7 +39,7 @@ async def serve_front(settings: Settings, *, with_api: bool = True) -> None:
     # took ~30 ms each and were the product page's p99 at half load (bench/README.md).
     gc.collect()
     gc.freeze()
-    server = tornado.httpserver.HTTPServer(app)
+    server = tornado.httpserver.HTTPServer(app, max_body_size=MAX_BODY_BYTES)
     server.listen(settings.front_port, settings.front_host)
     if settings.metrics_port:
         prometheus_client.start_http_server(settings.metrics_port, settings.metrics_host)

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.functional.fuzzing import SUMMARIES
 from tests.processes import Processes
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """The fuzz suites' counts of requests and answers, whatever the capture mode."""
+    for line in config.stash.get(SUMMARIES, []):
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture

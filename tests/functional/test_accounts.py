@@ -278,3 +278,75 @@ def test_log_in_only_sends_the_shopper_back_into_this_site(shop):
     register(shop, shop.shopper(), email)
     answer = log_in(shop.shopper(), email, next_path="//evil.example/steal")
     assert answer.headers["Location"] == "/account"
+
+
+@pytest.mark.parametrize(
+    "next_path",
+    [
+        "/%09/evil.example",  # a browser drops the tab and lands on //evil.example
+        "/%0A/evil.example",
+        "%2F%2Fevil.example",
+        "/%5Cevil.example",
+        "https:evil.example",
+        "/%EF%BC%8Fevil.example",  # fullwidth solidus
+        "/%0B/evil.example",  # no Location header can carry these: they were a 500
+        "/%0D%0ASet-Cookie:%20session=stolen",
+    ],
+)
+def test_after_log_in_no_next_leaves_this_site_or_breaks_the_page(shop, next_path):
+    email = new_email()
+    register(shop.shopper(), email)
+    shopper = shop.shopper()
+    assert shopper.request(f"/account/login?next={next_path}").status == 200
+    answer = log_in(shopper, email, next_path=next_path)
+    assert answer.status == 303
+    assert answer.headers["Location"] == "/account"
+
+
+def test_registering_sends_the_shopper_back_only_into_this_site(shop):
+    shopper = shop.shopper()
+    token = form_token(shopper, "/account/register?next=/%09/evil.example")
+    answer = shopper.request(
+        "/account/register?next=/%09/evil.example",
+        {"_xsrf": token, "email": new_email(), "name": "Ada", "password": PASSWORD},
+    )
+    assert answer.status == 303
+    assert answer.headers["Location"] == "/account"
+
+
+def cookies_set(*answers) -> list[str]:
+    return [line for answer in answers for line in answer.headers.get_all("Set-Cookie") or []]
+
+
+def test_every_cookie_the_site_sets_is_httponly_and_samesite_and_not_secure_over_http(shop):
+    shopper = shop.shopper()
+    answers = [shopper.request("/account/register")]  # the _xsrf cookie
+    answers.append(register(shopper, new_email()))  # the session
+    variant = roomy_option(shopper, shop.facts)
+    answers.append(shopper.request("/basket/lines", {"variant_id": variant}))  # the basket
+    answers.append(log_out(shopper))  # both cleared
+    lines = cookies_set(*answers)
+    assert {line.split("=", 1)[0] for line in lines} >= {"_xsrf", "session", "basket"}
+    for line in lines:
+        assert "HttpOnly" in line, line
+        assert "SameSite=Lax" in line, line
+        assert "Secure" not in line, line  # a browser on http would drop it
+
+
+def test_over_https_every_cookie_the_site_sets_is_secure_too(shop):
+    """Behind a TLS proxy (nginx says X-Forwarded-Proto: https, and is trusted)."""
+    shopper = shop.shopper()
+    https = {"X-Forwarded-Proto": "https"}
+    form = shopper.request("/account/login", headers=https)
+    variant = roomy_option(shopper, shop.facts)
+    origin = shop.front.url.replace("http://", "https://")
+    added = shopper.request(
+        "/basket/lines", {"variant_id": variant}, headers={**https, "Origin": origin}
+    )
+    assert added.status == 303
+    lines = cookies_set(form, added)
+    assert {line.split("=", 1)[0] for line in lines} == {"_xsrf", "basket"}
+    for line in lines:
+        assert "Secure" in line, line
+        assert "HttpOnly" in line, line
+        assert "SameSite=Lax" in line, line

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import signal
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
@@ -17,6 +18,8 @@ from tests.functional.pages import fetch
 from tests.processes import Process, Processes
 
 EXIT_SECONDS = 12  # the 10 s grace and a little
+# Bodies over the front's limit (1 MiB), and over Tornado's default (100 MB) as well.
+OVERSIZED_BODIES = (2_000_000, 200_000_000)
 
 
 def wait_until_ready(front: Process) -> None:
@@ -75,3 +78,31 @@ def test_restarting_the_fronts_one_at_a_time_under_load_gives_no_5xx(workers: Pr
     assert statuses[404] > 0
     for front in fronts:
         assert "front ready" in front.log
+
+
+def dropped_before_a_handler(front: Process) -> None:
+    """Requests the front drops before any handler runs: a body over its size limit, and a
+    client that goes away halfway through sending its body."""
+    address = ("127.0.0.1", urlsplit(front.url).port)
+    for size in OVERSIZED_BODIES:
+        with socket.create_connection(address, timeout=5) as oversized:
+            oversized.sendall(
+                b"POST /basket/lines HTTP/1.1\r\nHost: shop\r\nContent-Length: %d\r\n\r\n" % size
+            )
+            assert oversized.recv(100).startswith(b"HTTP/1.1 400")
+        with socket.create_connection(address, timeout=5) as gone:
+            gone.sendall(
+                b"POST /account/login HTTP/1.1\r\nHost: shop\r\nContent-Length: 1000\r\n\r\nemail="
+            )
+            time.sleep(0.05)  # the front has read the headers, and waits for the rest
+
+
+def test_requests_dropped_before_a_handler_do_not_hold_up_a_graceful_stop(workers: Processes):
+    front = workers.start_front(workers.start_worker())
+    dropped_before_a_handler(front)
+    assert fetch(front.url + "/healthz").status == 200
+    time.sleep(0.2)  # the front has seen the half-sent bodies' connections close
+    started = time.monotonic()
+    assert terminate(front) == 0
+    assert time.monotonic() - started < 3, "the front waited for requests that were dropped"
+    assert "still running" not in front.log

@@ -7,7 +7,7 @@ import pytest
 from contract import envelope_pb2
 from contract.errors import ERRORS_BY_STATUS
 from ops.nginx import NginxParams, render_nginx_conf
-from vitrine.config import ConfigError, load_settings
+from vitrine.config import ConfigError, Settings, cookie_secret, load_settings
 
 
 def test_defaults_run_the_demo_on_loopback():
@@ -93,3 +93,19 @@ def test_a_front_without_a_port_is_refused(tmp_path):
     settings = load_settings({"VITRINE_FRONTS": "http://front-a"})
     with pytest.raises(ValueError, match="front-a"):
         render_nginx_conf(NginxParams.from_settings(settings), tmp_path)
+
+
+def test_the_demos_cookie_secret_is_readable_by_its_owner_only(tmp_path):
+    secret = cookie_secret(Settings(cookie_secret=""), tmp_path)
+    path = tmp_path / "cookie_secret"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert cookie_secret(Settings(cookie_secret=""), tmp_path) == secret
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_a_cookie_secret_left_readable_to_all_is_made_private(tmp_path):
+    path = tmp_path / "cookie_secret"
+    path.write_text("an older front's secret\n")
+    path.chmod(0o644)
+    assert cookie_secret(Settings(cookie_secret=""), tmp_path) == "an older front's secret"
+    assert path.stat().st_mode & 0o777 == 0o600

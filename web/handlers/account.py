@@ -10,17 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from vitrine.urls import login_url
-from web.handlers.base import BASKET_COOKIE, WRITE_DEADLINE_MS, BaseHandler, PageError
+from web.handlers.base import WRITE_DEADLINE_MS, BaseHandler, PageError
+from web.local_redirect import local_target
 
 # Longer input is cut before it reaches the API, which refuses it anyway.
 MAX_FIELD_LENGTH = 300
 
 
 def safe_next(target: str) -> str:
-    """Where to go after logging in: only a path on this site (no //host, no scheme)."""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/account"
+    """Where to go after logging in or registering: `next` when it is a path on this site."""
+    return local_target(target, "/account")
 
 
 class AccountFormHandler(BaseHandler):
@@ -39,17 +38,17 @@ class AccountFormHandler(BaseHandler):
         )
 
     def logged_in(self, answer: Any) -> None:
-        self.start_session(answer.session.token)
+        self.shopper.start_session(answer.session.token)
         if answer.basket_token:
-            self.keep_basket_token(answer.basket_token)
+            self.shopper.keep_basket_token(answer.basket_token)
         else:
-            self.clear_cookie(BASKET_COOKIE)
+            self.shopper.forget_basket()
         self.redirect(safe_next(self.get_argument("next", "/account")), status=303)
 
 
 class RegisterHandler(AccountFormHandler):
     async def get(self) -> None:
-        if self.session_token():
+        if self.shopper.session_token():
             self.redirect("/account")
             return
         await self.wait_for_replies(self.page_batch())
@@ -108,7 +107,7 @@ class ConfirmRegistrationHandler(AccountFormHandler):
     async def post(self, token: str) -> None:
         batch = self.page_batch()
         call = batch.auth.ConfirmRegistration(
-            token=token, basket_token=self.basket_token(), deadline_ms=WRITE_DEADLINE_MS
+            token=token, basket_token=self.shopper.basket_token(), deadline_ms=WRITE_DEADLINE_MS
         )
         try:
             await self.wait_for_replies(batch)
@@ -123,7 +122,7 @@ class ConfirmRegistrationHandler(AccountFormHandler):
 
 class LogInHandler(AccountFormHandler):
     async def get(self) -> None:
-        if self.session_token():
+        if self.shopper.session_token():
             self.redirect("/account")
             return
         await self.wait_for_replies(self.page_batch())
@@ -136,7 +135,7 @@ class LogInHandler(AccountFormHandler):
             email=email,
             password=self.field("password"),
             client_address=self.client_address(),
-            basket_token=self.basket_token(),
+            basket_token=self.shopper.basket_token(),
             deadline_ms=WRITE_DEADLINE_MS,
         )
         try:
@@ -154,24 +153,24 @@ class LogInHandler(AccountFormHandler):
 
 class LogOutHandler(BaseHandler):
     async def post(self) -> None:
-        if token := self.session_token():
+        if token := self.shopper.session_token():
             batch = self.api_batch()
             batch.auth.LogOut(session_token=token)
             await self.wait_for_replies(batch)
-        self.end_session()
+        self.shopper.end_session()
         self.redirect("/", status=303)
 
 
 class AccountPageHandler(BaseHandler):
     async def get(self) -> None:
-        if not self.session_token():
+        if not self.shopper.session_token():
             self.redirect(login_url("/account"))
             return
         batch = self.page_batch()
         await self.wait_for_replies(batch)
         if self.session is None or self.session.value is None:
             # Ended or expired elsewhere: log in again.
-            self.end_session()
+            self.shopper.end_session()
             self.redirect(login_url("/account"))
             return
         self.set_header("Cache-Control", "private, no-store")

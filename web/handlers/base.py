@@ -3,7 +3,6 @@ HTTP statuses and error pages, the Server-Timing header, the trace id."""
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import json
 import logging
@@ -13,6 +12,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import tornado.web
+from tornado.httputil import responses
 
 from api_client import (
     ApiError,
@@ -25,8 +25,12 @@ from api_client import (
     Unauthenticated,
 )
 from contract import envelope_pb2
-from web.debug_panel import call_rows, variable_rows
-from web.fixtures import encode_context
+from web.cache_policy import ERROR_CACHE_CONTROL, XSRF_COOKIE, CachePolicy
+from web.debug_panel import captured_context, with_debug_panel
+from web.local_redirect import local_target
+from web.logged_uri import logged_uri
+from web.shopper_cookies import ShopperCookies
+from web.whole_numbers import parse_whole_number
 
 if TYPE_CHECKING:
     from web.app import VitrineApplication
@@ -37,12 +41,6 @@ log = logging.getLogger("vitrine.web")
 NAV_DEADLINE_MS = 250
 # So is the basket badge, asked for only when the shopper has a basket.
 BADGE_DEADLINE_MS = 250
-# The guest basket's token, in a signed cookie (Tornado's set_signed_cookie).
-BASKET_COOKIE = "basket"
-BASKET_COOKIE_DAYS = 30
-# The account session's server-side token, in a signed cookie; the header shows who is logged in.
-SESSION_COOKIE = "session"
-SESSION_COOKIE_DAYS = 30
 SESSION_DEADLINE_MS = 250
 # Writes (a basket change, an account, a checkout step) wait longer than page reads: under load,
 # or behind SQLite's one writer at a time, they may queue, and password hashing takes CPU;
@@ -53,10 +51,6 @@ TRACE_ID = re.compile(r"[0-9a-f]{16,32}")
 # In debug mode a request carrying this header is answered with the page's context as JSON
 # (what `vitrine fixtures capture` stores) instead of the HTML.
 CAPTURE_HEADER = "X-Vitrine-Capture"
-# What a shared cache (nginx) may do with an anonymous page: keep it briefly. A page that read
-# or set a cookie, or embeds a form token, is the shopper's own.
-SHARED_CACHE_CONTROL = "public, max-age=5"
-PRIVATE_CACHE_CONTROL = "private"
 ERROR_TEMPLATES = {
     400: "errors/400.html",
     403: "errors/403.html",
@@ -76,6 +70,14 @@ class PageError(tornado.web.HTTPError):
         self.retry_after_seconds = retry_after_seconds
 
 
+def whole_number(raw: str, *, name: str, lowest: int, highest: int) -> int:
+    """`raw` as a whole number from `lowest` to `highest`, or a 400 saying so."""
+    value = parse_whole_number(raw, lowest, highest)
+    if value is None:
+        raise PageError(400, f"{name} must be a whole number from {lowest} to {highest}.")
+    return value
+
+
 class BaseHandler(tornado.web.RequestHandler):
     application: VitrineApplication
 
@@ -85,13 +87,20 @@ class BaseHandler(tornado.web.RequestHandler):
         self.nav: Call | None = None
         self.badge: Call | None = None
         self.session: Call | None = None
-        # The SHA-1 state of a reused page's body (web/rendered_pages.py).
-        self.body_hash: Any = None
+        self.shopper = ShopperCookies(self)
+        self.cache = CachePolicy()
 
     def prepare(self) -> None:
         incoming = self.request.headers.get("X-Request-Id", "")
         self.trace_id = incoming if TRACE_ID.fullmatch(incoming) else secrets.token_hex(8)
         self.set_header("X-Trace-Id", self.trace_id)
+
+    def wants_json(self) -> bool:
+        """The request asks for JSON, or sends it: its answer, and its errors, are JSON."""
+        headers = self.request.headers
+        return "application/json" in headers.get("Accept", "") or headers.get(
+            "Content-Type", ""
+        ).startswith("application/json")
 
     def api_batch(self) -> Batch:
         """An empty batch traced with this request's id."""
@@ -103,11 +112,11 @@ class BaseHandler(tornado.web.RequestHandler):
         """A batch already holding what the page frame needs (the navigation)."""
         batch = self.api_batch()
         self.nav = batch.catalog.GetCategoryTree(required=False, deadline_ms=NAV_DEADLINE_MS)
-        if token := self.basket_token():
+        if token := self.shopper.basket_token():
             self.badge = batch.basket.GetBasketSummary(
                 token=token, required=False, deadline_ms=BADGE_DEADLINE_MS
             )
-        if session := self.session_token():
+        if session := self.shopper.session_token():
             self.session = batch.auth.GetSession(
                 session_token=session, required=False, deadline_ms=SESSION_DEADLINE_MS
             )
@@ -118,46 +127,24 @@ class BaseHandler(tornado.web.RequestHandler):
         (vitrine/proxies.py has already applied that to the request)."""
         return self.request.remote_ip or ""
 
-    def session_token(self) -> str:
-        value = self.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_COOKIE_DAYS)
-        return value.decode() if value else ""
-
-    def start_session(self, token: str) -> None:
-        """A new session cookie (a new token at every log-in: the old one is not reused)."""
-        self.set_signed_cookie(
-            SESSION_COOKIE,
-            token,
-            expires_days=SESSION_COOKIE_DAYS,
-            httponly=True,
-            samesite="Lax",
-            secure=self.request.protocol == "https",
-        )
-
-    def end_session(self) -> None:
-        self.clear_cookie(SESSION_COOKIE)
-        self.clear_cookie(BASKET_COOKIE)
-
-    def basket_token(self) -> str:
-        """The guest basket's token from its signed cookie; empty when there is none (or it was
-        tampered with: a bad signature reads as no cookie)."""
-        value = self.get_signed_cookie(BASKET_COOKIE, max_age_days=BASKET_COOKIE_DAYS)
-        return value.decode() if value else ""
+    def set_cookie(  # type: ignore[override]
+        self, name: str, value: str | bytes, **kwargs: Any
+    ) -> None:
+        """Every cookie this site sets (the session, the basket, Tornado's _xsrf, and their
+        clearing) is SameSite=Lax, HttpOnly (no script reads one: the pages' script takes the
+        xsrf token from the form) and, over https, Secure; unless a caller says otherwise."""
+        kwargs.setdefault("samesite", "Lax")
+        kwargs.setdefault("httponly", True)
+        kwargs.setdefault("secure", self.request.protocol == "https")
+        super().set_cookie(name, value, **kwargs)
+        # A response that sets a cookie is this shopper's own (web/cache_policy.py).
+        self.cache.cookies_set[name] = value.decode() if isinstance(value, bytes) else value
 
     def form_token(self) -> str:
         """The xsrf token for a page with a POST form. Only such pages ask for it: it sets the
         _xsrf cookie, which other (cacheable) pages should not carry."""
-        return self.xsrf_token.decode()
-
-    def keep_basket_token(self, token: str) -> None:
-        if token and token != self.basket_token():
-            self.set_signed_cookie(
-                BASKET_COOKIE,
-                token,
-                expires_days=BASKET_COOKIE_DAYS,
-                httponly=True,
-                samesite="Lax",
-                secure=self.request.protocol == "https",
-            )
+        self.cache.form_token = self.xsrf_token
+        return self.cache.form_token.decode()
 
     def say_when_to_retry(self, error: PageError) -> None:
         """A rate limit's answer tells when a retry can pass (HTTP's Retry-After)."""
@@ -196,7 +183,9 @@ class BaseHandler(tornado.web.RequestHandler):
         started = time.perf_counter()
         debug = self.application.config.debug
         if debug and self.request.headers.get(CAPTURE_HEADER) == "1":
-            self.capture(template, self.frame(context))
+            self.set_header("Content-Type", "application/json; charset=utf-8")
+            self.set_header("Cache-Control", "no-store")
+            self.finish(captured_context(template, self.get_status(), self.frame(context)))
             return
         pages = self.application.rendered_pages
         if reusable and pages is not None:
@@ -207,17 +196,18 @@ class BaseHandler(tornado.web.RequestHandler):
                 request.protocol,
                 request.host,
                 request.uri,
-                self._status_code,
+                self.get_status(),
                 *self.outcomes(),
             )
             page = pages.page(key, lambda: self.render_template(template, context))
             html: str | bytes = page.body
-            self.body_hash = page.body_hash
+            self.cache.body_hash = page.body_hash
         else:
             page_context = self.frame(context)
             html = self.application.templates.get_template(template).render(page_context)
             if debug:
-                html = self.with_debug_panel(html, template, page_context)
+                templates = self.application.templates
+                html = with_debug_panel(templates, html, template, self.calls, page_context)
         self.set_header("Server-Timing", self.server_timing(time.perf_counter() - started))
         self.finish(html)
 
@@ -228,46 +218,49 @@ class BaseHandler(tornado.web.RequestHandler):
         if inspect.isawaitable(answer):
             await answer
 
-    def finish(self, chunk: str | bytes | dict[str, Any] | None = None) -> Any:
-        if not self._headers_written and self.request.method in {"GET", "HEAD"}:
-            self.set_cache_headers()
-        return super().finish(chunk)
+    # What the response does, told to its cache policy through Tornado's public methods.
 
-    def set_cache_headers(self) -> None:
-        """Cache-Control for a page that did not choose its own (see SHARED_CACHE_CONTROL)."""
-        if "Cache-Control" in self._headers:
+    def set_header(self, name: str, value: Any) -> None:
+        if name == "Cache-Control":
+            self.cache.chosen = True
+        super().set_header(name, value)
+
+    def clear(self) -> None:
+        """A fresh response (send_error starts one): its caching is decided anew."""
+        super().clear()
+        if hasattr(self, "cache"):  # RequestHandler.__init__ clears before initialize()
+            self.cache.clear()
+
+    def write(self, chunk: str | bytes | dict[str, Any]) -> None:
+        if isinstance(chunk, str):
+            chunk = chunk.encode()
+        if isinstance(chunk, bytes):
+            self.cache.wrote(chunk)
+        else:
+            self.cache.hashable = False
+        super().write(chunk)
+
+    def flush(self, include_footers: bool = False) -> Any:
+        """Before the headers go, Cache-Control for a page that did not choose its own."""
+        if not self.cache.decided:
+            self.cache.decided = True
+            if self.request.method in {"GET", "HEAD"}:
+                self.set_cache_control()
+        return super().flush(include_footers)
+
+    def set_cache_control(self) -> None:
+        personal = self.session is not None or self.badge is not None
+        cache_control = self.cache.cache_control(self.get_status(), personal=personal)
+        if cache_control is None:
             return
-        if self.get_status() >= 500:
-            self.set_header("Cache-Control", "no-store")
-            return
-        personal = (
-            self.session is not None
-            or self.badge is not None
-            or hasattr(self, "_xsrf_token")  # the page embeds this shopper's form token
-            or hasattr(self, "_new_cookie")  # the response sets a cookie
-        )
-        self.set_header(
-            "Cache-Control", PRIVATE_CACHE_CONTROL if personal else SHARED_CACHE_CONTROL
-        )
-        # The anonymous version must never be served to a shopper who has a cookie.
-        self.add_header("Vary", "Cookie")
+        self.set_header("Cache-Control", cache_control)
+        if cache_control != ERROR_CACHE_CONTROL:
+            # The anonymous version must never be served to a shopper who has a cookie.
+            self.add_header("Vary", "Cookie")
 
     def compute_etag(self) -> str | None:
-        """The body's hash with the xsrf token unmasked: its random mask changes on every
-        request and would make every page with a form look new (Tornado answers 304 on a
-        match), while the token itself must count, or a browser whose cookie changed would
-        be told to reuse a page holding the old one."""
-        masked = getattr(self, "_xsrf_token", None)
-        if self.body_hash is not None:
-            # A reused page (never one with a form token): hashed when it was first rendered.
-            hasher = self.body_hash.copy()
-        else:
-            hasher = hashlib.sha1()  # noqa: S324 - a cache validator, not a security measure
-            for part in self._write_buffer:
-                hasher.update(part.replace(masked, b"") if masked else part)
-        if masked:
-            hasher.update(self._get_raw_xsrf_token()[1])
-        return f'"{hasher.hexdigest()}"'
+        etag = self.cache.etag(self.get_cookie(XSRF_COOKIE))
+        return etag if etag is not None else super().compute_etag()
 
     def render_template(self, template: str, context: dict[str, Any]) -> str:
         return self.application.templates.get_template(template).render(self.frame(context))
@@ -275,21 +268,6 @@ class BaseHandler(tornado.web.RequestHandler):
     def outcomes(self) -> list[tuple[str, int, bytes | str]]:
         """What each call of the page's batch answered: with the URL, all a page is made of."""
         return [call.outcome() for call in self.calls]
-
-    def capture(self, template: str, context: dict[str, Any]) -> None:
-        """The page's context as a fixture (debug mode only): see web/fixtures.py."""
-        self.set_header("Content-Type", "application/json; charset=utf-8")
-        self.set_header("Cache-Control", "no-store")
-        answer = {"template": template, "status": self.get_status()}
-        self.finish(json.dumps({**answer, "context": encode_context(context)}, ensure_ascii=False))
-
-    def with_debug_panel(self, html: str, template: str, context: dict[str, Any]) -> str:
-        """The page with the debug panel (its calls and context) just before </body>."""
-        panel = self.application.templates.get_template("debug/panel.html").render(
-            template=template, calls=call_rows(self.calls), variables=variable_rows(context)
-        )
-        head, body_end, tail = html.rpartition("</body>")
-        return head + panel + body_end + tail if body_end else html + panel
 
     def frame(self, context: dict[str, Any]) -> dict[str, Any]:
         """What base.html reads, under what the page itself passes."""
@@ -315,16 +293,18 @@ class BaseHandler(tornado.web.RequestHandler):
         entries.append(f"render;dur={render_seconds * 1000:.1f}")
         return ", ".join(entries)
 
-    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:  # noqa: ARG002
         # An HTTP error (404, 400...) is an answer, not a fault: the access line already
-        # records it. Anything else is logged with its traceback, as Tornado does.
+        # records it. Anything else is logged with its traceback, as Tornado does, but with the
+        # URI as the access log shows it (no order access token).
         if isinstance(value, tornado.web.HTTPError):
             return
-        super().log_exception(typ, value, tb)
+        request = self.request
+        summary = f"{request.method} {logged_uri(request.uri or '')} ({request.remote_ip})"
+        log.error("trace=%s uncaught exception %s", self.trace_id, summary, exc_info=value)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         # send_error cleared the headers and the body; an error page is traced like any other.
-        self.body_hash = None
         if self.trace_id:
             self.set_header("X-Trace-Id", self.trace_id)
         if self.settings.get("serve_traceback") and status_code >= 500:
@@ -334,13 +314,23 @@ class BaseHandler(tornado.web.RequestHandler):
         message = error.message if isinstance(error, PageError) else ""
         if isinstance(error, PageError):
             self.say_when_to_retry(error)
+        if self.wants_json():
+            # A script (the basket's, or anyone's) reads the reason, not an HTML page.
+            self.set_header("Content-Type", "application/json; charset=utf-8")
+            self.set_header("Cache-Control", "no-store")
+            self.finish(
+                json.dumps(
+                    {"error": message or responses.get(status_code, "Error"), "status": status_code}
+                )
+            )
+            return
         template = ERROR_TEMPLATES.get(status_code, "errors/500.html")
         try:
             self.render_page(template, status_code=status_code, message=message)
         except Exception:
             # The error page itself failed: a plain line, still without a traceback.
             log.exception("trace=%s error page %s failed", self.trace_id, template)
-            self.finish(f"{status_code}: {self._reason}")
+            self.finish(f"{status_code}: {responses.get(status_code, 'Error')}")
 
 
 class NotFoundHandler(BaseHandler):
@@ -350,7 +340,8 @@ class NotFoundHandler(BaseHandler):
         canonical = self.request.path.lower().rstrip("/") or "/"
         if canonical != self.request.path and self.application.is_page_path(canonical):
             query = f"?{self.request.query}" if self.request.query else ""
-            self.redirect(canonical + query, permanent=True)
+            # The query as sent may hold what no Location header can (a tab): then without it.
+            self.redirect(local_target(canonical + query, canonical), permanent=True)
             return
         if self.application.api is not None:  # the preview-only front has no API
             await self.wait_for_replies(self.page_batch())

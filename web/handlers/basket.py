@@ -14,13 +14,15 @@ from typing import Any
 import tornado.web
 
 from api_client import NotFound
-from web.handlers.base import WRITE_DEADLINE_MS, BaseHandler, PageError
+from web.handlers.base import WRITE_DEADLINE_MS, BaseHandler, PageError, whole_number
 from web.request_origin import origin_of, site_evidence
 from web.templating import money
+from web.whole_numbers import parse_whole_number
 
 log = logging.getLogger("vitrine.web")
 
 MAX_QUANTITY = 99
+MAX_VARIANT_ID = 2**63 - 1  # the contract's int64
 # What a shopper reads (or the product page's script shows) when an add is refused as
 # cross-site: a page of this shop, reloaded, sends what is needed.
 NOT_FROM_THIS_SITE = (
@@ -29,17 +31,10 @@ NOT_FROM_THIS_SITE = (
 )
 
 
-def whole_number(raw: str, *, field: str, lowest: int) -> int:
-    raw = raw.strip()
-    if not raw.isdigit() or not lowest <= int(raw) <= MAX_QUANTITY:
-        raise PageError(400, f"{field} must be a whole number from {lowest} to {MAX_QUANTITY}.")
-    return int(raw)
-
-
 class BasketPageHandler(BaseHandler):
     async def get(self) -> None:
         batch = self.page_batch()
-        basket = batch.basket.GetBasket(token=self.basket_token())
+        basket = batch.basket.GetBasket(token=self.shopper.basket_token())
         await self.wait_for_replies(batch)
         self.set_header("Cache-Control", "private, no-store")
         self.render_page("basket/page.html", contents=basket.result(), xsrf_token=self.form_token())
@@ -48,13 +43,10 @@ class BasketPageHandler(BaseHandler):
 class BasketChangeHandler(BaseHandler):
     """What the add and change forms share: run one basket call, answer HTML or JSON."""
 
-    def wants_json(self) -> bool:
-        return "application/json" in self.request.headers.get("Accept", "")
-
     async def change(self, method: str, **request: Any) -> None:
         batch = self.api_batch()
         call = getattr(batch.basket, method)(
-            token=self.basket_token(), deadline_ms=WRITE_DEADLINE_MS, **request
+            token=self.shopper.basket_token(), deadline_ms=WRITE_DEADLINE_MS, **request
         )
         try:
             await self.wait_for_replies(batch)
@@ -63,7 +55,7 @@ class BasketChangeHandler(BaseHandler):
                 raise PageError(400, "That option does not exist.") from error
             raise
         contents = call.result()
-        self.keep_basket_token(contents.token)
+        self.shopper.keep_basket_token(contents.token)
         self.set_header("Cache-Control", "private, no-store")
         if self.wants_json():
             count = sum(line.quantity for line in contents.lines)
@@ -78,14 +70,6 @@ class BasketChangeHandler(BaseHandler):
             )
             return
         self.redirect("/basket", status=303)
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        error = kwargs.get("exc_info", (None, None, None))[1]
-        if self.wants_json() and isinstance(error, PageError):
-            self.set_header("Content-Type", "application/json; charset=utf-8")
-            self.finish(json.dumps({"error": error.message}))
-            return
-        super().write_error(status_code, **kwargs)
 
 
 class BasketLinesHandler(BasketChangeHandler):
@@ -115,15 +99,17 @@ class BasketLinesHandler(BasketChangeHandler):
         return {origin for origin in named if origin}
 
     async def post(self) -> None:
-        variant = self.get_body_argument("variant_id", "")
-        if not variant.isdigit() or not 0 < int(variant) < 2**63:
+        variant = parse_whole_number(self.get_body_argument("variant_id", ""), 1, MAX_VARIANT_ID)
+        if variant is None:
             raise PageError(400, "Choose an option first.")
-        quantity = whole_number(self.get_body_argument("quantity", "1"), field="Quantity", lowest=1)
+        quantity = whole_number(
+            self.get_body_argument("quantity", "1"), name="Quantity", lowest=1, highest=MAX_QUANTITY
+        )
         await self.change(
             "AddLine",
-            variant_id=int(variant),
+            variant_id=variant,
             quantity=quantity,
-            session_token=self.session_token(),
+            session_token=self.shopper.session_token(),
         )
 
 
@@ -136,6 +122,9 @@ class BasketLineHandler(BasketChangeHandler):
             quantity = 0
         else:
             quantity = whole_number(
-                self.get_body_argument("quantity", ""), field="Quantity", lowest=0
+                self.get_body_argument("quantity", ""),
+                name="Quantity",
+                lowest=0,
+                highest=MAX_QUANTITY,
             )
         await self.change("SetQuantity", variant_id=int(variant_id), quantity=quantity)

@@ -7,7 +7,7 @@ from typing import Any
 
 from contract import catalog_pb2, common_pb2
 from vitrine.urls import listing_url, product_path, product_url
-from web.handlers.base import BaseHandler, PageError
+from web.handlers.base import BaseHandler, PageError, whole_number
 
 # Related products are a nice-to-have block: late means left out, never a slower page.
 RELATED_DEADLINE_MS = 150
@@ -43,9 +43,9 @@ class ListingQuery:
 
     @classmethod
     def parse(cls, handler: BaseHandler) -> ListingQuery:
-        raw_page = handler.get_query_argument("page", "1")
-        if not raw_page.isdigit() or not 1 <= int(raw_page) <= MAX_PAGE:
-            raise PageError(400, f"Page must be a whole number from 1 to {MAX_PAGE}.")
+        page = whole_number(
+            handler.get_query_argument("page", "1"), name="Page", lowest=1, highest=MAX_PAGE
+        )
         sort = handler.get_query_argument("sort", "")
         if sort and sort not in SORTS:
             raise PageError(400, f"Unknown sort {sort[:40]!r}: use one of {', '.join(SORTS)}.")
@@ -56,7 +56,7 @@ class ListingQuery:
                 raise PageError(400, f"At most {MAX_FILTER_VALUES} values of {param}.")
             if values:
                 filters[param] = values
-        return cls(int(raw_page), sort, filters)
+        return cls(page, sort, filters)
 
     def request_filter(self) -> catalog_pb2.FacetFilter:
         return catalog_pb2.FacetFilter(

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import ClassVar, TypedDict
 
+import tornado.web
+
 from api_client import Batch, Call
 from contract import checkout_pb2
 from vitrine.urls import order_url
@@ -51,7 +53,10 @@ class CheckoutBaseHandler(BaseHandler):
         return self.get_body_argument(name, "")[:MAX_FIELD_LENGTH]
 
     def checkout_request(self) -> CheckoutIdentity:
-        return {"basket_token": self.basket_token(), "session_token": self.session_token()}
+        return {
+            "basket_token": self.shopper.basket_token(),
+            "session_token": self.shopper.session_token(),
+        }
 
     async def load(self, deadline_ms: int | None = None) -> checkout_pb2.CheckoutState:
         batch = self.page_batch()
@@ -99,8 +104,9 @@ class CheckoutBaseHandler(BaseHandler):
             return
         self.show(state, self.initial_values(state))
 
-    def save(self, batch: Batch, values: dict[str, str]) -> Call:
-        raise NotImplementedError
+    def save(self, batch: Batch, values: dict[str, str]) -> Call:  # noqa: ARG002
+        # A page without a form of its own (the start, the review) takes no POST.
+        raise tornado.web.HTTPError(405)
 
     async def post(self) -> None:
         values = {name: self.field(name) for name in self.form_fields()}

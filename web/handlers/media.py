@@ -12,6 +12,12 @@ DEMO_IMAGE_MAX_AGE = 86400
 
 
 class AssetHandler(tornado.web.StaticFileHandler):
+    def parse_url_path(self, url_path: str) -> str:
+        # No file name holds a NUL, and the operating system refuses to look one up (a 500).
+        if "\x00" in url_path:
+            raise tornado.web.HTTPError(400, reason="Bad file name")
+        return super().parse_url_path(url_path)
+
     def set_extra_headers(self, path: str) -> None:  # noqa: ARG002 - every asset alike
         self.set_header("Cache-Control", IMMUTABLE)
 

@@ -4,9 +4,10 @@ an account's order history and order pages (/account/orders...). Never cached.""
 from __future__ import annotations
 
 from vitrine.urls import account_order_url, login_url
-from web.handlers.base import BaseHandler, PageError
+from web.handlers.base import BaseHandler, PageError, whole_number
 
 ORDERS_PER_PAGE = 20
+MAX_PAGE = 10_000
 
 
 class OrderPageHandler(BaseHandler):
@@ -15,7 +16,7 @@ class OrderPageHandler(BaseHandler):
     async def get(self, number: str, access_token: str) -> None:
         batch = self.page_batch()
         order = batch.orders.GetOrder(
-            number=number, access_token=access_token, session_token=self.session_token()
+            number=number, access_token=access_token, session_token=self.shopper.session_token()
         )
         await self.wait_for_replies(batch)
         self.set_header("Cache-Control", "private, no-store")
@@ -28,23 +29,21 @@ class AccountOrdersHandler(BaseHandler):
     """GET /account/orders: the account's orders, newest first."""
 
     async def get(self) -> None:
-        if not self.session_token():
+        if not self.shopper.session_token():
             self.redirect(login_url("/account/orders"))
             return
-        page = self.get_argument("page", "1")
-        if not page.isdigit() or not 1 <= int(page) <= 10_000:
-            raise PageError(400, "The page number must be a whole number from 1.")
+        page = whole_number(self.get_argument("page", "1"), name="Page", lowest=1, highest=MAX_PAGE)
         batch = self.page_batch()
         history = batch.orders.ListOrders(
-            session_token=self.session_token(),
-            page={"page": int(page), "page_size": ORDERS_PER_PAGE},
+            session_token=self.shopper.session_token(),
+            page={"page": page, "page_size": ORDERS_PER_PAGE},
         )
         try:
             await self.wait_for_replies(batch)
         except PageError as error:
             if error.status_code != 401:
                 raise
-            self.end_session()
+            self.shopper.end_session()
             self.redirect(login_url("/account/orders"))
             return
         self.set_header("Cache-Control", "private, no-store")
@@ -55,11 +54,11 @@ class AccountOrderHandler(BaseHandler):
     """GET /account/orders/<number>: one of the account's orders."""
 
     async def get(self, number: str) -> None:
-        if not self.session_token():
+        if not self.shopper.session_token():
             self.redirect(login_url(account_order_url(number)))
             return
         batch = self.page_batch()
-        order = batch.orders.GetOrder(number=number, session_token=self.session_token())
+        order = batch.orders.GetOrder(number=number, session_token=self.shopper.session_token())
         await self.wait_for_replies(batch)
         self.set_header("Cache-Control", "private, no-store")
         self.render_page("orders/detail.html", order=order.result(), from_account=True)

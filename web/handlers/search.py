@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from contract import common_pb2, search_pb2
 from vitrine.urls import category_path, product_path
-from web.handlers.base import BaseHandler, PageError
+from web.handlers.base import BaseHandler, PageError, whole_number
 from web.handlers.catalog import MAX_PAGE, PAGE_SIZE
 
 MAX_QUERY_LENGTH = 200
@@ -18,20 +18,20 @@ SUGGEST_LIMIT = 8
 class SearchPageHandler(BaseHandler):
     async def get(self) -> None:
         text = self.get_query_argument("q", "").strip()
-        raw_page = self.get_query_argument("page", "1")
         if len(text) > MAX_QUERY_LENGTH:
             raise PageError(400, f"Search for at most {MAX_QUERY_LENGTH} characters.")
-        if not raw_page.isdigit() or not 1 <= int(raw_page) <= MAX_PAGE:
-            raise PageError(400, f"Page must be a whole number from 1 to {MAX_PAGE}.")
+        page = whole_number(
+            self.get_query_argument("page", "1"), name="Page", lowest=1, highest=MAX_PAGE
+        )
         batch = self.page_batch()
         results = None
         if text:
             results = batch.search.SearchProducts(
-                query=text, page=common_pb2.PageRequest(page=int(raw_page), page_size=PAGE_SIZE)
+                query=text, page=common_pb2.PageRequest(page=page, page_size=PAGE_SIZE)
             )
         await self.wait_for_replies(batch)
         found = results.result() if results is not None else None
-        if found is not None and int(raw_page) > max(1, found.page.total_pages):
+        if found is not None and page > max(1, found.page.total_pages):
             raise PageError(404, f"These results have {found.page.total_pages} pages.")
         self.render_page("search/results.html", reusable=True, search_query=text, results=found)
 
