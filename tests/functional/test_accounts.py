@@ -295,7 +295,7 @@ def test_log_in_only_sends_the_shopper_back_into_this_site(shop):
 )
 def test_after_log_in_no_next_leaves_this_site_or_breaks_the_page(shop, next_path):
     email = new_email()
-    register(shop.shopper(), email)
+    register(shop, shop.shopper(), email)
     shopper = shop.shopper()
     assert shopper.request(f"/account/login?next={next_path}").status == 200
     answer = log_in(shopper, email, next_path=next_path)
@@ -305,11 +305,19 @@ def test_after_log_in_no_next_leaves_this_site_or_breaks_the_page(shop, next_pat
 
 def test_registering_sends_the_shopper_back_only_into_this_site(shop):
     shopper = shop.shopper()
-    token = form_token(shopper, "/account/register?next=/%09/evil.example")
-    answer = shopper.request(
-        "/account/register?next=/%09/evil.example",
-        {"_xsrf": token, "email": new_email(), "name": "Ada", "password": PASSWORD},
+    evil = "?next=/%09/evil.example"
+    email = new_email()
+    token = form_token(shopper, "/account/register" + evil)
+    asked = shopper.request(
+        "/account/register" + evil,
+        {"_xsrf": token, "email": email, "name": "Ada", "password": PASSWORD},
     )
+    assert asked.status == 303
+    assert asked.headers["Location"] == "/account/register/sent"
+    link = confirmation_path(wait_for_registration_mail(shop.outbox, email)) + evil
+    page = shopper.request(link)
+    assert "evil.example" not in page.body
+    answer = shopper.request(link, {"_xsrf": xsrf_field(page)})
     assert answer.status == 303
     assert answer.headers["Location"] == "/account"
 
@@ -321,7 +329,7 @@ def cookies_set(*answers) -> list[str]:
 def test_every_cookie_the_site_sets_is_httponly_and_samesite_and_not_secure_over_http(shop):
     shopper = shop.shopper()
     answers = [shopper.request("/account/register")]  # the _xsrf cookie
-    answers.append(register(shopper, new_email()))  # the session
+    answers.append(register(shop, shopper, new_email()))  # the session
     variant = roomy_option(shopper, shop.facts)
     answers.append(shopper.request("/basket/lines", {"variant_id": variant}))  # the basket
     answers.append(log_out(shopper))  # both cleared
