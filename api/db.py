@@ -12,6 +12,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from api.schema import products
@@ -32,7 +33,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
     """One engine per process; both backends go through the same SQLAlchemy Core code."""
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
+        # A "file:" URI (uri=true) names its file itself, e.g. read-only: file:x.db?mode=ro
+        if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, pool_size=8, max_overflow=8)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -42,6 +44,14 @@ def create_engine(settings: Settings) -> AsyncEngine:
         connect_args["server_settings"] = {"search_path": settings.database_schema}
     return create_async_engine(
         url, pool_size=10, max_overflow=10, pool_pre_ping=True, connect_args=connect_args
+    )
+
+
+def refused_by_database(error: BaseException) -> bool:
+    """The database's state (read-only, gone, locked too long), not a bug of ours in SQL or
+    data, made this fail: another try, later or elsewhere, may work."""
+    return isinstance(error, DBAPIError) and not isinstance(
+        error, (IntegrityError, ProgrammingError, DataError)
     )
 
 

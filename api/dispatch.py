@@ -23,6 +23,7 @@ from api import metrics
 from api.answers import Answer, AnswerCache
 from api.cache import SharedReads
 from api.context import CallContext
+from api.db import refused_by_database
 from contract import METHODS, Method, envelope_pb2
 from contract.errors import ApiError
 from vitrine.metrics import child
@@ -34,9 +35,12 @@ MAX_DEADLINE_MS = 30_000
 # A cacheable read runs at most this long (or its caller's deadline, if longer), even once
 # every call that waited for it has given up: its answer then serves the calls that come next.
 SHARED_READ_SECONDS = 5.0
+DATABASE_REFUSED = "the database cannot take this request now"
+LATE_CALL = "the caller's deadline had passed when the worker got to the call"
 
 Implementation = Callable[[CallContext, Any], Awaitable[Message]]
-ContextFactory = Callable[[str, datetime], CallContext]
+# (trace id, the batch's moment, time.monotonic() when the caller stops waiting)
+ContextFactory = Callable[[str, datetime, float], CallContext]
 
 
 class MissingImplementationError(RuntimeError):
@@ -121,6 +125,24 @@ class Dispatcher:
     def deadline_seconds(self, deadline_ms: int) -> float:
         return min(deadline_ms or self._default_deadline_ms, MAX_DEADLINE_MS) / 1000
 
+    def _refusal(
+        self, method: Method, implementation: Implementation | None, deadline: float
+    ) -> Outcome | None:
+        """What a call is answered without running: no such method, an injected fault, or a
+        caller that has already given up."""
+        if implementation is None:
+            return Outcome(envelope_pb2.UNIMPLEMENTED, error=f"no method {method.full_name}")
+        if fault := self._faults.get(method.full_name):
+            return Outcome(fault, error="injected by VITRINE_API_FAULTS")
+        if deadline <= 0:
+            return Outcome(envelope_pb2.DEADLINE_EXCEEDED, error=LATE_CALL)
+        return None
+
+    def _time_left(self, deadline_ms: int, deadline_at: float) -> float:
+        """Seconds the call may take: its budget, cut to what the caller's clock leaves."""
+        deadline = self.deadline_seconds(deadline_ms)
+        return min(deadline, deadline_at - time.time()) if deadline_at else deadline
+
     @_measured
     async def execute(
         self,
@@ -131,17 +153,21 @@ class Dispatcher:
         trace_id: str,
         now: datetime,
         request_bytes: bytes | None = None,
+        deadline_at: float = 0.0,
     ) -> Outcome:
         """Run an already decoded request within its deadline; never raises for a bad call.
 
         `request_bytes`, the request as it arrived, keys the answer cache; when absent it is
-        serialized deterministically, which only a cacheable method needs.
+        serialized deterministically, which only a cacheable method needs. `deadline_at`, the
+        caller's wall clock (Unix seconds) when it stops waiting, shortens the deadline: a call
+        that waited past it (in a stalled worker's queue) is not started at all.
         """
         implementation = self._implementations.get(method.full_name)
-        if implementation is None:
-            return Outcome(envelope_pb2.UNIMPLEMENTED, error=f"no method {method.full_name}")
-        if fault := self._faults.get(method.full_name):
-            return Outcome(fault, error="injected by VITRINE_API_FAULTS")
+        deadline = self._time_left(deadline_ms, deadline_at)
+        if refused := self._refusal(method, implementation, deadline):
+            return refused
+        assert implementation is not None  # else refused
+        expires_at = time.monotonic() + deadline
         cache = self._cache if method.cache_seconds else None
         key = b""
         if cache is not None:
@@ -151,19 +177,28 @@ class Dispatcher:
             """The implementation's answer, or what its error comes to (never raises but for
             cancellation)."""
             try:
-                response = await implementation(self._make_context(trace_id, now), request)
+                context = self._make_context(trace_id, now, expires_at)
+                response = await implementation(context, request)
             except ApiError as error:
                 return Outcome(
                     error.status,
                     error=error.message,
                     retry_after_seconds=error.retry_after_seconds,
                 )
-            except Exception:
+            except Exception as error:
+                if refused_by_database(error):
+                    # The database refuses now (read-only, gone, locked too long): another try
+                    # may work, so the caller says "try again" rather than "our error".
+                    log.warning(
+                        "trace=%s method=%s database refused: %s",
+                        trace_id,
+                        method.full_name,
+                        str(error).splitlines()[0],
+                    )
+                    return Outcome(envelope_pb2.UNAVAILABLE, error=DATABASE_REFUSED)
                 log.exception("trace=%s method=%s failed", trace_id, method.full_name)
                 return Outcome(envelope_pb2.INTERNAL, error=f"internal error (trace {trace_id})")
             return self._answer(method, response, trace_id, cache, key)
-
-        deadline = self.deadline_seconds(deadline_ms)
 
         async def answer() -> Outcome:
             if delay := self._delays.get(method.full_name):
@@ -262,6 +297,7 @@ class Dispatcher:
             trace_id=trace_id,
             now=now,
             request_bytes=call.request,
+            deadline_at=call.deadline_unix_ms / 1000,
         )
         reply = make_reply(call.id, trace_id, outcome.status, outcome.error)
         reply.retry_after_seconds = outcome.retry_after_seconds
@@ -279,11 +315,14 @@ async def _bounded(outcome: Awaitable[Outcome], seconds: float) -> Outcome:
         return Outcome(envelope_pb2.DEADLINE_EXCEEDED, error="the call ran out of time")
 
 
-def make_reply(call_id: int, trace_id: str, status: int, error: str = "") -> Any:
+def make_reply(
+    call_id: int, trace_id: str, status: int, error: str = "", *, not_started: bool = False
+) -> Any:
     """A reply for one call, or (call_id 0) for a whole envelope that could not be read."""
     return envelope_pb2.Reply(
         call_id=call_id,
         status=cast("envelope_pb2.Status", status),  # any number: a newer peer's status too
         error=error,
         trace_id=trace_id,
+        not_started=not_started,
     )

@@ -30,6 +30,8 @@ from vitrine.proxies import apply_proxy_headers
 MAX_BODY_BYTES = 1 << 20
 TRACE_HEADER = "X-Trace-Id"
 DEADLINE_HEADER = "X-Deadline-Ms"
+# The caller's wall clock (Unix ms) when it stops waiting: as the envelope's deadline_unix_ms.
+DEADLINE_AT_HEADER = "X-Deadline-At-Ms"
 BEARER = "Bearer "
 # Request fields the public face fills from the connection, whatever the body says.
 ADDRESS_FIELD = "client_address"
@@ -92,26 +94,42 @@ class MethodHandler(tornado.web.RequestHandler):
             return
         if self.public and not self._as_caller(request):
             return
-        # The dispatcher caps it at its MAX_DEADLINE_MS.
-        deadline_ms = header_number(self.request.headers.get(DEADLINE_HEADER, ""))
-        if deadline_ms is None:
-            self._answer_error(
-                envelope_pb2.INVALID_ARGUMENT,
-                f"{DEADLINE_HEADER} must be a whole number of milliseconds (ASCII digits)",
-            )
+        deadlines = self._deadlines()
+        if deadlines is None:
             return
+        deadline_ms, deadline_at_ms = deadlines
         outcome = await self.dispatcher.execute(
             method,
             request,
             deadline_ms=deadline_ms,
             trace_id=self.trace_id,
             now=datetime.now(UTC),
+            deadline_at=deadline_at_ms / 1000,
         )
         if outcome.answer is None:
             self._answer_failure(outcome)
             return
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.finish(outcome.answer.json())
+
+    def _deadlines(self) -> tuple[int, int] | None:
+        """X-Deadline-Ms and X-Deadline-At-Ms (0 when absent), or None when one is not a
+        number (the 400 is sent). The dispatcher caps them at its MAX_DEADLINE_MS."""
+        deadline_ms = header_number(self.request.headers.get(DEADLINE_HEADER, ""))
+        if deadline_ms is None:
+            self._answer_error(
+                envelope_pb2.INVALID_ARGUMENT,
+                f"{DEADLINE_HEADER} must be a whole number of milliseconds (ASCII digits)",
+            )
+            return None
+        deadline_at_ms = header_number(self.request.headers.get(DEADLINE_AT_HEADER, ""))
+        if deadline_at_ms is None:
+            self._answer_error(
+                envelope_pb2.INVALID_ARGUMENT,
+                f"{DEADLINE_AT_HEADER} must be a Unix time in milliseconds (ASCII digits)",
+            )
+            return None
+        return deadline_ms, deadline_at_ms
 
     def _as_caller(self, request: Any) -> bool:
         """Put what the connection says in place of what the body says about who calls: the

@@ -1,21 +1,28 @@
 """Payment gateways: what checkout needs from a card processor, and the built-in test gateway.
 
-A gateway turns a card into a token (the shop never stores a card number), charges a token with
-an idempotency key (the same key charges once, whatever the number of calls), and refunds a
-charge. The only gateway here is `TestGateway`, which contacts no one: its test card numbers
-decide the outcome, as a real provider's test mode does. A real provider would be another class
-with these three methods, chosen by VITRINE_PAYMENT_GATEWAY.
+A gateway turns a card into an opaque token (the shop never stores a card number), charges a
+token with an idempotency key (the same key charges once, whatever the number of calls), finds a
+charge by that key (to finish what a worker that died left behind), and refunds a charge. The
+only gateway here is `TestGateway`, which contacts no one: its test card numbers decide the
+outcome, as a real provider's test mode does. A real provider would be another class with these
+four methods, chosen by VITRINE_PAYMENT_GATEWAY.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.schema import test_gateway_cards, test_gateway_charges
 
 log = logging.getLogger("vitrine.payments")
 
@@ -34,7 +41,6 @@ _SEPARATORS = re.compile(r"[ -]")
 _DIGITS = re.compile(r"[0-9]+")
 # ASCII digits only (`\d` also matches other scripts' digits, which int() reads).
 _EXPIRY = re.compile(r"([0-9]{1,2}) */ *([0-9]{2}|[0-9]{4})")
-_TOKEN = re.compile(r"tok_test_([0-9]{12,19})_[A-Za-z0-9_-]{8,}")
 MAX_HOLDER_LENGTH = 100
 
 
@@ -80,11 +86,21 @@ class PaymentGateway(Protocol):
         self, token: str, amount: int, currency: str, idempotency_key: str
     ) -> Charge: ...
 
+    async def find_charge(self, idempotency_key: str) -> Charge | None: ...
+
     async def refund(self, reference: str) -> None: ...
 
 
 class TestGateway:
-    """The built-in gateway: test card numbers decide what a charge does; nothing leaves."""
+    """The built-in gateway: test card numbers decide what a charge does; nothing leaves.
+
+    It stands for a provider's servers, which every worker reaches: its cards and charges live in
+    tables of their own (api/schema.py), shared by the workers. A token is random; the number
+    itself is kept nowhere, only what a provider would show (brand, last four, expiry) and the
+    outcome the test number stands for."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
 
     async def tokenize(self, card: CardDetails, now: datetime) -> CardToken:
         errors: dict[str, str] = {}
@@ -112,20 +128,58 @@ class TestGateway:
         if errors or isinstance(expiry, str):
             raise CardRefused(errors)
         month, year = expiry
-        return CardToken(
-            token=f"tok_test_{number}_{secrets.token_urlsafe(12)}",
+        card_token = CardToken(
+            token="tok_test_" + secrets.token_urlsafe(18),
             brand=brand,
             last4=number[-4:],
             exp_month=month,
             exp_year=year,
             holder=holder,
         )
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                insert(test_gateway_cards).values(
+                    token=card_token.token,
+                    brand=brand,
+                    last4=card_token.last4,
+                    exp_month=month,
+                    exp_year=year,
+                    decline_message=TEST_CARDS[number] or "",
+                    created_at=datetime.now(UTC),
+                )
+            )
+        return card_token
 
     async def charge(self, token: str, amount: int, currency: str, idempotency_key: str) -> Charge:
-        # A provider answers a repeated key with the first charge: so does this reference.
-        reference = "ch_test_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
-        match = _TOKEN.fullmatch(token)
-        decline = TEST_CARDS.get(match.group(1), NOT_A_TEST_CARD) if match else NOT_A_TEST_CARD
+        # A provider answers a repeated key with the first charge, whatever the token or amount.
+        if found := await self.find_charge(idempotency_key):
+            return found
+        async with self._engine.connect() as conn:
+            decline = await conn.scalar(
+                select(test_gateway_cards.c.decline_message).where(
+                    test_gateway_cards.c.token == token
+                )
+            )
+        decline = NOT_A_TEST_CARD if decline is None else decline
+        reference = "ch_test_" + secrets.token_hex(12)
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(
+                    insert(test_gateway_charges).values(
+                        idempotency_key=idempotency_key,
+                        reference=reference,
+                        token=token,
+                        amount=amount,
+                        currency=currency,
+                        approved=not decline,
+                        created_at=datetime.now(UTC),
+                    )
+                )
+        except IntegrityError:
+            # The same key, charged at the same moment by a racing repeat: its charge it is.
+            if found := await self.find_charge(idempotency_key):
+                return found
+            raise
         log.info(
             "test charge %s amount=%d %s %s",
             reference,
@@ -133,15 +187,51 @@ class TestGateway:
             currency,
             "declined" if decline else "approved",
         )
-        if decline:
-            return Charge(reference=reference, approved=False, decline_message=decline)
-        return Charge(reference=reference, approved=True)
+        return Charge(reference=reference, approved=not decline, decline_message=decline)
+
+    async def find_charge(self, idempotency_key: str) -> Charge | None:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(
+                        test_gateway_charges.c.reference,
+                        test_gateway_charges.c.approved,
+                        test_gateway_cards.c.decline_message,
+                    )
+                    .select_from(
+                        test_gateway_charges.outerjoin(
+                            test_gateway_cards,
+                            test_gateway_cards.c.token == test_gateway_charges.c.token,
+                        )
+                    )
+                    .where(test_gateway_charges.c.idempotency_key == idempotency_key)
+                )
+            ).one_or_none()
+        if row is None:
+            return None
+        if row.approved:
+            return Charge(reference=row.reference, approved=True)
+        return Charge(
+            reference=row.reference,
+            approved=False,
+            decline_message=row.decline_message or NOT_A_TEST_CARD,
+        )
 
     async def refund(self, reference: str) -> None:
+        """Refunds the charge; refunding it again changes nothing (as a provider's would)."""
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(test_gateway_charges)
+                .where(
+                    test_gateway_charges.c.reference == reference,
+                    test_gateway_charges.c.refunded_at.is_(None),
+                )
+                .values(refunded_at=datetime.now(UTC))
+            )
         log.info("test refund %s", reference)
 
 
-GATEWAYS: dict[str, type[PaymentGateway]] = {"test": TestGateway}
+GATEWAYS: dict[str, Callable[[AsyncEngine], PaymentGateway]] = {"test": TestGateway}
 
 
 def card_brand(number: str) -> str:

@@ -16,35 +16,84 @@ from typing import Any
 
 import zmq
 import zmq.asyncio
+import zmq.utils.monitor
 from google.protobuf.message import DecodeError
 
 from api.dispatch import Dispatcher, make_reply
 from api.metrics import worker_batch_calls
-from contract import MAX_BATCHES_PER_MESSAGE, envelope_pb2
+from contract import MAX_BATCHES_PER_MESSAGE, MAX_FRAME_BYTES, envelope_pb2
 
 log = logging.getLogger("vitrine.api")
 
-# A frame larger than this is refused unread.
-MAX_FRAME_BYTES = 1 << 20
 MAX_CALLS_PER_BATCH = 64
 # Calls running at once in one worker; past it new calls are answered UNAVAILABLE at once, so a
 # client moves to another worker instead of waiting behind a queue.
 MAX_CALLS_IN_FLIGHT = 1024
 
 
+# While stopping, the socket closes once no batch came for this long (and none is running).
+DRAIN_QUIET_SECONDS = 0.3
+DRAIN_POLL_SECONDS = 0.05
+# The monitor events of a connection refused before its first message.
+HANDSHAKE_FAILURES_TEXT: dict[int, str] = {
+    zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL: "handshake failed",
+    zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL: "handshake failed: protocol or security mechanism",
+    zmq.EVENT_HANDSHAKE_FAILED_AUTH: "handshake failed: not authorised (ZAP status)",
+}
+HANDSHAKE_FAILURES = (
+    zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
+    | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+    | zmq.EVENT_HANDSHAKE_FAILED_AUTH
+)
+
+
 class RouterServer:
     """Owns one ROUTER socket for its whole life: bind, serve, close."""
 
-    def __init__(self, dispatcher: Dispatcher, endpoint: str, context: zmq.asyncio.Context) -> None:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        endpoint: str,
+        context: zmq.asyncio.Context,
+        *,
+        curve_secret_key: bytes | None = None,
+    ) -> None:
         self._dispatcher = dispatcher
         self._socket = context.socket(zmq.ROUTER)
         self._socket.linger = 0
+        if curve_secret_key is not None:
+            # Every connection encrypted; the context's ZAP handler (api/curve.py) decides which
+            # client keys are let in.
+            self._socket.setsockopt(zmq.CURVE_SERVER, 1)
+            self._socket.setsockopt(zmq.CURVE_SECRETKEY, curve_secret_key)
+        # libzmq drops a connection that sends a frame over the limit before any of it reaches
+        # Python: a peer cannot make the worker buffer and parse megabytes (docs/api.md).
+        self._socket.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME_BYTES)
+        # Watched from before the first connection: no refused peer goes unlogged.
+        self._monitor = self._socket.get_monitor_socket(HANDSHAKE_FAILURES)
         self._socket.bind(endpoint)
         self.endpoint = self._socket.getsockopt_string(zmq.LAST_ENDPOINT)
         self._in_flight = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        # Stopping: batches still read, and answered "not started" so that clients send them
+        # elsewhere at once, instead of into a socket about to close.
+        self._draining = False
+        self._last_batch_at = 0.0
         # Replies made in this turn of the event loop, per peer, sent together at its end.
         self._outgoing: dict[bytes, list[bytes]] = {}
+
+    async def log_refused_handshakes(self) -> None:
+        """Until cancelled: a WARNING line for each peer whose handshake failed: no CURVE at
+        all, a wrong server key, or a client key ZAP refused (that one also logs its key)."""
+        while True:
+            frames = await self._monitor.recv_multipart()
+            event = zmq.utils.monitor.parse_monitor_message(frames)
+            log.warning(
+                "refused a peer on %s: %s (%s)",
+                event["endpoint"].decode("utf-8", "replace"),
+                HANDSHAKE_FAILURES_TEXT.get(int(event["event"]), "handshake failed"),
+                event["value"],
+            )
 
     async def serve(self) -> None:
         while True:
@@ -68,13 +117,6 @@ class RouterServer:
             self._take_batch(identity, frame)
 
     def _take_batch(self, identity: bytes, frame: bytes) -> None:
-        if len(frame) > MAX_FRAME_BYTES:
-            self._refuse(
-                identity,
-                envelope_pb2.RESOURCE_EXHAUSTED,
-                f"frame of {len(frame)} bytes is over the {MAX_FRAME_BYTES} limit",
-            )
-            return
         batch = envelope_pb2.Batch()
         try:
             batch.ParseFromString(frame)
@@ -88,6 +130,10 @@ class RouterServer:
                 envelope_pb2.RESOURCE_EXHAUSTED,
                 f"batch of {len(batch.calls)} calls is over the {MAX_CALLS_PER_BATCH} limit",
             )
+            return
+        self._last_batch_at = time.monotonic()
+        if self._draining:
+            self._refuse_calls(identity, batch, envelope_pb2.UNAVAILABLE, "worker stopping")
             return
         if self._in_flight + len(batch.calls) > MAX_CALLS_IN_FLIGHT:
             self._refuse_calls(identity, batch, envelope_pb2.UNAVAILABLE, "worker saturated")
@@ -158,14 +204,37 @@ class RouterServer:
         log.warning(
             "refused batch trace=%s from peer %s: %s", batch.trace_id, identity.hex(), reason
         )
+        # Refused before any of it ran: the client may send them to another worker.
+        not_started = status == envelope_pb2.UNAVAILABLE
         for call in batch.calls:
-            self._queue_reply(identity, make_reply(call.id, batch.trace_id, status, reason))
+            self._queue_reply(
+                identity,
+                make_reply(call.id, batch.trace_id, status, reason, not_started=not_started),
+            )
+
+    async def drain(self, grace_seconds: float) -> None:
+        """Refuse new batches (not started), let the running ones finish, and wait until no
+        client has sent one for DRAIN_QUIET_SECONDS (each front has seen a refusal and passes
+        this worker over), for at most `grace_seconds`; `serve()` must still be running."""
+        self._draining = True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace_seconds
+        while loop.time() < deadline:
+            if not self._tasks and time.monotonic() - self._last_batch_at >= DRAIN_QUIET_SECONDS:
+                return
+            await asyncio.sleep(DRAIN_POLL_SECONDS)
+        log.warning(
+            "%d calls still running after %.0f s; stopping anyway", self._in_flight, grace_seconds
+        )
 
     async def close(self) -> None:
         """Let running batches finish (they are bounded by their deadlines), then close."""
         if self._tasks:
             await asyncio.wait(set(self._tasks))
         self._flush()
+        if self._monitor is not None:
+            self._socket.disable_monitor()
+            self._monitor.close(linger=0)
         self._socket.close(linger=0)
 
 

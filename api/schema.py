@@ -252,6 +252,22 @@ basket_lines = Table(
 )
 
 
+# Basket changes already applied, by the idempotency key the front sent with them (written in the
+# change's own transaction): a retried change (after a 503, a double click) finds its key here and
+# is answered with the basket instead of being applied twice. `request_digest` tells a retry from
+# another change that reuses the key. No foreign key: a guest basket merged away at log-in leaves
+# its rows, which then answer an empty basket. Rows older than a day are swept (api/sweeps.py).
+basket_writes = Table(
+    "basket_writes",
+    metadata,
+    Column("idempotency_key", String(64), primary_key=True),
+    Column("basket_id", Integer, nullable=False),
+    Column("request_digest", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("basket_writes_created", basket_writes.c.created_at)
+
+
 def _address_columns() -> list[Column[str]]:
     """Where an order goes: the same columns on a checkout and on the order it becomes."""
     return [
@@ -365,3 +381,81 @@ api_workers = Table(
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("heartbeat_at", DateTime(timezone=True), nullable=False),
 )
+
+# Every charge asked of the payment gateway, recorded BEFORE the gateway is asked (state
+# "charging"), keyed by the checkout's idempotency key and an attempt number (the gateway's own
+# idempotency key is "<key>-<attempt>"). The order's transaction moves its charge to "placed";
+# any failure moves it to "refunding" and, once the gateway has refunded it, "refunded". A row
+# left "charging" or "charged" (the worker died between the charge and the commit) is finished by
+# the shopper's retry with the same key, or refunded by the sweep (api/sweeps.py). Moves are
+# conditional updates (`WHERE state = ...`), so two workers never both place and refund a charge.
+charges = Table(
+    "charges",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("checkout_key", String(64), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("gateway_key", String(80), nullable=False, unique=True),
+    Column("state", String(20), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("reference", String(100), nullable=False, default=""),
+    Column("order_id", Integer, ForeignKey("orders.id"), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("charges_checkout", charges.c.checkout_key, charges.c.attempt)
+Index("charges_open", charges.c.state, charges.c.updated_at)
+
+# /readyz's write: each readiness check updates this one row in a transaction, so a database that
+# answers reads but refuses writes (read-only file, read-only replica, full disk) is not ready.
+readiness = Table(
+    "readiness",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("worker", String(200), nullable=False),
+    Column("checked_at", DateTime(timezone=True), nullable=False),
+)
+
+# The test payment gateway's own records: it stands for a provider's servers, which every worker
+# reaches, so they are shared through the database. A card is kept as its opaque token, brand,
+# last four digits, expiry and the outcome its test number stands for, never the number.
+test_gateway_cards = Table(
+    "test_gateway_cards",
+    metadata,
+    Column("token", String(64), primary_key=True),
+    Column("brand", String(40), nullable=False),
+    Column("last4", String(4), nullable=False),
+    Column("exp_month", Integer, nullable=False),
+    Column("exp_year", Integer, nullable=False),
+    Column("decline_message", String(200), nullable=False),  # "" approves
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+test_gateway_charges = Table(
+    "test_gateway_charges",
+    metadata,
+    Column("idempotency_key", String(80), primary_key=True),
+    Column("reference", String(64), nullable=False, unique=True),
+    Column("token", String(64), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("approved", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("refunded_at", DateTime(timezone=True), nullable=True),
+)
+
+
+# Full-text search lives outside this metadata, since each database spells it its own way
+# (migration 0003, api/fulltext.py): SQLite's FTS5 tables (and the shadow tables FTS5 makes
+# for them), PostgreSQL's generated products.search_vector and the indexes over it and names.
+SEARCH_INDEX_TABLES = ("products_fts", "products_trigram")
+SEARCH_INDEX_NAMES = frozenset({"search_vector", "products_search", "products_name_trigram"})
+
+
+def is_declared_here(name: str | None, type_: str, _parent_names: object = None) -> bool:
+    """Alembic's include_name: False for the search objects migration 0003 makes by hand."""
+    if name is None:
+        return True
+    if type_ == "table" and name.startswith(SEARCH_INDEX_TABLES):
+        return False
+    return name not in SEARCH_INDEX_NAMES

@@ -16,10 +16,11 @@ import tornado.httpserver
 import tornado.netutil
 import zmq.asyncio
 
-from api import mail
+from api import mail, sweeps
 from api.answers import AnswerCache
 from api.cache import TtlCache
 from api.context import CallContext
+from api.curve import start_authenticator, worker_secret_key
 from api.db import create_engine, open_connections
 from api.discovery import advertised_endpoint, keep_registered
 from api.dispatch import Dispatcher, find_implementations
@@ -34,6 +35,9 @@ log = logging.getLogger("vitrine.api")
 # per-worker caches every page needs, so the first pages after a start are not the slow ones.
 WARM_UP_METHODS = ("shop.v1.Catalog/GetCategoryTree",)
 WARM_UP_DEADLINE_MS = 30_000
+# SIGTERM: the running calls (each bounded by its deadline) get this long, within the
+# supervisor's 10 s before SIGKILL.
+DRAIN_GRACE_SECONDS = 8.0
 # A product page's batch runs about five calls at once; each needs a connection of its own.
 WARM_CONNECTIONS = 6
 
@@ -75,8 +79,15 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
     engine = create_engine(settings)
     cache = TtlCache()
 
-    def make_context(trace_id: str, now: datetime) -> CallContext:
-        return CallContext(db=engine, settings=settings, cache=cache, trace_id=trace_id, now=now)
+    def make_context(trace_id: str, now: datetime, expires_at: float) -> CallContext:
+        return CallContext(
+            db=engine,
+            settings=settings,
+            cache=cache,
+            trace_id=trace_id,
+            now=now,
+            expires_at=expires_at,
+        )
 
     dispatcher = Dispatcher(
         find_implementations(),
@@ -96,14 +107,17 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
     if settings.metrics_port:
         prometheus_client.start_http_server(settings.metrics_port, settings.metrics_host)
     context = zmq.asyncio.Context()
-    router = RouterServer(dispatcher, endpoint, context)
+    stop_zap = start_authenticator(context, settings)  # before the socket binds
+    router = RouterServer(
+        dispatcher, endpoint, context, curve_secret_key=worker_secret_key(settings)
+    )
     http_servers = _serve_http(settings, dispatcher) if http else []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     serving = asyncio.create_task(router.serve())
-    tasks = [serving]
+    tasks = [serving, asyncio.create_task(router.log_refused_handshakes())]
     if settings.api_discovery:
         # Fronts learn this worker's endpoint from the database (api/discovery.py).
         advertised = advertised_endpoint(router.endpoint, settings.api_advertise)
@@ -112,6 +126,8 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
         )
     # Order emails a crash left unsent, then a sweep every minute (api/mail.py).
     tasks.append(asyncio.create_task(mail.keep_sending(engine, settings)))
+    # Charges a crash left with neither order nor refund, old basket change keys (api/sweeps.py).
+    tasks.append(asyncio.create_task(sweeps.keep_sweeping(engine, settings)))
     if settings.debug:
         # `make dev`: restart this process (same pid, same command) when a Python file changes.
         tornado.autoreload.start()
@@ -125,11 +141,14 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
     log.info("worker stopping")
     for http_server in http_servers:
         http_server.stop()
+    # Still reading: what fronts send now is refused as not started and goes to another worker.
+    await router.drain(DRAIN_GRACE_SECONDS)
     for task in tasks:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
     await router.close()
+    stop_zap()
     for http_server in http_servers:
         await http_server.close_all_connections()
     await dispatcher.finish_shared_reads()

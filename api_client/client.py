@@ -209,10 +209,15 @@ class ApiClient(ClientServices):
                 lambda deliver: HttpTransport(settings.api_http_url, deliver),
                 default_deadline_ms=settings.api_deadline_ms,
             )
-        from api_client.zmq_transport import ZmqTransport  # noqa: PLC0415
+        from api_client.zmq_transport import CurveClientKeys, ZmqTransport  # noqa: PLC0415
 
+        curve = None
+        if settings.curve_front_secret is not None and settings.curve_worker_public is not None:
+            curve = CurveClientKeys.from_files(
+                settings.curve_front_secret, settings.curve_worker_public
+            )
         return cls(
-            lambda deliver: ZmqTransport(settings.api_endpoints, deliver),
+            lambda deliver: ZmqTransport(settings.api_endpoints, deliver, curve),
             default_deadline_ms=settings.api_deadline_ms,
         )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -65,6 +66,7 @@ class HttpTransport:
                 "Content-Type": "application/json",
                 "X-Trace-Id": trace_id,
                 "X-Deadline-Ms": str(int(remaining * 1000)),
+                "X-Deadline-At-Ms": str(int((time.time() + remaining) * 1000)),
             },
             request_timeout=remaining,
         )

@@ -17,13 +17,16 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import zmq
+import zmq.auth
 from google.protobuf.message import DecodeError
 
 from api_client.client import Call, Deliver
-from contract import MAX_BATCHES_PER_MESSAGE, envelope_pb2
+from contract import MAX_BATCHES_PER_MESSAGE, MAX_FRAME_BYTES, envelope_pb2
 
 log = logging.getLogger("vitrine.api_client")
 
@@ -33,6 +36,10 @@ SUSPECT_SECONDS = 1.0
 # While no worker at all is connected (start-up, restarts), unsent batches are tried again this
 # often until their deadlines settle them.
 UNSENT_RETRY_SECONDS = 0.01
+# A call a worker refused as not started is sent again at once to another worker; when no
+# other is connected (it restarts too, or our socket has not reconnected to it yet), to the best
+# one after this pause, and so on until its deadline.
+NOT_STARTED_RETRY_SECONDS = 0.05
 RECONNECT_IVL_MS = 100
 RECONNECT_IVL_MAX_MS = 1000
 # ZMTP heartbeats notice a worker that vanished without closing its TCP connection.
@@ -41,13 +48,41 @@ HEARTBEAT_TIMEOUT_MS = 3000
 SEND_HWM = 10_000
 
 
+@dataclass(frozen=True)
+class CurveClientKeys:
+    """A front's CURVE key pair and the workers' public key (all workers share one pair, so a
+    discovered worker is reached with the same keys); z85 text, as in the certificates."""
+
+    public: bytes
+    secret: bytes
+    server_public: bytes
+
+    @classmethod
+    def from_files(cls, front_secret: Path, worker_public: Path) -> CurveClientKeys:
+        public, secret = zmq.auth.load_certificate(front_secret)
+        server_public, _ = zmq.auth.load_certificate(worker_public)
+        if secret is None:
+            raise ValueError(f"{front_secret} holds no secret key: name the .key_secret file")
+        return cls(public, secret, server_public)
+
+
 class _Worker:
     """One API worker's DEALER socket and what we know of that worker's health."""
 
-    def __init__(self, context: zmq.Context[zmq.Socket[bytes]], endpoint: str) -> None:
+    def __init__(
+        self,
+        context: zmq.Context[zmq.Socket[bytes]],
+        endpoint: str,
+        curve: CurveClientKeys | None = None,
+    ) -> None:
         self.endpoint = endpoint
         self.socket = context.socket(zmq.DEALER)
         self.socket.linger = 0
+        if curve is not None:
+            # The worker proves it holds the secret of `server_public`; we prove ours to it.
+            self.socket.setsockopt(zmq.CURVE_PUBLICKEY, curve.public)
+            self.socket.setsockopt(zmq.CURVE_SECRETKEY, curve.secret)
+            self.socket.setsockopt(zmq.CURVE_SERVERKEY, curve.server_public)
         # Queue only to a connected worker, so a send to a dead one fails at once instead of
         # waiting in a buffer for a reconnect.
         self.socket.setsockopt(zmq.IMMEDIATE, 1)
@@ -71,10 +106,13 @@ class _Worker:
 
 
 class ZmqTransport:
-    def __init__(self, endpoints: Sequence[str], deliver: Deliver) -> None:
+    def __init__(
+        self, endpoints: Sequence[str], deliver: Deliver, curve: CurveClientKeys | None = None
+    ) -> None:
         if not endpoints:
             raise ValueError("ZmqTransport needs at least one API worker endpoint")
         self._endpoints = list(endpoints)
+        self._curve = curve
         self._deliver = deliver
         self._context: zmq.Context[zmq.Socket[bytes]] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -96,7 +134,7 @@ class ZmqTransport:
     def _add_worker(self, endpoint: str) -> None:
         assert self._context is not None
         assert self._loop is not None
-        worker = _Worker(self._context, endpoint)
+        worker = _Worker(self._context, endpoint, self._curve)
         self._loop.add_reader(worker.socket.FD, self._drain, worker)
         self._workers.append(worker)
 
@@ -139,24 +177,40 @@ class ZmqTransport:
 
     def _flush(self) -> None:
         outbox, self._outbox = self._outbox, []
-        batches = [(trace_id, [c for c in calls if not c.done]) for trace_id, calls in outbox]
-        batches = [(trace_id, live) for trace_id, live in batches if live]
+        batches = []
+        for trace_id, calls in outbox:
+            live = [c for c in calls if not c.done]
+            if not live:
+                continue
+            frame = _batch_frame(trace_id, live)
+            if len(frame) > MAX_FRAME_BYTES:
+                # A worker's socket would drop the connection, and every other page's replies
+                # on it with it: such a batch is answered here and never sent.
+                self._refuse_oversized(live, len(frame))
+                continue
+            batches.append((frame, live))
         for start in range(0, len(batches), MAX_BATCHES_PER_MESSAGE):
             self._send_message(batches[start : start + MAX_BATCHES_PER_MESSAGE])
 
-    def _send_message(self, batches: Sequence[tuple[str, Sequence[Call]]]) -> None:
-        frames = [_batch_frame(trace_id, calls) for trace_id, calls in batches]
+    def _refuse_oversized(self, calls: Sequence[Call], size: int) -> None:
+        error = f"batch of {size} bytes is over the wire's {MAX_FRAME_BYTES}-byte limit"
+        log.warning("not sent: %s", error)
+        for call in calls:
+            self._deliver(call, envelope_pb2.RESOURCE_EXHAUSTED, None, error, 0)
+
+    def _send_message(self, batches: Sequence[tuple[bytes, Sequence[Call]]]) -> None:
+        frames = [frame for frame, _calls in batches]
         for worker in self._ranked(exclude=set()):
             if worker.try_send(frames):
-                for _trace_id, calls in batches:
+                for _frame, calls in batches:
                     self._mark_in_flight(worker, calls)
                 self._drain_soon(worker)
                 return
             worker.suspect_until = time.monotonic() + SUSPECT_SECONDS
         # No worker connected right now: try again shortly; the deadlines bound the wait.
         loop = asyncio.get_running_loop()
-        for trace_id, calls in batches:
-            loop.call_later(UNSENT_RETRY_SECONDS, self.send, trace_id, calls)
+        for _frame, calls in batches:
+            loop.call_later(UNSENT_RETRY_SECONDS, self.send, calls[0].trace_id, calls)
 
     def resend(self, call: Call) -> bool:
         if call.done or not self._workers:
@@ -224,14 +278,27 @@ class ZmqTransport:
         entry = self._pending.get(reply.call_id)
         if entry is None:
             return  # settled already: a late reply to a retried or expired call
-        self._release(entry[0])
         if reply.status == envelope_pb2.UNAVAILABLE:
             worker.suspect_until = time.monotonic() + SUSPECT_SECONDS
+            if reply.not_started:
+                self._send_elsewhere(entry[0])
+                return
+        self._release(entry[0])
         ok = reply.status == envelope_pb2.OK
         entry[0].retry_after_seconds = reply.retry_after_seconds
         self._deliver(
             entry[0], reply.status, reply.response if ok else None, reply.error, len(frame)
         )
+
+    def _send_elsewhere(self, call: Call) -> None:
+        """A call the worker refused without starting it (stopping, saturated): safe to send
+        again, a write too; to another worker now, or to the best one shortly. Its deadline
+        bounds the tries."""
+        if self.resend(call):
+            return
+        self._release(call)
+        assert self._loop is not None
+        self._loop.call_later(NOT_STARTED_RETRY_SECONDS, self.send, call.trace_id, [call])
 
     def _close_worker(self, worker: _Worker) -> None:
         if self._loop is not None and not self._loop.is_closed():
@@ -256,7 +323,8 @@ def _batch_frame(trace_id: str, calls: Sequence[Call]) -> bytes:
                 id=call.id,
                 method=call.method.full_name,
                 request=call.request.SerializeToString(),
-                deadline_ms=_remaining_ms(call),
+                deadline_ms=(left := _remaining_ms(call)),
+                deadline_unix_ms=int(time.time() * 1000) + left,
             )
             for call in calls
         ],

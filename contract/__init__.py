@@ -46,6 +46,10 @@ PACKAGE = "shop.v1"
 # The wire's limit on batches in one ZeroMQ message, a frame each (docs/api.md): a worker
 # refuses more; a client sends more as several messages.
 MAX_BATCHES_PER_MESSAGE = 64
+# The wire's limit on one frame (one batch, or one reply). A worker's socket refuses a larger
+# frame unread (ZMQ_MAXMSGSIZE, which libzmq applies to each frame): it drops the connection
+# that sent it, so a client never sends one (api_client/zmq_transport.py).
+MAX_FRAME_BYTES = 1 << 20
 # Every module whose file declares services; the method table is read from their descriptors.
 SERVICE_MODULES = (
     catalog_pb2,

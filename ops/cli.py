@@ -364,6 +364,15 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     capture.add_argument(
         "--into", type=Path, default=TEMPLATES_DIR, help="the templates folder to write into"
     )
+    keys = commands.add_parser(
+        "keys", help="make CURVE certificates for fronts and workers (docs/operations.md)"
+    )
+    keys.add_argument(
+        "--dir", type=Path, default=None, help="where (default VITRINE_CURVE_KEYS or var/keys)"
+    )
+    keys.add_argument(
+        "--front", default="", help="only one more front's key pair, by this name (front-2...)"
+    )
     nginx = commands.add_parser(
         "nginx-config",
         help="render nginx.conf from VITRINE_NGINX_* and VITRINE_FRONTS; prints its path",
@@ -393,7 +402,30 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     return parser
 
 
+def command_keys(settings: Settings, args: argparse.Namespace) -> int:
+    """Make the CURVE certificates; print what to copy where and which settings to set."""
+    from ops.keys import KeysExist, make_keys  # noqa: PLC0415
+
+    directory = args.dir or settings.curve_keys_dir
+    try:
+        written = make_keys(directory, args.front)
+    except (KeysExist, OSError, ValueError) as error:
+        print(f"vitrine: {error}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"{oct(path.stat().st_mode & 0o777)} {path}")
+    print(
+        f"One host: VITRINE_CURVE_KEYS={directory} for every front and worker. Hosts of their "
+        "own: workers get worker.key_secret and allowed_fronts/ (VITRINE_CURVE_WORKER_SECRET, "
+        "VITRINE_CURVE_ALLOWED_FRONTS), fronts their .key_secret and worker.key "
+        "(VITRINE_CURVE_FRONT_SECRET, VITRINE_CURVE_WORKER_PUBLIC); see docs/operations.md.",
+        file=sys.stderr,
+    )
+    return 0
+
+
 COMMANDS = {
+    "keys": command_keys,
     "run": command_run,
     "serve": command_serve,
     "api": command_api,
@@ -412,8 +444,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
     except ConfigError as error:
-        print(f"vitrine: {error}", file=sys.stderr)
-        return 2
+        if (sys.argv[1:] if argv is None else argv)[:1] != ["keys"]:
+            print(f"vitrine: {error}", file=sys.stderr)
+            return 2
+        # VITRINE_CURVE_KEYS may name the folder `vitrine keys --dir` is about to fill.
+        settings = Settings()
     args = _parser(settings).parse_args(argv)
     if (
         getattr(args, "workers", 0) < 0

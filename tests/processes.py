@@ -92,11 +92,13 @@ class Processes:
         delays: str = "",
         faults: str = "",
         env: dict[str, str] | None = None,
+        endpoint: str = "",
         public_port: int = 0,
     ) -> WorkerProcess:
-        """One `vitrine api-worker`; `delays` and `faults` are its VITRINE_API_* test knobs.
-        Its JSON API's public face is on the port all workers share, or on `public_port`."""
-        endpoint = f"tcp://127.0.0.1:{free_port()}"
+        """One `vitrine api-worker` on `endpoint` (a new random port by default); `delays` and
+        `faults` are its VITRINE_API_* test knobs. Its JSON API's public face is on the port
+        all workers share, or on `public_port`."""
+        endpoint = endpoint or f"tcp://127.0.0.1:{free_port()}"
         http_url = f"http://127.0.0.1:{self.http_port}"
         public_url = f"http://127.0.0.1:{public_port or self.public_http_port}"
         process, log_path = self._spawn(

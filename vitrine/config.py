@@ -34,6 +34,16 @@ class Settings:
     api_discovery_seconds: float = 2.0
     # The endpoint a worker registers, when the one it binds is not what others reach.
     api_advertise: str = ""
+    # ZeroMQ CURVE between fronts and workers (docs/operations.md, "Network trust"): set, every
+    # connection is encrypted and a worker serves only the fronts whose public keys it holds.
+    # A worker's certificate with its secret key, and the folder of fronts' public keys it takes;
+    curve_worker_secret: Path | None = None
+    curve_allowed_fronts: Path | None = None
+    # a front's certificate with its secret key, and the workers' public certificate.
+    curve_front_secret: Path | None = None
+    curve_worker_public: Path | None = None
+    # Where `vitrine keys` writes them, and where the four above are looked for when unset.
+    curve_keys_dir: Path = VAR_DIR / "keys"
     # The HTTP JSON API's internal listener, served by every worker on one shared port: every
     # method, trusted as sent (the fronts' HTTP transport, tools). Keep it on loopback or a
     # private network; never expose it (docs/api.md).
@@ -99,6 +109,16 @@ class Settings:
     nginx_microcache: bool = True
     # nginx's worker user when it is started as root; empty: the user who starts it.
     nginx_user: str = ""
+
+    @property
+    def curve_worker(self) -> bool:
+        """This worker's socket is a CURVE server."""
+        return self.curve_worker_secret is not None
+
+    @property
+    def curve_front(self) -> bool:
+        """This front's sockets are CURVE clients."""
+        return self.curve_front_secret is not None
 
     def __post_init__(self) -> None:
         if not self.api_endpoints:
@@ -235,7 +255,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         urlsplit(public_url).scheme not in {"http", "https"} or not urlsplit(public_url).netloc
     ):
         raise ConfigError(f"VITRINE_PUBLIC_URL={public_url!r} must be like https://shop.example")
+    curve = _curve_files(env)
     return Settings(
+        curve_worker_secret=curve["curve_worker_secret"],
+        curve_allowed_fronts=curve["curve_allowed_fronts"],
+        curve_front_secret=curve["curve_front_secret"],
+        curve_worker_public=curve["curve_worker_public"],
+        curve_keys_dir=Path(env.get("VITRINE_CURVE_KEYS", "").strip() or defaults.curve_keys_dir),
         database_url=env.get("VITRINE_DATABASE_URL", defaults.database_url),
         database_schema=env.get("VITRINE_DATABASE_SCHEMA", ""),
         api_endpoint=endpoint,
@@ -316,3 +342,43 @@ def _sitemap_urls(env: Mapping[str, str]) -> int:
     if value > Settings.sitemap_urls:
         raise ConfigError(f"VITRINE_SITEMAP_URLS={value}: the sitemap protocol allows 50000")
     return value
+
+
+# What `vitrine keys --dir DIR` writes, and where VITRINE_CURVE_KEYS=DIR looks by default.
+CURVE_FILES = {
+    "curve_worker_secret": ("VITRINE_CURVE_WORKER_SECRET", "worker.key_secret"),
+    "curve_allowed_fronts": ("VITRINE_CURVE_ALLOWED_FRONTS", "allowed_fronts"),
+    "curve_front_secret": ("VITRINE_CURVE_FRONT_SECRET", "front.key_secret"),
+    "curve_worker_public": ("VITRINE_CURVE_WORKER_PUBLIC", "worker.key"),
+}
+# A worker needs both of its pair, a front both of its; either side alone is fine (one host
+# may run only workers).
+CURVE_PAIRS = (
+    ("curve_worker_secret", "curve_allowed_fronts"),
+    ("curve_front_secret", "curve_worker_public"),
+)
+
+
+def _curve_files(env: Mapping[str, str]) -> dict[str, Path | None]:
+    """The CURVE key files and folder: each its own setting, or all under VITRINE_CURVE_KEYS as
+    `vitrine keys` lays them out. A file named but missing, or half a pair, is a ConfigError."""
+    keys_dir = env.get("VITRINE_CURVE_KEYS", "").strip()
+    files: dict[str, Path | None] = {}
+    for field_name, (name, default) in CURVE_FILES.items():
+        raw = env.get(name, "").strip()
+        if raw and not Path(raw).exists():
+            raise ConfigError(f"{name}={raw!r} does not exist (make keys with `vitrine keys`)")
+        # Under VITRINE_CURVE_KEYS a host holds only its side's files (a front's host has no
+        # worker secret): what is missing there is simply not used.
+        in_dir = Path(keys_dir) / default if keys_dir else None
+        files[field_name] = Path(raw) if raw else (in_dir if in_dir and in_dir.exists() else None)
+    for first, second in CURVE_PAIRS:
+        if (files[first] is None) != (files[second] is None):
+            raise ConfigError(
+                f"{CURVE_FILES[first][0]} and {CURVE_FILES[second][0]} go together: set both"
+                + (f" (or both files in VITRINE_CURVE_KEYS={keys_dir!r})" if keys_dir else "")
+            )
+    if keys_dir and all(path is None for path in files.values()):
+        # Never a silent plain socket when keys were asked for.
+        raise ConfigError(f"VITRINE_CURVE_KEYS={keys_dir!r} holds no keys (`vitrine keys --dir`)")
+    return files

@@ -48,6 +48,17 @@ def confirm_registration_url(token: str) -> str:
     return f"/account/confirm/{token}"
 
 
+def search_url(params: dict[str, Any]) -> str:
+    """/search with `params` (None values dropped, lists repeated): results, sorted and filtered."""
+    pairs = [
+        (key, value)
+        for key, values in params.items()
+        if values is not None
+        for value in (values if isinstance(values, list | tuple) else [values])
+    ]
+    return "/search" + ("?" + urlencode(pairs) if pairs else "")
+
+
 def landing_url(page: Any) -> str:
     return f"/l/{page.slug}"
 

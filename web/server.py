@@ -25,9 +25,11 @@ MAX_BODY_BYTES = 1 << 20
 # Requests in flight at SIGTERM get this long to finish.
 SHUTDOWN_GRACE_SECONDS = 10.0
 DRAIN_POLL_SECONDS = 0.05
-# Once nothing is in flight, this long without a new request (one nginx sent on a kept-alive
-# connection just before it saw ours close) before the connections are closed.
-DRAIN_QUIET_SECONDS = 0.2
+# Once nothing is in flight, this long without a new request before the connections are
+# closed: longer than nginx keeps an idle connection to a front (its upstream keepalive_timeout,
+# 1 s in nginx.conf), so nginx has closed every idle one itself and never sends a request down a
+# connection we are closing (a POST there would be its 502: nginx does not retry one).
+DRAIN_QUIET_SECONDS = 1.5
 
 
 async def serve_front(settings: Settings, *, with_api: bool = True) -> None:

@@ -17,7 +17,7 @@ import jinja2.meta
 
 from vitrine.config import PROJECT_ROOT
 from vitrine.formatting import country_name, date, money
-from vitrine.urls import category_url, landing_url, listing_url, product_url
+from vitrine.urls import category_url, landing_url, listing_url, product_url, search_url
 from web.structured_data import StructuredData
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -45,6 +45,11 @@ def with_params(base: dict[str, Any], **changes: Any) -> str:
 def category_link(category_slug: str, base: dict[str, Any], **changes: Any) -> str:
     """The listing URL of `base` with `changes` applied (see vitrine.urls.listing_url)."""
     return listing_url(category_slug, {**base, **changes})
+
+
+def search_link(base: dict[str, Any], **changes: Any) -> str:
+    """The search URL of `base` (q and the listing parameters) with `changes` applied."""
+    return search_url({**base, **changes})
 
 
 def make_environment(
@@ -81,6 +86,7 @@ def make_environment(
         landing_url=landing_url,
         with_params=with_params,
         category_link=category_link,
+        search_link=search_link,
         locale=locale,
         public_url=public_url.rstrip("/"),
         absolute_url=lambda path: _absolute(public_url.rstrip("/"), path),

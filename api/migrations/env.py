@@ -11,7 +11,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from api.schema import metadata
+from api.schema import is_declared_here, metadata
 from vitrine.config import load_settings
 
 
@@ -22,6 +22,7 @@ def run_with(connection: Connection) -> None:
         # SQLite cannot ALTER most things: batch mode copies the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=is_declared_here,
     )
     with context.begin_transaction():
         context.run_migrations()

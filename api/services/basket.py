@@ -9,6 +9,10 @@ are serialized until commit: the line, the variant's stock and the limits are re
 and written before it is released, so two AddLine calls for one basket and variant cannot lose
 an update, nor both INSERT the same (basket_id, variant_id) line. The increment itself is still
 spelled `quantity = quantity + :n`, which stays right even without the lock.
+
+Exactly once: a change carrying an idempotency key stores it in its own transaction and checks
+the caller's deadline just before the commit (api/basket_writes.py). A retry of a change that was
+applied is answered with the basket, unchanged; one whose caller had given up was rolled back.
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ import secrets
 import string
 from datetime import UTC, datetime, timedelta
 
+from google.protobuf.message import Message
 from sqlalchemy import ColumnElement, and_, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api import messages, validation
+from api import basket_writes, messages, validation
 from api.context import CallContext
 from api.messages import AnyRow
 from api.schema import (
@@ -103,30 +109,73 @@ async def add_line(
         raise Invalid(f"quantity must be from 1 to {MAX_LINE_QUANTITY}, not {quantity}")
     if not validation.known_id(request.variant_id):
         raise NotFound(f"no variant has id {request.variant_id}")
+    key, change = _write_key(request)
+    if key and (done := await _replayed(ctx, key, change)) is not None:
+        return done
+    try:
+        async with ctx.db.connect() as conn:
+            async with conn.begin():
+                basket_id, token = await _basket_to_fill(conn, request, ctx.now)
+                await _add(conn, basket_id, request, ctx.now)
+                await _commit_once(conn, ctx, key, basket_id, change)
+            return basket_contents(token, await line_rows(conn, basket_id))
+    except IntegrityError:
+        if key and (done := await _replayed(ctx, key, change)) is not None:
+            return done  # a copy of this change, racing this one, committed first
+        raise
+
+
+async def _add(
+    conn: AsyncConnection, basket_id: int, request: basket_pb2.AddLineRequest, now: datetime
+) -> None:
+    target = await _line_target(conn, basket_id, request.variant_id)
+    if target is None:
+        raise NotFound(f"no variant has id {request.variant_id}")
+    in_basket = target.in_basket or 0
+    _check_can_hold(target, in_basket + request.quantity, in_basket=in_basket)
+    if in_basket:
+        await conn.execute(
+            update(basket_lines)
+            .where(line_key(basket_id, request.variant_id))
+            .values(quantity=basket_lines.c.quantity + request.quantity)
+        )
+    else:
+        await conn.execute(
+            insert(basket_lines).values(
+                basket_id=basket_id,
+                variant_id=request.variant_id,
+                quantity=request.quantity,
+                added_at=next_added_at(now, target.latest_added_at),
+            )
+        )
+
+
+def _write_key(request: Message) -> tuple[str, str]:
+    """The change's idempotency key ("" when it has none) and what the change asks for."""
+    key = basket_writes.checked_key(getattr(request, "idempotency_key", ""))
+    return key, basket_writes.digest(request) if key else ""
+
+
+async def _replayed(ctx: CallContext, key: str, change: str) -> basket_pb2.BasketContents | None:
+    """The basket, when the change with this key was already applied (its retry)."""
     async with ctx.db.connect() as conn:
-        async with conn.begin():
-            basket_id, token = await _basket_to_fill(conn, request, ctx.now)
-            target = await _line_target(conn, basket_id, request.variant_id)
-            if target is None:
-                raise NotFound(f"no variant has id {request.variant_id}")
-            in_basket = target.in_basket or 0
-            _check_can_hold(target, in_basket + quantity, in_basket=in_basket)
-            if in_basket:
-                await conn.execute(
-                    update(basket_lines)
-                    .where(line_key(basket_id, request.variant_id))
-                    .values(quantity=basket_lines.c.quantity + quantity)
-                )
-            else:
-                await conn.execute(
-                    insert(basket_lines).values(
-                        basket_id=basket_id,
-                        variant_id=request.variant_id,
-                        quantity=quantity,
-                        added_at=next_added_at(ctx.now, target.latest_added_at),
-                    )
-                )
+        basket_id = await basket_writes.applied(conn, key, change)
+        if basket_id is None:
+            return None
+        token = await conn.scalar(select(baskets.c.token).where(baskets.c.id == basket_id))
+        if token is None:  # merged into an account's basket at log-in since
+            return basket_contents("", [])
         return basket_contents(token, await line_rows(conn, basket_id))
+
+
+async def _commit_once(
+    conn: AsyncConnection, ctx: CallContext, key: str, basket_id: int, change: str
+) -> None:
+    """The last step of a change's transaction: its key stored with it, and the caller's
+    deadline checked (past it, everything rolls back: the caller was told it failed)."""
+    if key:
+        await basket_writes.remember(conn, key, basket_id, change, ctx.now)
+    ctx.check_deadline()
 
 
 async def _basket_to_fill(
@@ -189,32 +238,46 @@ async def set_quantity(
     if quantity > MAX_LINE_QUANTITY:
         raise Invalid(f"quantity must be from 0 to {MAX_LINE_QUANTITY}, not {quantity}")
     token = plausible_token(request.token)
-    async with ctx.db.connect() as conn:
-        async with conn.begin():
-            basket_id = await touch_basket(conn, token, ctx.now)
-            if basket_id is None:
-                if quantity:
-                    raise NotFound("no such basket line")
-                return basket_contents("", [])
-            if validation.known_id(request.variant_id):
-                target = await _line_target(conn, basket_id, request.variant_id)
-            else:
-                target = None
-            if target is None or target.in_basket is None:
-                if quantity:
-                    raise NotFound("no such basket line")
-            elif quantity == 0:
-                await conn.execute(
-                    basket_lines.delete().where(line_key(basket_id, request.variant_id))
-                )
-            else:
-                _check_can_hold(target, quantity, in_basket=0)
-                await conn.execute(
-                    update(basket_lines)
-                    .where(line_key(basket_id, request.variant_id))
-                    .values(quantity=quantity)
-                )
-        return basket_contents(token, await line_rows(conn, basket_id))
+    key, change = _write_key(request)
+    if key and (done := await _replayed(ctx, key, change)) is not None:
+        return done
+    try:
+        async with ctx.db.connect() as conn:
+            async with conn.begin():
+                basket_id = await touch_basket(conn, token, ctx.now)
+                if basket_id is None:
+                    if quantity:
+                        raise NotFound("no such basket line")
+                    return basket_contents("", [])
+                await _set(conn, basket_id, request)
+                await _commit_once(conn, ctx, key, basket_id, change)
+            return basket_contents(token, await line_rows(conn, basket_id))
+    except IntegrityError:
+        if key and (done := await _replayed(ctx, key, change)) is not None:
+            return done  # a copy of this change, racing this one, committed first
+        raise
+
+
+async def _set(
+    conn: AsyncConnection, basket_id: int, request: basket_pb2.SetQuantityRequest
+) -> None:
+    quantity = request.quantity
+    if validation.known_id(request.variant_id):
+        target = await _line_target(conn, basket_id, request.variant_id)
+    else:
+        target = None
+    if target is None or target.in_basket is None:
+        if quantity:
+            raise NotFound("no such basket line")
+    elif quantity == 0:
+        await conn.execute(basket_lines.delete().where(line_key(basket_id, request.variant_id)))
+    else:
+        _check_can_hold(target, quantity, in_basket=0)
+        await conn.execute(
+            update(basket_lines)
+            .where(line_key(basket_id, request.variant_id))
+            .values(quantity=quantity)
+        )
 
 
 def plausible_token(value: str) -> str:

@@ -6,30 +6,34 @@ longer shows what would be ordered cannot place it.
 
 Placing an order (`place_order`):
 1. The order with this key, if there is one, is the answer (a double click, a browser retry).
-2. The card is charged with the key as the gateway's idempotency key, so every repeat of one
-   checkout is one charge. Charging happens outside the database transaction: no row stays
-   locked while a gateway answers.
+2. The charge is recorded, then made (api/charges.py): keyed by the checkout's key, so every
+   repeat of one checkout is one charge. Charging happens outside the order's transaction: no
+   row stays locked while a gateway answers.
 3. One transaction writes the basket row first (its lock, as in basket.py), looks for the
    order again (a racing repeat may have placed it), recomputes the lines and totals from the
    database, reserves stock with `stock = stock - n WHERE stock >= n` per variant in id order,
-   and writes the order, its lines and its confirmation mail, then empties the basket. A line
-   beyond stock rolls it all back and the charge is refunded: two shoppers racing for the last
-   item make one order, and stock never goes below zero.
+   writes the order, its lines and its confirmation mail, marks the charge placed, and empties
+   the basket. If it does not commit, for whatever reason (a line beyond stock, a database
+   error, the caller's deadline), it all rolls back and the charge is refunded: two shoppers
+   racing for the last item make one order, stock never goes below zero, and no card pays for
+   nothing. A worker dying in between leaves the recorded charge to the shopper's retry (which
+   finishes it) or to the sweep (which refunds it).
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
+import logging
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api import mail
+from api import charges, mail
 from api.context import CallContext
 from api.messages import AnyRow, money
 from api.payments import GATEWAYS, CardDetails, CardRefused, PaymentGateway
@@ -55,7 +59,9 @@ from api.services.basket import (
 )
 from api.services.orders import address_message, card_message, load_order
 from contract import checkout_pb2, orders_pb2
-from contract.errors import FailedPrecondition, Invalid
+from contract.errors import ApiError, FailedPrecondition, Invalid, Unavailable
+
+log = logging.getLogger("vitrine.api")
 
 Step = checkout_pb2.CheckoutStep
 
@@ -94,15 +100,22 @@ CHECKOUT_CHANGED = (
     "Your checkout changed after this page was shown (in another tab?). "
     "Please check your order again."
 )
+NOT_PLACED_REFUNDED = (
+    "We could not place your order just now, so the payment for it was refunded to your card. "
+    "Please try again in a moment."
+)
+NOT_PLACED_REFUND_PENDING = (
+    "We could not place your order just now. If your card was charged for it, the payment is "
+    "refunded automatically within minutes. Please try again in a moment."
+)
 
 
 def offered(country: str) -> list[Shipping]:
     return [m for m in SHIPPING_METHODS if m.countries is None or country in m.countries]
 
 
-@functools.cache
-def gateway(name: str) -> PaymentGateway:
-    return GATEWAYS[name]()
+def gateway(ctx: CallContext) -> PaymentGateway:
+    return GATEWAYS[ctx.settings.payment_gateway](ctx.db)
 
 
 async def get_checkout(
@@ -167,7 +180,7 @@ async def set_payment(
         holder=request.holder[:200],
     )
     try:
-        token = await gateway(ctx.settings.payment_gateway).tokenize(card, ctx.now)
+        token = await gateway(ctx).tokenize(card, ctx.now)
     except CardRefused as refused:
         return await _refused(ctx, request, refused.errors)
     values = {
@@ -233,30 +246,102 @@ async def place_order(
                 return checkout_pb2.PlaceOrderResponse(order=placed)
             raise
     totals = _totals(rows, checkout)
-    payments = gateway(ctx.settings.payment_gateway)
-    charge = await payments.charge(checkout.payment_token, totals.total, totals.currency, key)
+    gateway_key = await charges.record(ctx.db, key, totals.total, totals.currency, ctx.now)
+    # Shielded: a call that reaches its deadline here still charges and commits or rolls back
+    # (and refunds) in full, never leaving a transaction (and SQLite's write lock) open nor a
+    # charge without its order or refund. The caller's retry with the same key finds the order.
+    placing = asyncio.ensure_future(
+        _charge_and_place(
+            ctx,
+            request,
+            key=key,
+            gateway_key=gateway_key,
+            payment_token=checkout.payment_token,
+            totals=totals,
+        )
+    )
+    # Its outcome is not read when the call was cut off: not an "exception never retrieved".
+    placing.add_done_callback(lambda done: done.cancelled() or done.exception())
+    answer = await asyncio.shield(placing)
+    mail.send_soon(ctx.db, ctx.settings)
+    return answer
+
+
+async def _charge_and_place(
+    ctx: CallContext,
+    request: checkout_pb2.PlaceOrderRequest,
+    *,
+    key: str,
+    gateway_key: str,
+    payment_token: str,
+    totals: _Totals,
+) -> checkout_pb2.PlaceOrderResponse:
+    """Steps 2 and 3 of the module's docstring: the charge becomes the order, or is refunded."""
+    payments = gateway(ctx)
+    charge = await payments.charge(payment_token, totals.total, totals.currency, gateway_key)
+    await charges.mark_charged(ctx.db, gateway_key, charge, ctx.now)
     if not charge.approved:
         return checkout_pb2.PlaceOrderResponse(payment_error=charge.decline_message)
-    # Shielded: a call that reaches its deadline here still commits or rolls back in full, and
-    # never leaves a transaction (and SQLite's write lock) open. The caller's retry with the
-    # same key then finds the order.
     try:
-        order_id = await asyncio.shield(_place(ctx, request, key, charge.reference))
-    except _Refusal as refusal:
-        await payments.refund(charge.reference)
-        raise FailedPrecondition(str(refusal)) from None
+        order_id = await _place(ctx, request, key, gateway_key, charge.reference)
+    except (_Refusal, ApiError, SQLAlchemyError, OSError) as error:
+        return await _not_placed(ctx, key, gateway_key, error)
     async with ctx.db.connect() as conn:
         placed = await load_order(conn, orders.c.id == order_id)
     assert placed is not None  # committed just now
-    mail.send_soon(ctx.db, ctx.settings)
     return checkout_pb2.PlaceOrderResponse(order=placed)
 
 
+async def _not_placed(
+    ctx: CallContext, key: str, gateway_key: str, error: Exception
+) -> checkout_pb2.PlaceOrderResponse:
+    """The order's transaction did not commit: refund its charge and say so in words, unless a
+    repeat of this checkout placed the order meanwhile (then that order is the answer)."""
+    if not isinstance(error, _Refusal):
+        log.warning("trace=%s order %s not placed: %r", ctx.trace_id, key, error)
+    try:
+        refunded = await charges.refund(ctx.db, gateway(ctx), gateway_key, ctx.now)
+        if not refunded:
+            async with ctx.db.connect() as conn:
+                if placed := await load_order(conn, orders.c.idempotency_key == key):
+                    return checkout_pb2.PlaceOrderResponse(order=placed)
+    except (SQLAlchemyError, OSError):
+        # The database is failing: the charge stays recorded, and the sweep refunds it.
+        log.exception("trace=%s refund of %s left to the sweep", ctx.trace_id, gateway_key)
+        raise Unavailable(NOT_PLACED_REFUND_PENDING) from error
+    if isinstance(error, _Refusal):
+        raise FailedPrecondition(str(error)) from None
+    raise Unavailable(NOT_PLACED_REFUNDED) from error
+
+
 async def _place(
-    ctx: CallContext, request: checkout_pb2.PlaceOrderRequest, key: str, payment_reference: str
+    ctx: CallContext,
+    request: checkout_pb2.PlaceOrderRequest,
+    key: str,
+    gateway_key: str,
+    payment_reference: str,
 ) -> int:
     async with ctx.db.connect() as conn, conn.begin():
-        return await _write_order(conn, ctx, request, key, payment_reference)
+        existing: int | None = await _placed_meanwhile(conn, ctx, request, key)
+        if existing is not None:
+            return existing  # a repeat of this checkout placed it, with this same charge
+        order_id = await _write_order(conn, ctx, request, key, payment_reference)
+        if not await charges.mark_placed(conn, gateway_key, order_id, ctx.now):
+            raise _Refusal(NOT_PLACED_REFUNDED)  # refunded meanwhile (the sweep): no order
+        ctx.check_deadline()
+        return order_id
+
+
+async def _placed_meanwhile(
+    conn: AsyncConnection, ctx: CallContext, request: checkout_pb2.PlaceOrderRequest, key: str
+) -> int | None:
+    """Locks the basket (its row written first, see basket.py), then the order a racing repeat
+    of this checkout placed while this one was charging, if any."""
+    await touch_basket(conn, plausible_token(request.basket_token), ctx.now)
+    existing: int | None = await conn.scalar(
+        select(orders.c.id).where(orders.c.idempotency_key == key)
+    )
+    return existing
 
 
 async def _write_order(
@@ -266,14 +351,11 @@ async def _write_order(
     key: str,
     payment_reference: str,
 ) -> int:
-    """The order's transaction (step 3 in the module's docstring); its id."""
-    basket_id = await touch_basket(conn, plausible_token(request.basket_token), ctx.now)
-    existing: int | None = await conn.scalar(
-        select(orders.c.id).where(orders.c.idempotency_key == key)
-    )
-    if existing is not None:
-        return existing  # a repeat of this checkout placed it while this one was charging
-    if basket_id is None:
+    """The order's transaction (step 3 in the module's docstring), the basket already locked;
+    its id."""
+    token = plausible_token(request.basket_token)
+    basket_id = await conn.scalar(select(baskets.c.id).where(baskets.c.token == token))
+    if not token or basket_id is None:
         raise _Refusal(EMPTY_BASKET)
     checkout = await _checkout_row(conn, basket_id)
     if checkout is None or checkout.idempotency_key != key:

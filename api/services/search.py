@@ -1,19 +1,24 @@
-"""shop.v1.Search: word search over live products, and suggestions as a shopper types."""
+"""shop.v1.Search: full-text search over live products, with facets and corrected misspellings,
+and suggestions as a shopper types. The SQL of each database's engine is in api/fulltext.py."""
 
 from __future__ import annotations
 
-import difflib
+import asyncio
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api import validation
+from api import spelling, validation
 from api.category_tree import CategoryTree, category_tree
 from api.context import CallContext
+from api.facets import FACETS, FacetSelection, count_facet, facet_messages
+from api.fulltext import FullText, for_dialect
+from api.messages import AnyRow
 from api.queries import SUMMARY_COLUMNS, is_live, product_summaries, sort_order
 from api.schema import products
 from contract import catalog_pb2, search_pb2
@@ -26,18 +31,19 @@ SUGGEST_MAX = 20
 # A word is a run of letters, digits or underscores; everything else separates words.
 _WORD = re.compile(r"\w+")
 
-# "Did you mean" compares the query's words with a vocabulary kept per worker. It must stay
-# small whatever the catalogue's size (difflib compares against every word), so it is made of
-# the categories, the brands (at most VOCABULARY_MAX_BRANDS) and the words of the names of a
-# bounded sample of products (the first VOCABULARY_PRODUCT_SAMPLE live ones by id).
+# Brands of live products, for suggestions and spelling: read once per worker for this long.
 VOCABULARY_CACHE_KEY = "search.vocabulary"
 VOCABULARY_TTL_SECONDS = 600.0
 VOCABULARY_MAX_BRANDS = 2_000
-VOCABULARY_PRODUCT_SAMPLE = 5_000
-VOCABULARY_MIN_WORD_LENGTH = 3
 DID_YOU_MEAN_MAX = 3
-# How alike a vocabulary word must be to a query word to be offered (difflib's ratio).
-DID_YOU_MEAN_CUTOFF = 0.75
+# Queries of more words than this are not corrected: each word costs a look-up or two.
+SPELLING_MAX_WORDS = 6
+
+
+@dataclass(frozen=True)
+class _Found:
+    rows: Sequence[AnyRow]
+    total: int
 
 
 async def search_products(
@@ -51,70 +57,117 @@ async def search_products(
         raise Invalid(f"query {query!r} has no words to search for")
     page = validation.Page.from_request(request.page)
     sort = validation.product_sort(request.sort)
+    selection = FacetSelection.from_filter(request.filter)
+    fulltext = for_dialect(ctx.db.dialect.name)
 
-    matching = [
-        is_live(),
-        *(products.c.search_text.contains(word, autoescape=True) for word in words),
-    ]
-    if sort == catalog_pb2.PRODUCT_SORT_UNSPECIFIED:
-        order = [_name_has_phrase(" ".join(words)), *sort_order(sort)]
-    else:
-        order = sort_order(sort)
+    found = await _search(ctx.db, fulltext, words, page=page, sort=sort, selection=selection)
+    spellings: list[str] = []
+    searched_for = ""
+    if found.total == 0:
+        spellings = await _spellings(ctx, fulltext, words)
+        if spellings and not request.exact:
+            corrected = spellings[0].split()
+            found_corrected = await _search(
+                ctx.db, fulltext, corrected, page=page, sort=sort, selection=selection
+            )
+            if found_corrected.total:
+                found, words, searched_for = found_corrected, corrected, spellings[0]
     async with ctx.db.connect() as conn:
-        # Matching words inside text can use no index: every live product is read. Counting in
-        # the same query (a window over the matches) reads them once instead of twice.
+        summaries = await product_summaries(conn, found.rows)
+    facets = []
+    if found.total or not selection.is_empty():
+        facets = await _facets(ctx.db, [is_live(), fulltext.match(words).condition], selection)
+    return search_pb2.SearchProductsResponse(
+        products=summaries,
+        page=page.info(found.total),
+        did_you_mean=spellings,
+        searched_for=searched_for,
+        facets=facets,
+    )
+
+
+async def _search(
+    engine: AsyncEngine,
+    fulltext: FullText,
+    words: list[str],
+    *,
+    page: validation.Page,
+    sort: int,
+    selection: FacetSelection,
+) -> _Found:
+    match = fulltext.match(words)
+    matching = [is_live(), *selection.conditions()]
+    if sort == catalog_pb2.PRODUCT_SORT_UNSPECIFIED:
+        statement = select(*SUMMARY_COLUMNS, func.count().over().label("total")).select_from(
+            match.source
+        )
+        matching.append(match.source_condition)
+        order = [match.relevance, products.c.id.asc()]
+    else:
+        statement = select(*SUMMARY_COLUMNS, func.count().over().label("total"))
+        matching.append(match.condition)
+        order = sort_order(sort)
+    async with engine.connect() as conn:
+        # Counting in the same query (a window over the matches) reads them once, not twice.
         rows = (
             await conn.execute(
-                select(*SUMMARY_COLUMNS, func.count().over().label("total"))
-                .where(*matching)
-                .order_by(*order)
-                .limit(page.size)
-                .offset(page.offset)
+                statement.where(*matching).order_by(*order).limit(page.size).offset(page.offset)
             )
         ).all()
         if rows:
-            total = rows[0].total
-        elif page.number > 1:  # past the end: the total is still wanted for the page links
-            count = select(func.count()).select_from(products).where(*matching)
-            total = (await conn.scalar(count)) or 0
-        else:
-            total = 0
-        summaries = await product_summaries(conn, rows)
-    response = search_pb2.SearchProductsResponse(products=summaries, page=page.info(total))
-    if total == 0:
-        vocabulary = await _vocabulary(ctx)
-        response.did_you_mean.extend(_did_you_mean(words, vocabulary.words))
-    return response
+            return _Found(rows, rows[0].total)
+        if page.number == 1:
+            return _Found([], 0)
+        # Past the end: the total is still wanted for the page links.
+        count = select(func.count()).select_from(products)
+        total = await conn.scalar(count.where(*matching, match.condition))
+    return _Found([], total or 0)
 
 
-def _name_has_phrase(phrase: str) -> ColumnElement[int]:
-    # Relevance, kept simple: products whose name holds the whole query come first.
-    return case((func.lower(products.c.name).contains(phrase, autoescape=True), 0), else_=1)
+async def _facets(
+    engine: AsyncEngine, scope: list[ColumnElement[bool]], selection: FacetSelection
+) -> list[catalog_pb2.Facet]:
+    """The facets of the matching products, each counted on a connection of its own at once."""
+
+    async def count(facet: str) -> dict[str, int]:
+        async with engine.connect() as conn:
+            return await count_facet(conn, facet, scope, selection)
+
+    async with asyncio.TaskGroup() as group:
+        tasks = {facet: group.create_task(count(facet)) for facet in FACETS}
+    return facet_messages({facet: task.result() for facet, task in tasks.items()}, selection)
 
 
-def _did_you_mean(words: list[str], vocabulary: frozenset[str]) -> list[str]:
-    """Up to three queries with each unknown word replaced by its 1st, 2nd, 3rd closest word."""
-    choices = [
-        [word]
-        if word in vocabulary
-        else difflib.get_close_matches(
-            word, vocabulary, n=DID_YOU_MEAN_MAX, cutoff=DID_YOU_MEAN_CUTOFF
-        )
-        or [word]
-        for word in words
-    ]
+async def _spellings(ctx: CallContext, fulltext: FullText, words: list[str]) -> list[str]:
+    """Up to three queries with each word no live product has replaced by its 1st, 2nd, 3rd
+    closest word among the names like it, the brands and the categories."""
+    if len(words) > SPELLING_MAX_WORDS:
+        return []
+    vocabulary = await _vocabulary(ctx)
+    choices: list[list[str]] = []
+    async with ctx.db.connect() as conn:
+        for word in words:
+            correctable = len(word) >= spelling.MIN_WORD_LENGTH and not word.isdigit()
+            if not correctable or await fulltext.is_known(conn, word):
+                choices.append([word])
+            else:
+                names = await fulltext.names_like(conn, word)
+                candidates = {w for name in names for w in _WORD.findall(name.lower())}
+                candidates |= vocabulary.words
+                close = spelling.closest(word, candidates, DID_YOU_MEAN_MAX)
+                choices.append(close or [word])
     original = " ".join(words)
     spellings: list[str] = []
     for rank in range(DID_YOU_MEAN_MAX):
-        spelling = " ".join(options[min(rank, len(options) - 1)] for options in choices)
-        if spelling != original and spelling not in spellings:
-            spellings.append(spelling)
+        spelling_ = " ".join(options[min(rank, len(options) - 1)] for options in choices)
+        if spelling_ != original and spelling_ not in spellings:
+            spellings.append(spelling_)
     return spellings
 
 
 @dataclass(frozen=True)
 class _Vocabulary:
-    words: frozenset[str]
+    words: frozenset[str]  # of brands and category names
     brands: tuple[str, ...]  # brands of live products, by name
 
 
@@ -136,18 +189,12 @@ async def _load_vocabulary(engine: AsyncEngine, tree: CategoryTree) -> _Vocabula
             .limit(VOCABULARY_MAX_BRANDS)
         )
         brand_names = tuple(brands.all())
-        names = await conn.scalars(
-            select(products.c.name)
-            .where(is_live())
-            .order_by(products.c.id)
-            .limit(VOCABULARY_PRODUCT_SAMPLE)
-        )
-        texts = [*brand_names, *(node.name for node in tree.by_id.values()), *names.all()]
+    texts = [*brand_names, *(node.name for node in tree.by_id.values())]
     words = frozenset(
         word
         for text in texts
         for word in _WORD.findall(text.lower())
-        if len(word) >= VOCABULARY_MIN_WORD_LENGTH and not word.isdigit()
+        if len(word) >= spelling.MIN_WORD_LENGTH and not word.isdigit()
     )
     return _Vocabulary(words=words, brands=brand_names)
 
@@ -184,7 +231,7 @@ async def suggest(
         # too, hence the margin.
         rows = await conn.execute(
             select(products.c.id, products.c.slug, products.c.name)
-            .where(is_live(), _name_starts_a_word(prefix))
+            .where(is_live(), for_dialect(ctx.db.dialect.name).name_starts_a_word(prefix))
             .order_by(products.c.id)
             .limit(limit * 2)
         )
@@ -198,13 +245,6 @@ async def suggest(
 def _starts_a_word(text: str, prefix: str) -> bool:
     lowered = text.lower()
     return lowered.startswith(prefix) or f" {prefix}" in lowered
-
-
-def _name_starts_a_word(prefix: str) -> ColumnElement[bool]:
-    name = func.lower(products.c.name)
-    return or_(
-        name.startswith(prefix, autoescape=True), name.contains(f" {prefix}", autoescape=True)
-    )
 
 
 def _mix(

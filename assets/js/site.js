@@ -101,22 +101,38 @@
     return headers;
   }
 
+  // A new idempotency key for a basket change: 16 random bytes, URL-safe base64 (22 characters).
+  function newChangeKey() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return btoa(String.fromCharCode.apply(null, bytes))
+      .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
   function addToBasket(form) {
     var status = form.querySelector(".form-status");
+    // The key of an add whose outcome is unknown (no answer, or 503) is sent again with the same
+    // add, so a retry is applied once; a definite answer, or another add, gets a new key.
+    var pending = null;
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var button = form.querySelector("button[type=submit]");
+      var body = new FormData(form);
+      var change = new URLSearchParams(body).toString();
+      if (!pending || pending.change !== change) { pending = { change: change, key: newChangeKey() }; }
+      body.append("idempotency_key", pending.key);
       button.disabled = true;
       fetch(form.action, {
         method: "POST",
-        body: new FormData(form),
+        body: body,
         headers: requestHeaders(form),
         credentials: "same-origin"
       })
         .then(function (response) {
-          return response.json().then(function (answer) { return { ok: response.ok, answer: answer }; });
+          return response.json().then(function (answer) { return { ok: response.ok, status: response.status, answer: answer }; });
         })
         .then(function (result) {
+          if (result.status !== 503) { pending = null; }
           status.classList.toggle("form-status--error", !result.ok);
           if (!result.ok) { status.textContent = result.answer.error; return; }
           document.querySelectorAll("[data-basket-count]").forEach(function (badge) {
@@ -125,9 +141,9 @@
           status.textContent = "Added to your basket (" + result.answer.item_count + " items, " + result.answer.subtotal + ").";
         })
         .catch(function () {
-          // Not sent again by itself: the first try may have reached the shop.
+          // Not sent again by itself; the shopper's next press repeats it with the same key.
           status.classList.add("form-status--error");
-          status.textContent = "We could not reach the shop. Check your basket, then try again.";
+          status.textContent = "We could not reach the shop. Press the button again: it is never added twice.";
         })
         .then(function () { button.disabled = false; });
     });

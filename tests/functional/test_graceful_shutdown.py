@@ -4,20 +4,25 @@ be restarted one at a time behind nginx without a shopper seeing an error."""
 from __future__ import annotations
 
 import http.client
+import re
 import signal
 import socket
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
 
+from api_client.zmq_transport import RECONNECT_IVL_MAX_MS
 from ops.nginx import FAIL_TIMEOUT_SECONDS
 from tests.functional.load import Load
 from tests.functional.pages import fetch
-from tests.processes import Process, Processes
+from tests.processes import Process, Processes, WorkerProcess
 
 EXIT_SECONDS = 12  # the 10 s grace and a little
+# A long API deadline: a slow moment of this shared machine is not what is tested here.
+PATIENT = {"VITRINE_API_DEADLINE_MS": "5000"}
 # Bodies over the front's limit (1 MiB), and over Tornado's default (100 MB) as well.
 OVERSIZED_BODIES = (2_000_000, 200_000_000)
 
@@ -78,6 +83,70 @@ def test_restarting_the_fronts_one_at_a_time_under_load_gives_no_5xx(workers: Pr
     assert statuses[404] > 0
     for front in fronts:
         assert "front ready" in front.log
+
+
+# The documented rolling restart, all of it, more than once: 3 rounds of every worker then
+# every front, under GETs and add-to-basket POSTs through nginx.
+ROLLING_ROUNDS = 3
+ROLLING_LOAD_SECONDS = 150
+ROLLING_LOAD_REQUESTS = 20_000
+
+
+def a_variant_to_add(site: str) -> str:
+    """An add-to-basket form's fields for a product the search lists."""
+    listing = fetch(site + "/search?q=shirt").body
+    product = re.search(r'href="(/p/\d+/[\w-]+)"', listing)
+    assert product is not None, listing[:500]
+    page = fetch(site + product.group(1)).body
+    variant = re.search(r'name="variant_id" id="variant-\d+" value="(\d+)" checked', page)
+    assert variant is not None
+    return f"variant_id={variant.group(1)}&quantity=1"
+
+
+def restart_worker(workers: Processes, worker: WorkerProcess) -> WorkerProcess:
+    """The documented rule: SIGTERM a worker, start it on the same endpoint, and go on once it
+    is ready and the fronts have had their reconnect interval to find it again."""
+    assert terminate(worker) == 0
+    restarted = workers.start_worker(endpoint=worker.endpoint, env=PATIENT)
+    time.sleep(RECONNECT_IVL_MAX_MS / 1000)
+    return restarted
+
+
+def test_rolling_restarts_of_every_worker_and_front_under_gets_and_posts_give_no_5xx(
+    workers: Processes,
+):
+    api = [workers.start_worker(env=PATIENT), workers.start_worker(env=PATIENT)]
+    fronts = [workers.start_front(*api, env=PATIENT), workers.start_front(*api, env=PATIENT)]
+    nginx = workers.start_nginx(*fronts, microcache=False)
+    form = a_variant_to_add(nginx.url)
+    load = Load(
+        nginx.url,
+        ("/", "/search?q=shirt", "/search?q=dress", "/nowhere"),
+        posts=[("/basket/lines", form)],
+        max_seconds=ROLLING_LOAD_SECONDS,
+        max_requests=ROLLING_LOAD_REQUESTS,
+    )
+    rounds = []
+    try:
+        time.sleep(1)
+        for _round in range(ROLLING_ROUNDS):
+            before = Counter(load.by_method)
+            for n, worker in enumerate(api):
+                api[n] = restart_worker(workers, worker)
+            for n, front in enumerate(fronts):
+                assert terminate(front) == 0
+                fronts[n] = workers.start_front(*api, url=front.url, env=PATIENT)
+                wait_until_ready(fronts[n])
+            rounds.append(dict(Counter(load.by_method) - before))
+    finally:
+        load.stop()
+        print(f"\nrolling restarts, answers by round (method, status): {rounds}")
+    assert load.errors == []
+    assert len(rounds) == ROLLING_ROUNDS
+    for answers in rounds:
+        assert {key for key in answers if key[1] >= 500} == set(), rounds
+        assert answers.get(("GET", 200), 0) > 0, rounds
+        assert answers.get(("POST", 303), 0) > 0, rounds
 
 
 def dropped_before_a_handler(front: Process) -> None:

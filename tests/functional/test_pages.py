@@ -177,20 +177,75 @@ def test_a_bad_request_says_what_was_wrong(site):
     assert "Unknown sort &#39;cheapest&#39;" in page.body
 
 
-def test_search_finds_products_and_suggests_spellings_when_nothing_matches(site):
+def test_search_finds_products_and_offers_spellings_when_nothing_matches(site):
     word = site.facts.product_name.split()[-1]
     found = site.get(f"/search?q={word}")
     assert found.status == 200
     assert f"Results for “{word}”" in found.body
     assert found.cards()
     assert '<meta name="robots" content="noindex,follow">' in found.body
-    misspelt = site.get(f"/search?q={word[:-1]}x{word[-1]}".lower())
-    assert misspelt.status == 200
-    assert "No results for" in misspelt.body
-    assert "Did you mean" in misspelt.body
+    nothing = site.get("/search?q=zzqxv")
+    assert nothing.status == 200
+    assert "No results for" in nothing.body
+    assert '<meta name="robots" content="noindex,follow">' in nothing.body
     empty = site.get("/search")
     assert empty.status == 200
     assert "What are you looking for?" in empty.body
+
+
+def _card_names(page) -> list[str]:
+    return [
+        html.unescape(name)
+        for name in re.findall(r"<h3 class=\"product-card__name\">([^<]+)</h3>", page.body)
+    ]
+
+
+def test_search_finds_the_plural_by_the_singular(site):
+    # The demo catalogue names its cardigans "... Cardigan".
+    page = site.get("/search?q=cardigans")
+    assert page.status == 200
+    names = _card_names(page)
+    assert names
+    assert all("Cardigan" in name for name in names[:3])
+    assert "Showing results for" not in page.body
+
+
+def test_a_misspelt_search_shows_the_corrected_query_and_a_way_back(site):
+    page = site.get("/search?q=cardigna")
+    assert page.status == 200
+    assert "Showing results for <strong>cardigan</strong>" in page.body
+    assert any("Cardigan" in name for name in _card_names(page))
+    assert '<meta name="robots" content="noindex,follow">' in page.body
+    back = re.search(r'href="(/search\?q=cardigna&amp;exact=1)"', page.body)
+    assert back is not None
+    as_typed = site.get(html.unescape(back.group(1)))
+    assert as_typed.status == 200
+    assert "No results for “cardigna”" in as_typed.body
+    assert "Did you mean" in as_typed.body
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("q=dress&sort=cheapest", "Unknown sort"),
+        ("q=dress&page=0", "Page must be a whole number"),
+        ("q=dress&" + "&".join(f"brand=b{n}" for n in range(21)), "At most 20 values of brand"),
+    ],
+)
+def test_bad_search_parameters_are_a_400_that_says_why(site, query, message):
+    page = site.get(f"/search?{query}")
+    assert page.status == 400
+    assert message in html.unescape(page.body)
+
+
+def test_search_results_filter_by_facets_like_categories(site):
+    page = site.get("/search?q=cardigan")
+    link = re.search(r'class="facet__value" rel="nofollow" href="([^"]+)"', page.body)
+    assert link is not None
+    filtered = site.get(html.unescape(link.group(1)))
+    assert filtered.status == 200
+    assert "facet__value--selected" in filtered.body
+    assert filtered.cards()
 
 
 def test_suggestions_answer_json_for_the_search_box(site):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -152,7 +153,9 @@ def test_the_supervisor_restarts_a_worker_that_dies(tmp_path):
         assert len(workers) == 2
         assert second in workers
         assert first not in workers
-        assert "exited with -9; restarting" in log_path.read_text()
+        assert re.search(
+            r"api-worker-\d exited with -9 after .* restarting in", log_path.read_text()
+        )
         os.killpg(api.pid, signal.SIGTERM)
         api.wait(timeout=30)
     assert not [pid for pid in workers if alive(pid)]
@@ -212,3 +215,70 @@ def test_preview_on_a_busy_port_says_which_setting_to_change(tmp_path):
     assert "Traceback" not in done.stderr
     assert f"vitrine: http://127.0.0.1:{port} is in use" in done.stderr
     assert "VITRINE_FRONT" in done.stderr
+
+
+def occupied_port_pair() -> tuple[int, socket.socket]:
+    """A free port whose next one this test holds (listening), so a worker told to bind it
+    exits at once with "Address already in use"."""
+    while True:
+        port = free_port()
+        holder = socket.socket()
+        try:
+            holder.bind(("127.0.0.1", port + 1))
+        except OSError:
+            holder.close()
+            continue
+        holder.listen()
+        return port, holder
+
+
+# Exits of the bad worker the test waits for: one more than the old supervisor allowed before
+# it stopped the whole site.
+CRASH_LOOP_EXITS = 7
+CRASH_LOOP_SECONDS = 60
+
+
+def test_a_crash_looping_worker_is_retried_with_growing_delays_while_the_site_serves(tmp_path):
+    port, holder = occupied_port_pair()
+    front_url = f"http://127.0.0.1:{free_port()}"
+    env = {
+        **os.environ,
+        "VITRINE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/fresh.sqlite3",
+        "VITRINE_API_ENDPOINT": f"tcp://127.0.0.1:{port}",  # worker 1 gets port + 1: taken
+        "VITRINE_API_WORKERS": "2",
+        "VITRINE_API_HTTP": f"http://127.0.0.1:{free_port()}",
+        "VITRINE_FRONT": front_url,
+        "VITRINE_STATIC_DIR": str(tmp_path / "static"),
+        "VITRINE_DEMO_PRODUCTS": "100",
+        "VITRINE_LOG_FORMAT": "text",
+    }
+    log_path = tmp_path / "run.log"
+    pages: list[bool] = []
+    with holder, running_in_group(["run"], env, log_path) as run:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS + CRASH_LOOP_SECONDS
+        assert wait_for_home(front_url, run, deadline) is not None, log_path.read_text()
+        while (
+            log_path.read_text().count("api-worker-1 exited") < CRASH_LOOP_EXITS
+            and time.monotonic() < deadline
+            and run.poll() is None
+        ):
+            pages.append(front_page(front_url) is not None)
+            time.sleep(0.5)
+        log = log_path.read_text()
+        still_running = run.poll() is None
+        os.killpg(run.pid, signal.SIGINT)
+        run.wait(timeout=30)
+    assert still_running, log
+    assert pages, log
+    assert all(pages), f"{pages.count(False)} of {len(pages)} home pages failed\n{log}"
+    delays = [
+        float(delay)
+        for delay in re.findall(
+            r"api-worker-1 exited with 1 after .* restarting in ([\d.]+) s", log
+        )
+    ]
+    assert len(delays) >= CRASH_LOOP_EXITS, log
+    assert delays[:6] == [0.0, 0.5, 1.0, 2.0, 4.0, 8.0], delays
+    assert "api-worker-0 exited" not in log
+    assert "front exited" not in log
+    assert run.returncode == 0

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from contract import envelope_pb2
 from contract.errors import ERRORS_BY_STATUS
 from ops.nginx import NginxParams, render_nginx_conf
 from vitrine.config import ConfigError, Settings, cookie_secret, load_settings
+from web.server import DRAIN_QUIET_SECONDS
 
 
 def test_defaults_run_the_demo_on_loopback():
@@ -93,6 +96,47 @@ def test_a_front_without_a_port_is_refused(tmp_path):
     settings = load_settings({"VITRINE_FRONTS": "http://front-a"})
     with pytest.raises(ValueError, match="front-a"):
         render_nginx_conf(NginxParams.from_settings(settings), tmp_path)
+
+
+def test_curve_keys_come_from_one_folder_or_one_setting_each(tmp_path):
+    for name in ("worker.key", "worker.key_secret", "front.key_secret"):
+        (tmp_path / name).write_text("")
+    (tmp_path / "allowed_fronts").mkdir()
+    settings = load_settings({"VITRINE_CURVE_KEYS": str(tmp_path)})
+    assert settings.curve_worker_secret == tmp_path / "worker.key_secret"
+    assert settings.curve_allowed_fronts == tmp_path / "allowed_fronts"
+    assert settings.curve_front_secret == tmp_path / "front.key_secret"
+    assert settings.curve_worker_public == tmp_path / "worker.key"
+    assert not load_settings({}).curve_worker
+    assert not load_settings({}).curve_front
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"VITRINE_CURVE_WORKER_SECRET": "{tmp}/worker.key_secret"},
+            "VITRINE_CURVE_WORKER_SECRET and VITRINE_CURVE_ALLOWED_FRONTS go together",
+        ),
+        ({"VITRINE_CURVE_FRONT_SECRET": "{tmp}/missing"}, "does not exist"),
+        ({"VITRINE_CURVE_KEYS": "{tmp}/empty"}, "holds no keys"),
+    ],
+)
+def test_half_a_curve_pair_or_a_missing_key_file_is_refused(tmp_path, env, message):
+    (tmp_path / "worker.key_secret").write_text("")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match=message):
+        load_settings({name: value.format(tmp=tmp_path) for name, value in env.items()})
+
+
+def test_nginx_drops_an_idle_connection_to_a_front_before_a_stopping_front_closes_it(tmp_path):
+    """Else a POST sent down a connection the front is closing would be nginx's 502."""
+    conf = render_nginx_conf(NginxParams(), tmp_path).read_text()
+    upstream = conf[conf.index("upstream vitrine_fronts") :]
+    upstream = upstream[: upstream.index("}")]
+    keepalive = re.search(r"keepalive_timeout (\d+)s;", upstream)
+    assert keepalive is not None
+    assert int(keepalive.group(1)) < DRAIN_QUIET_SECONDS
 
 
 def test_the_demos_cookie_secret_is_readable_by_its_owner_only(tmp_path):

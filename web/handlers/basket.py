@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import secrets
 from typing import Any
 
 import tornado.web
@@ -30,6 +32,16 @@ NOT_FROM_THIS_SITE = (
     "Reload the product page and try again."
 )
 
+# A change's idempotency key (api/basket_writes.py): the retry page's form, or the product page's
+# script, sends the key of the attempt it repeats; anything else gets a new key.
+CHANGE_KEY = re.compile(r"[A-Za-z0-9_-]{22,64}")
+# The form fields a retry repeats (the key and the xsrf token are added anew).
+CHANGE_FIELDS = ("variant_id", "quantity", "remove")
+NOT_CONFIRMED = (
+    "We could not confirm this change to your basket in time. Press Try again: the change is "
+    "made once, however many times you press it."
+)
+
 
 class BasketPageHandler(BaseHandler):
     async def get(self) -> None:
@@ -43,16 +55,27 @@ class BasketPageHandler(BaseHandler):
 class BasketChangeHandler(BaseHandler):
     """What the add and change forms share: run one basket call, answer HTML or JSON."""
 
+    def change_key(self) -> str:
+        sent = self.get_body_argument("idempotency_key", "")
+        return sent if CHANGE_KEY.fullmatch(sent) else secrets.token_urlsafe(16)
+
     async def change(self, method: str, **request: Any) -> None:
+        key = self.change_key()
         batch = self.api_batch()
         call = getattr(batch.basket, method)(
-            token=self.shopper.basket_token(), deadline_ms=WRITE_DEADLINE_MS, **request
+            token=self.shopper.basket_token(),
+            deadline_ms=WRITE_DEADLINE_MS,
+            idempotency_key=key,
+            **request,
         )
         try:
             await self.wait_for_replies(batch)
         except PageError as error:
             if isinstance(error.__cause__, NotFound):
                 raise PageError(400, "That option does not exist.") from error
+            if error.status_code == 503:
+                self.not_confirmed(key)
+                return
             raise
         contents = call.result()
         self.shopper.keep_basket_token(contents.token)
@@ -70,6 +93,28 @@ class BasketChangeHandler(BaseHandler):
             )
             return
         self.redirect("/basket", status=303)
+
+    def not_confirmed(self, key: str) -> None:
+        """503 with a way to retry this very change: the same fields and the same key, so the
+        retry is applied once whether or not the first try was (api/basket_writes.py)."""
+        self.set_status(503)
+        self.set_header("Cache-Control", "no-store")
+        if self.wants_json():
+            self.set_header("Content-Type", "application/json; charset=utf-8")
+            self.finish(json.dumps({"error": NOT_CONFIRMED, "idempotency_key": key}))
+            return
+        fields = {
+            name: self.get_body_argument(name)
+            for name in CHANGE_FIELDS
+            if self.get_body_argument(name, "")
+        }
+        self.render_page(
+            "basket/retry.html",
+            message=NOT_CONFIRMED,
+            action=self.request.path,
+            fields={**fields, "idempotency_key": key},
+            xsrf_token=self.form_token(),
+        )
 
 
 class BasketLinesHandler(BasketChangeHandler):

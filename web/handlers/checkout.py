@@ -32,6 +32,14 @@ STEP_PATHS = {
 MAX_FIELD_LENGTH = 300
 # Placing an order charges a card too: it gets longer than other writes (WRITE_DEADLINE_MS).
 PLACE_ORDER_DEADLINE_MS = 10_000
+# The review page again (503) when the order's answer did not come (the API's database failed, a
+# worker died, the deadline passed). True whatever happened: the order was placed once, or not at
+# all and its charge refunded (api/charges.py), and pressing again reuses the same key.
+ORDER_NOT_CONFIRMED = (
+    "We could not confirm your order just now. Press Place order again in a moment: it never "
+    "orders or charges twice. An order that was not placed is not paid for: any payment taken "
+    "for it is refunded to your card."
+)
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postcode", "country", "phone")
 DEFAULT_COUNTRY = "IE"
 
@@ -218,6 +226,9 @@ class PlaceOrderHandler(CheckoutBaseHandler):
         try:
             await self.wait_for_replies(batch)
         except PageError as error:
+            if error.status_code == 503:
+                await self.show_again(ReviewStepHandler, 503, ORDER_NOT_CONFIRMED)
+                return
             if error.status_code != 409:
                 raise
             await self.show_again(ReviewStepHandler, 409, error.message)
