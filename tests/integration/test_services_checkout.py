@@ -1,6 +1,7 @@
-"""Checkout and Orders services on the hand-made catalogue (tests/unit/catalogue_fixture.py), on
-SQLite and, marked postgres, on PostgreSQL: each step and its validation, the test gateway's
-outcomes, idempotent and racing orders, the confirmation mail, and who may see an order.
+"""Checkout and Orders services on the hand-made catalogue (tests/integration/
+catalogue_fixture.py), on SQLite and, marked postgres, on PostgreSQL: each step and its
+validation, the test gateway's outcomes, idempotent and racing orders, the confirmation mail,
+and who may see an order.
 
 Variants used (id: product, size / colour, stock, price in cents):
     21: Evening Dress M / black, 1, 8999      51: Running Shoe 40 / white, 1, 12000
@@ -23,7 +24,7 @@ from api.services import auth, basket, checkout
 from api.services import orders as orders_service
 from contract import auth_pb2, basket_pb2, checkout_pb2, orders_pb2
 from contract.errors import FailedPrecondition, Invalid, NotFound, Unauthenticated
-from tests.unit.catalogue_fixture import Shop, writable_shop  # noqa: F401 - the `shop` fixture
+from tests.integration.catalogue_fixture import Shop, writable_shop  # noqa: F401 - the `shop` fixture
 
 Step = checkout_pb2.CheckoutStep
 GOOD_CARD = "4242 4242 4242 4242"

@@ -1,4 +1,4 @@
-"""Auth service on the hand-made catalogue (tests/unit/catalogue_fixture.py), on SQLite and,
+"""Auth service on the hand-made catalogue (tests/integration/catalogue_fixture.py), on SQLite and,
 marked postgres, on PostgreSQL: registration (asked for, then confirmed by the emailed link),
 the password policy, log-in and the rate limits, sessions, and what happens to a guest's basket.
 
@@ -31,7 +31,7 @@ from api.schema import (
 from api.services import auth, basket
 from contract import auth_pb2, basket_pb2
 from contract.errors import FailedPrecondition, Invalid, ResourceExhausted, Unauthenticated
-from tests.unit.catalogue_fixture import NOW, Shop, writable_shop  # noqa: F401 - the `shop` fixture
+from tests.integration.catalogue_fixture import NOW, Shop, writable_shop  # noqa: F401 - the `shop` fixture
 
 EMAIL = "ada@example.com"
 PASSWORD = "correct horse battery"
