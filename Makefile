@@ -10,7 +10,7 @@ PROTOS := $(wildcard protos/shop/v1/*.proto)
 GENERATED := contract/gen/.generated
 
 .DEFAULT_GOAL := help
-.PHONY: constraints help setup protos run serve dev preview api seed migrate migration test test-unit test-functional test-e2e lint bench profile bootstrap clean seo-audit
+.PHONY: constraints test-integration help setup protos run serve dev preview api seed migrate migration test test-unit test-functional test-e2e lint bench profile bootstrap clean seo-audit
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -78,8 +78,11 @@ bootstrap: ## install the system packages the tests need (nginx, chromium, chrom
 test: setup $(TESTING) bootstrap lint ## install what the tests need, run the quality gates and the whole suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-unit: setup $(TESTING) ## only the unit tests (no sockets)
+test-unit: setup $(TESTING) ## only the unit tests (no sockets, no database)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+test-integration: setup $(TESTING) ## only the integration tests (one process: a real database, loopback sockets)
+	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
 
 test-functional: setup $(TESTING) ## only the functional tests (real processes on loopback)
 	$(PY) -m pytest tests/functional $(PYTEST_ARGS)

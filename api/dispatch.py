@@ -76,6 +76,8 @@ class Outcome:
     status: int
     answer: Answer | None = None
     error: str = ""
+    # A rate limit's word on when a retry can pass (seconds); 0: not said.
+    retry_after_seconds: int = 0
 
 
 def _measured(
@@ -178,7 +180,11 @@ class Dispatcher:
                 context = self._make_context(trace_id, now, expires_at)
                 response = await implementation(context, request)
             except ApiError as error:
-                return Outcome(error.status, error=error.message)
+                return Outcome(
+                    error.status,
+                    error=error.message,
+                    retry_after_seconds=error.retry_after_seconds,
+                )
             except Exception as error:
                 if refused_by_database(error):
                     # The database refuses now (read-only, gone, locked too long): another try
@@ -294,6 +300,7 @@ class Dispatcher:
             deadline_at=call.deadline_unix_ms / 1000,
         )
         reply = make_reply(call.id, trace_id, outcome.status, outcome.error)
+        reply.retry_after_seconds = outcome.retry_after_seconds
         if outcome.answer is not None:
             reply.response = outcome.answer.wire()
         return reply

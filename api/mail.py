@@ -1,5 +1,8 @@
-"""Order confirmation emails: rendered from Jinja2 templates (templates/email/), sent over SMTP
-when VITRINE_SMTP_URL is set, otherwise written to the outbox folder as .eml files.
+"""Order confirmation and registration emails: rendered from Jinja2 templates (templates/email/),
+sent over SMTP when VITRINE_SMTP_URL is set, otherwise written to the outbox folder as .eml files.
+
+A registration's row (api/schema.py `registrations`) is the outbox of its one email, claimed and
+sent like a `mail_outbox` row.
 
 Placing an order writes a `mail_outbox` row in the order's own transaction, so no order lacks
 its email. A worker sends right after the commit (`send_soon`) and sweeps for unsent rows when
@@ -24,14 +27,14 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import jinja2
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.schema import mail_outbox, orders
+from api.schema import mail_outbox, orders, registrations
 from api.services.orders import load_order
 from vitrine.config import PROJECT_ROOT, Settings
 from vitrine.formatting import country_name, date, money
-from vitrine.urls import order_url
+from vitrine.urls import confirm_registration_url, login_url, order_url
 
 log = logging.getLogger("vitrine.mail")
 
@@ -146,42 +149,59 @@ async def keep_sending(engine: AsyncEngine, settings: Settings) -> None:
 
 async def send_pending(engine: AsyncEngine, settings: Settings) -> int:
     """Claims and sends every unsent message; how many were sent."""
-    sent = 0
     now = datetime.now(UTC)
+    return await _send_orders(engine, settings, now) + await _send_registrations(
+        engine, settings, now
+    )
+
+
+def _unclaimed(table: Table, now: datetime) -> Any:
+    return (
+        table.c.sent_at.is_(None),
+        or_(table.c.claimed_at.is_(None), table.c.claimed_at < now - CLAIM_EXPIRES),
+    )
+
+
+async def _waiting(engine: AsyncEngine, table: Table, now: datetime) -> list[int]:
     async with engine.connect() as conn:
-        waiting = (
-            await conn.execute(
-                select(mail_outbox.c.id, mail_outbox.c.order_id)
-                .where(
-                    mail_outbox.c.sent_at.is_(None),
-                    mail_outbox.c.attempts < MAX_ATTEMPTS,
-                    or_(
-                        mail_outbox.c.claimed_at.is_(None),
-                        mail_outbox.c.claimed_at < now - CLAIM_EXPIRES,
-                    ),
-                )
-                .order_by(mail_outbox.c.id)
+        return list(
+            await conn.scalars(
+                select(table.c.id)
+                .where(*_unclaimed(table, now), table.c.attempts < MAX_ATTEMPTS)
+                .order_by(table.c.id)
             )
-        ).all()
-    for item in waiting:
-        async with engine.begin() as conn:
-            claimed = await conn.scalar(
-                update(mail_outbox)
-                .where(
-                    mail_outbox.c.id == item.id,
-                    mail_outbox.c.sent_at.is_(None),
-                    or_(
-                        mail_outbox.c.claimed_at.is_(None),
-                        mail_outbox.c.claimed_at < now - CLAIM_EXPIRES,
-                    ),
-                )
-                .values(claimed_at=now, attempts=mail_outbox.c.attempts + 1)
-                .returning(mail_outbox.c.id)
-            )
-        if claimed is None:
+        )
+
+
+async def _claim(engine: AsyncEngine, table: Table, row_id: int, now: datetime) -> bool:
+    """True when this worker won the row (an UPDATE only one worker's can win)."""
+    async with engine.begin() as conn:
+        claimed = await conn.scalar(
+            update(table)
+            .where(table.c.id == row_id, *_unclaimed(table, now))
+            .values(claimed_at=now, attempts=table.c.attempts + 1)
+            .returning(table.c.id)
+        )
+    return claimed is not None
+
+
+async def _mark_sent(engine: AsyncEngine, table: Table, row_id: int) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(table).where(table.c.id == row_id).values(sent_at=datetime.now(UTC))
+        )
+
+
+async def _send_orders(engine: AsyncEngine, settings: Settings, now: datetime) -> int:
+    sent = 0
+    for row_id in await _waiting(engine, mail_outbox, now):
+        if not await _claim(engine, mail_outbox, row_id, now):
             continue  # another worker has it
         async with engine.connect() as conn:
-            order = await load_order(conn, orders.c.id == item.order_id)
+            order_id = await conn.scalar(
+                select(mail_outbox.c.order_id).where(mail_outbox.c.id == row_id)
+            )
+            order = await load_order(conn, orders.c.id == order_id)
         if order is None:
             continue
         message = order_confirmation(order, settings)
@@ -190,13 +210,55 @@ async def send_pending(engine: AsyncEngine, settings: Settings) -> int:
         except (OSError, smtplib.SMTPException) as error:
             log.warning("order %s: confirmation not sent (%s); will retry", order.number, error)
             continue
-        async with engine.begin() as conn:
-            await conn.execute(
-                update(mail_outbox)
-                .where(mail_outbox.c.id == item.id)
-                .values(sent_at=datetime.now(UTC))
-            )
+        await _mark_sent(engine, mail_outbox, row_id)
         log.info("order %s: confirmation sent to the %s", order.number, _where(settings))
+        sent += 1
+    return sent
+
+
+def registration_email(registration: Any, settings: Settings) -> EmailMessage:
+    """The link that makes the account, or, when the address has one, a word to its owner."""
+    env = environment(settings)
+    base = settings.public_base
+    message = EmailMessage()
+    if registration.account_exists:
+        message["Subject"] = "Your Vitrine account"
+        text = env.get_template("registration_account_exists.txt").render(
+            login_url=base + login_url("/account"), shop_url=base + "/"
+        )
+    else:
+        message["Subject"] = "Finish making your Vitrine account"
+        text = env.get_template("registration_confirm.txt").render(
+            name=registration.name,
+            confirm_url=base + confirm_registration_url(registration.token),
+            hours=int((registration.expires_at - registration.created_at).total_seconds() // 3600),
+            shop_url=base + "/",
+        )
+    message["From"] = settings.mail_from
+    message["To"] = registration.email
+    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Message-ID"] = make_msgid(idstring=f"r{registration.id}", domain="vitrine.invalid")
+    message.set_content(text)
+    return message
+
+
+async def _send_registrations(engine: AsyncEngine, settings: Settings, now: datetime) -> int:
+    sent = 0
+    for row_id in await _waiting(engine, registrations, now):
+        if not await _claim(engine, registrations, row_id, now):
+            continue
+        async with engine.connect() as conn:
+            row = (
+                await conn.execute(select(registrations).where(registrations.c.id == row_id))
+            ).one()
+        try:
+            message = registration_email(row, settings)
+            await asyncio.to_thread(deliver, message, settings, f"registration-{row.id}")
+        except (OSError, smtplib.SMTPException) as error:
+            log.warning("registration %s: email not sent (%s); will retry", row.id, error)
+            continue
+        await _mark_sent(engine, registrations, row_id)
+        log.info("registration %s: email sent to the %s", row.id, _where(settings))
         sent += 1
     return sent
 

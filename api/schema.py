@@ -269,6 +269,34 @@ login_failures = Table(
 Index("login_failures_email", login_failures.c.email, login_failures.c.at)
 Index("login_failures_address", login_failures.c.client_address, login_failures.c.at)
 
+# A registration as asked for: the account is made only when the link mailed to the address is
+# followed (Auth/ConfirmRegistration), so the answer to Register never says whether an account
+# exists (docs/api.md). Each row is also the outbox of its one email (claimed and sent as
+# mail_outbox's rows are), and the record the registration limits count (api/rate_limits.py).
+registrations = Table(
+    "registrations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # The secret in the confirmation link; empty when the address had an account already.
+    Column("token", String(64), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("client_address", String(64), nullable=False),
+    # The address had an account: its owner is told instead, and nothing else happens.
+    Column("account_exists", Boolean, nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("confirmed_at", DateTime(timezone=True), nullable=True),
+    Column("claimed_at", DateTime(timezone=True), nullable=True),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+)
+Index("registrations_token", registrations.c.token)
+Index("registrations_email", registrations.c.email, registrations.c.created_at)
+Index("registrations_address", registrations.c.client_address, registrations.c.created_at)
+Index("registrations_unsent", registrations.c.sent_at, registrations.c.id)
+
 # A basket, reached by its token (kept by the front in a signed cookie): a guest's, or, with
 # user_id, an account's (one per account; a guest basket is merged into it at log-in).
 baskets = Table(

@@ -56,6 +56,24 @@ async def _warm_up(dispatcher: Dispatcher) -> None:
             log.warning("warm-up call %s answered %s: %s", name, outcome.status, outcome.error)
 
 
+def _serve_http(settings: Settings, dispatcher: Dispatcher) -> list[tornado.httpserver.HTTPServer]:
+    """The JSON API's internal listener and its public face (api/http_api.py). Every worker
+    binds the same two ports; the kernel spreads connections among them."""
+    servers = []
+    for host, port, public in (
+        (settings.api_http_host, settings.api_http_port, False),
+        (settings.api_public_http_host, settings.api_public_http_port, True),
+    ):
+        sockets = tornado.netutil.bind_sockets(port, host, reuse_port=True)
+        application = make_http_api(
+            dispatcher, public=public, trusted_proxies=settings.trusted_proxies
+        )
+        server = tornado.httpserver.HTTPServer(application)
+        server.add_sockets(sockets)
+        servers.append(server)
+    return servers
+
+
 async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) -> None:
     """Serve until SIGTERM or SIGINT, then finish running calls and close everything."""
     engine = create_engine(settings)
@@ -93,14 +111,7 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
     router = RouterServer(
         dispatcher, endpoint, context, curve_secret_key=worker_secret_key(settings)
     )
-    http_server = None
-    if http:
-        # Every worker binds the same port; the kernel spreads connections among them.
-        sockets = tornado.netutil.bind_sockets(
-            settings.api_http_port, settings.api_http_host, reuse_port=True
-        )
-        http_server = tornado.httpserver.HTTPServer(make_http_api(dispatcher))
-        http_server.add_sockets(sockets)
+    http_servers = _serve_http(settings, dispatcher) if http else []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -121,11 +132,14 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
         # `make dev`: restart this process (same pid, same command) when a Python file changes.
         tornado.autoreload.start()
     log.info(
-        "worker ready zmq=%s http=%s", router.endpoint, settings.api_http_url if http else "off"
+        "worker ready zmq=%s http=%s public=%s",
+        router.endpoint,
+        settings.api_http_url if http else "off",
+        settings.api_public_http_url if http else "off",
     )
     await stop.wait()
     log.info("worker stopping")
-    if http_server is not None:
+    for http_server in http_servers:
         http_server.stop()
     # Still reading: what fronts send now is refused as not started and goes to another worker.
     await router.drain(DRAIN_GRACE_SECONDS)
@@ -135,7 +149,7 @@ async def serve_worker(settings: Settings, endpoint: str, *, http: bool = True) 
             await task
     await router.close()
     stop_zap()
-    if http_server is not None:
+    for http_server in http_servers:
         await http_server.close_all_connections()
     await dispatcher.finish_shared_reads()
     await mail.finish_sending()

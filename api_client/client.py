@@ -52,6 +52,7 @@ class Call(Generic[Response]):
         "request",
         "required",
         "response_size",
+        "retry_after_seconds",
         "retry_at",
         "sent",
         "started",
@@ -72,6 +73,8 @@ class Call(Generic[Response]):
         # The response bytes as they arrived, kept after `result()` decodes them.
         self.reply: bytes | None = None
         self.error_text = ""
+        # A rate limit's word on when to try again (the reply's retry_after_seconds).
+        self.retry_after_seconds = 0
         self.duration = 0.0  # seconds from send to settle
         self.response_size = 0
         self.attempts = 0  # sends, counting a retry
@@ -97,7 +100,7 @@ class Call(Generic[Response]):
         if not self.done:
             raise RuntimeError(f"{self.method.full_name} has not settled: await its batch first")
         if not self.ok:
-            raise error_for(self.status, self.error_text, self.method.full_name)
+            raise self.failure()
         if isinstance(self.payload, bytes):
             self.payload = self.method.response_class.FromString(self.payload)
         return cast("Response", self.payload)
@@ -119,10 +122,15 @@ class Call(Generic[Response]):
 
     @property
     def error(self) -> ApiError | None:
-        return (
-            None
-            if self.ok or not self.done
-            else error_for(self.status, self.error_text, self.method.full_name)
+        return None if self.ok or not self.done else self.failure()
+
+    def failure(self) -> ApiError:
+        """The domain error this settled, failed call stands for."""
+        return error_for(
+            self.status,
+            self.error_text,
+            self.method.full_name,
+            retry_after_seconds=self.retry_after_seconds,
         )
 
     def settle(
@@ -400,7 +408,7 @@ class Batch(BatchServices):
         await self._done
         for call in self.calls:
             if call.required and call.done and not call.ok:
-                raise error_for(call.status, call.error_text, call.method.full_name)
+                raise call.failure()
 
     def _watch(self) -> None:
         """Set the timer for the next deadline or retry among the calls that have not settled."""

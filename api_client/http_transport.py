@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -22,6 +23,8 @@ from contract import envelope_pb2
 # Connections kept open to the JSON API; curl reuses them (keep-alive), which Tornado's simple
 # client would not, so the comparison with ZeroMQ is fair.
 MAX_CONNECTIONS = 64
+# A rate limit's Retry-After, in whole seconds.
+RETRY_AFTER = re.compile(r"[0-9]{1,9}")
 
 
 class HttpTransport:
@@ -82,6 +85,9 @@ class HttpTransport:
             )
             self._deliver(call, status, None, str(response.error), 0)
             return
+        # ASCII digits only ("²".isdigit() is true, and int() of it fails).
+        retry_after = response.headers.get("Retry-After", "")
+        call.retry_after_seconds = int(retry_after) if RETRY_AFTER.fullmatch(retry_after) else 0
         self._deliver_body(call, response.code, response.body or b"")
 
     def _deliver_body(self, call: Call, code: int, body: bytes) -> None:

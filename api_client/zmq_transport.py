@@ -285,6 +285,7 @@ class ZmqTransport:
                 return
         self._release(entry[0])
         ok = reply.status == envelope_pb2.OK
+        entry[0].retry_after_seconds = reply.retry_after_seconds
         self._deliver(
             entry[0], reply.status, reply.response if ok else None, reply.error, len(frame)
         )

@@ -82,6 +82,8 @@ class Method:
     idempotent: bool
     # Declared with `option (cache_seconds) = N`: a worker may answer from memory for N seconds.
     cache_seconds: int
+    # Declared with `option (public) = true`: offered on the JSON API's public face.
+    public: bool
 
     @functools.cached_property
     def service_attr(self) -> str:
@@ -119,6 +121,7 @@ def _method(service: ServiceDescriptor, method: MethodDescriptor) -> Method:
         response_class=GetMessageClass(method.output_type),
         idempotent=method.GetOptions().idempotency_level == _NO_SIDE_EFFECTS,
         cache_seconds=method.GetOptions().Extensions[options_pb2.cache_seconds],
+        public=method.GetOptions().Extensions[options_pb2.public],
     )
 
 

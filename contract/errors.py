@@ -17,10 +17,14 @@ class ApiError(Exception):
     # The HTTP status the JSON API answers with.
     http_status: ClassVar[int] = 500
 
-    def __init__(self, message: str = "", *, method: str = "") -> None:
+    def __init__(
+        self, message: str = "", *, method: str = "", retry_after_seconds: int = 0
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.method = method
+        # When a retry can pass (a rate limit's RESOURCE_EXHAUSTED); 0: not said.
+        self.retry_after_seconds = retry_after_seconds
 
     def __str__(self) -> str:
         return f"{self.method}: {self.message}" if self.method else self.message
@@ -52,8 +56,11 @@ class Unimplemented(ApiError):
 
 
 class ResourceExhausted(ApiError):
+    """Too many requests (a rate limit, or too many calls in one batch): HTTP's 429, with
+    Retry-After when `retry_after_seconds` is set."""
+
     status = envelope_pb2.RESOURCE_EXHAUSTED
-    http_status = 413
+    http_status = 429
 
 
 class Internal(ApiError):
@@ -93,6 +100,10 @@ ERRORS_BY_STATUS: dict[int, type[ApiError]] = {
 }
 
 
-def error_for(status: int, message: str, method: str = "") -> ApiError:
+def error_for(
+    status: int, message: str, method: str = "", *, retry_after_seconds: int = 0
+) -> ApiError:
     """The exception a reply with this (non-OK) status stands for."""
-    return ERRORS_BY_STATUS.get(status, Internal)(message, method=method)
+    return ERRORS_BY_STATUS.get(status, Internal)(
+        message, method=method, retry_after_seconds=retry_after_seconds
+    )

@@ -199,7 +199,8 @@ def command_run(settings: Settings, _args: argparse.Namespace) -> int:
     asyncio.run(_prepare_database(settings))
     print(
         f"Vitrine: the shop on {settings.front_url}; the API on "
-        f"{', '.join(settings.api_endpoints)} and {settings.api_http_url}/api/v1/. "
+        f"{', '.join(settings.api_endpoints)}, the JSON API's public face on "
+        f"{settings.api_public_http_url}/api/v1/ (internal: {settings.api_http_url}). "
         "Ctrl-C stops everything.",
         flush=True,
     )
@@ -256,14 +257,15 @@ def command_serve(settings: Settings, args: argparse.Namespace) -> int:
     workers = max(args.workers or settings.api_workers, MIN_SERVE_WORKERS)
     asyncio.run(_prepare_database(settings))
     conf = render_nginx_conf(NginxParams.from_settings(settings), settings.nginx_dir)
-    shared = {"VITRINE_API_DISCOVERY": "on"}
-    # The fronts believe X-Real-IP from nginx on this host, unless told otherwise; shoppers reach
-    # the site through nginx, so canonical and Open Graph links name nginx's address by default.
-    front_env = {
-        **shared,
+    # The fronts, and the JSON API's public face, believe X-Real-IP from nginx on this host,
+    # unless told otherwise; shoppers reach the site through nginx, so canonical and Open Graph
+    # links name nginx's address by default.
+    shared = {
+        "VITRINE_API_DISCOVERY": "on",
         "VITRINE_TRUSTED_PROXIES": ",".join(settings.trusted_proxies) or "127.0.0.1",
         "VITRINE_PUBLIC_URL": settings.public_url or _nginx_url(settings.nginx_listen),
     }
+    front_env = shared
     fronts = [
         Child(
             f"front-{n}",
@@ -281,7 +283,8 @@ def command_serve(settings: Settings, args: argparse.Namespace) -> int:
     print(
         f"Vitrine (production shape): the shop on http://{settings.nginx_listen} through nginx "
         f"({conf}); fronts on {', '.join(settings.front_urls)}; {workers} API workers from "
-        f"{settings.api_endpoint}. Ctrl-C stops everything.",
+        f"{settings.api_endpoint}; the public JSON API on http://{settings.nginx_listen}/api/v1/. "
+        "Ctrl-C stops everything.",
         flush=True,
     )
     nginx = Child("nginx", nginx_command(conf))

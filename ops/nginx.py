@@ -53,6 +53,8 @@ class NginxParams:
     listen: str = "127.0.0.1:8080"
     # The fronts' host:port, balanced in this order.
     fronts: Sequence[str] = ("127.0.0.1:8001", "127.0.0.1:8002")
+    # host:port of the JSON API's public face (every worker shares it), proxied under /api/v1/.
+    api: str = "127.0.0.1:8200"
     static_dir: Path = PROJECT_ROOT / "var" / "static"
     mime_types: Path = Path("/etc/nginx/mime.types")
     # The one-second page cache for anonymous GETs; off for comparing with and without it.
@@ -65,6 +67,7 @@ class NginxParams:
         return cls(
             listen=settings.nginx_listen,
             fronts=tuple(_host_port(url) for url in settings.front_urls),
+            api=_host_port(settings.api_public_http_url),
             static_dir=settings.static_dir,
             mime_types=settings.nginx_mime_types,
             microcache=settings.nginx_microcache,
@@ -78,7 +81,7 @@ class NginxParams:
 def _host_port(url: str) -> str:
     parts = urlsplit(url if "://" in url else f"http://{url}")
     if not parts.hostname or not parts.port:
-        raise ValueError(f"front {url!r} must name a host and a port")
+        raise ValueError(f"{url!r} must name a host and a port")
     return f"{parts.hostname}:{parts.port}"
 
 
@@ -100,6 +103,7 @@ def render_nginx_conf(params: NginxParams, directory: Path) -> Path:
         "VITRINE_NGINX_DIR": str(directory),
         "VITRINE_NGINX_LISTEN": params.listen,
         "VITRINE_NGINX_UPSTREAM_SERVERS": servers,
+        "VITRINE_NGINX_API_SERVER": params.api,
         "VITRINE_NGINX_STATIC_DIR": str(Path(params.static_dir).resolve()),
         "VITRINE_NGINX_ERROR_PAGES_DIR": str(directory / "errors"),
         "VITRINE_NGINX_MIME_TYPES": str(params.mime_types),

@@ -51,7 +51,8 @@ class Process:
 
 @dataclass
 class WorkerProcess(Process):
-    http_url: str = ""
+    http_url: str = ""  # the JSON API's internal listener
+    public_url: str = ""  # its public face
 
 
 @dataclass
@@ -61,6 +62,7 @@ class Processes:
     env: dict[str, str]
     tmp_path: Path
     http_port: int = field(default_factory=free_port)
+    public_http_port: int = field(default_factory=free_port)
     started: list[Process] = field(default_factory=list)
 
     def _spawn(
@@ -91,23 +93,27 @@ class Processes:
         faults: str = "",
         env: dict[str, str] | None = None,
         endpoint: str = "",
+        public_port: int = 0,
     ) -> WorkerProcess:
         """One `vitrine api-worker` on `endpoint` (a new random port by default); `delays` and
-        `faults` are its VITRINE_API_* test knobs."""
+        `faults` are its VITRINE_API_* test knobs. Its JSON API's public face is on the port
+        all workers share, or on `public_port`."""
         endpoint = endpoint or f"tcp://127.0.0.1:{free_port()}"
         http_url = f"http://127.0.0.1:{self.http_port}"
+        public_url = f"http://127.0.0.1:{public_port or self.public_http_port}"
         process, log_path = self._spawn(
             "worker",
             ["api-worker", "--bind", endpoint],
             {
                 "VITRINE_API_HTTP": http_url,
+                "VITRINE_API_PUBLIC_HTTP": public_url,
                 "VITRINE_API_DELAYS": delays,
                 "VITRINE_API_FAULTS": faults,
                 **(env or {}),
             },
             "worker ready",
         )
-        worker = WorkerProcess("worker", endpoint, process, log_path, http_url)
+        worker = WorkerProcess("worker", endpoint, process, log_path, http_url, public_url)
         self.started.append(worker)
         return worker
 
@@ -139,8 +145,11 @@ class Processes:
         self.started.append(front)
         return front
 
-    def start_nginx(self, *fronts: Process, microcache: bool = True) -> Process:
-        """nginx on a random port with the repository's nginx.conf, in front of `fronts`."""
+    def start_nginx(
+        self, *fronts: Process, microcache: bool = True, api: WorkerProcess | None = None
+    ) -> Process:
+        """nginx on a random port with the repository's nginx.conf, in front of `fronts` (and
+        of `api`'s public face under /api/v1/)."""
         if shutil.which("nginx") is None:
             if os.environ.get("CI") == "true":
                 pytest.fail("CI=true but nginx is not installed (scripts/bootstrap)")
@@ -151,6 +160,9 @@ class Processes:
             fronts=[front.url.removeprefix("http://") for front in fronts],
             static_dir=self.tmp_path / "static",
             microcache=microcache,
+            api=(
+                api.public_url if api else f"http://127.0.0.1:{self.public_http_port}"
+            ).removeprefix("http://"),
         )
         conf = render_nginx_conf(params, self.tmp_path / f"nginx-{len(self.started)}")
         log_path = conf.parent / "logs" / "error.log"

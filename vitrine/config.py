@@ -44,8 +44,13 @@ class Settings:
     curve_worker_public: Path | None = None
     # Where `vitrine keys` writes them, and where the four above are looked for when unset.
     curve_keys_dir: Path = VAR_DIR / "keys"
-    # The HTTP JSON API, served by every worker on one shared port.
+    # The HTTP JSON API's internal listener, served by every worker on one shared port: every
+    # method, trusted as sent (the fronts' HTTP transport, tools). Keep it on loopback or a
+    # private network; never expose it (docs/api.md).
     api_http_url: str = "http://127.0.0.1:8100"
+    # The JSON API's public face, on another port all workers share: only the methods marked
+    # public, the caller's address taken from the connection. nginx proxies /api/v1/ to it.
+    api_public_http_url: str = "http://127.0.0.1:8200"
     front_url: str = "http://127.0.0.1:8000"
     # The site's address as shoppers and crawlers see it (behind nginx, a CDN, HTTPS): canonical
     # links, Open Graph tags, robots.txt and sitemaps use it. Empty means front_url.
@@ -133,6 +138,14 @@ class Settings:
     @property
     def api_http_host(self) -> str:
         return urlsplit(self.api_http_url).hostname or "127.0.0.1"
+
+    @property
+    def api_public_http_port(self) -> int:
+        return _port_of(self.api_public_http_url, "VITRINE_API_PUBLIC_HTTP")
+
+    @property
+    def api_public_http_host(self) -> str:
+        return urlsplit(self.api_public_http_url).hostname or "127.0.0.1"
 
     @property
     def front_port(self) -> int:
@@ -255,6 +268,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         api_workers=workers,
         api_endpoints=endpoints or worker_endpoints(endpoint, workers),
         api_http_url=env.get("VITRINE_API_HTTP", defaults.api_http_url),
+        api_public_http_url=env.get("VITRINE_API_PUBLIC_HTTP", defaults.api_public_http_url),
         api_discovery=_flag(env, "VITRINE_API_DISCOVERY", default=defaults.api_discovery),
         api_discovery_seconds=_int(
             env,

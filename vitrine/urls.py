@@ -1,6 +1,7 @@
 """The storefront's URL scheme, in one place: readable slugs, and a stable id in product URLs.
 
-The front links with it; the API's order emails use it too (order_url), so it lives here."""
+The front links with it; the API's emails use it too (order_url, confirm_registration_url), so it
+lives here."""
 
 from __future__ import annotations
 
@@ -40,6 +41,11 @@ def account_order_url(number: str) -> str:
 def login_url(next_path: str) -> str:
     """The log-in page, coming back to `next_path` (a path on this site) afterwards."""
     return "/account/login?" + urlencode({"next": next_path}, safe="/")
+
+
+def confirm_registration_url(token: str) -> str:
+    """The registration email's link: its page's button makes the account."""
+    return f"/account/confirm/{token}"
 
 
 def search_url(params: dict[str, Any]) -> str:

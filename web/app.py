@@ -17,13 +17,16 @@ import tornado.web
 from api_client import ApiClient
 from vitrine.config import Settings, cookie_secret
 from vitrine.metrics import child
+from vitrine.proxies import apply_proxy_headers
 from web import metrics
 from web.assets import Assets
 from web.handlers.account import (
     AccountPageHandler,
+    ConfirmRegistrationHandler,
     LogInHandler,
     LogOutHandler,
     RegisterHandler,
+    RegisterSentHandler,
 )
 from web.handlers.base import NotFoundHandler
 from web.handlers.basket import BasketLineHandler, BasketLinesHandler, BasketPageHandler
@@ -55,7 +58,6 @@ from web.handlers.seo import (
     SitemapIndexHandler,
 )
 from web.logged_uri import logged_uri
-from web.proxies import apply_proxy_headers
 from web.rendered_pages import RenderedPages
 from web.templating import TEMPLATES_DIR, make_environment
 
@@ -107,6 +109,8 @@ ROUTES: tuple[Route, ...] = (
     Route(r"/search/suggest", SuggestHandler, Serves.SHOP),
     Route(r"/account", AccountPageHandler, Serves.SHOP),
     Route(r"/account/register", RegisterHandler, Serves.SHOP),
+    Route(r"/account/register/sent", RegisterSentHandler, Serves.SHOP),
+    Route(r"/account/confirm/([A-Za-z0-9_-]{1,64})", ConfirmRegistrationHandler, Serves.SHOP),
     Route(r"/account/login", LogInHandler, Serves.SHOP),
     Route(r"/account/logout", LogOutHandler, Serves.SHOP),
     Route(r"/basket", BasketPageHandler, Serves.SHOP),

@@ -1,5 +1,9 @@
-"""shop.v1.Auth: accounts, server-side log-in sessions, the log-in rate limit, and what happens
-to a guest's basket when its shopper registers or logs in.
+"""shop.v1.Auth: accounts, server-side log-in sessions, the log-in and registration limits, and
+what happens to a guest's basket when its shopper registers or logs in.
+
+Registering asks for an account; the account is made when the link emailed to the address is
+followed (ConfirmRegistration). Register answers the same, as slowly, whether the address has an
+account or not, so neither its answer nor its timing tells who shops here (docs/api.md).
 
 Passwords are hashed with argon2id (argon2-cffi's default parameters). Hashing and verifying
 take tens of milliseconds of CPU, so they run in a thread: the worker's event loop keeps serving
@@ -30,10 +34,21 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api import messages
+from api import mail, messages
 from api.context import CallContext
 from api.messages import AnyRow
-from api.schema import basket_lines, baskets, login_failures, products, sessions, users, variants
+from api.passwords import MAX_PASSWORD_LENGTH, password_problem
+from api.rate_limits import Limit, in_words, take_turn
+from api.schema import (
+    basket_lines,
+    baskets,
+    login_failures,
+    products,
+    registrations,
+    sessions,
+    users,
+    variants,
+)
 from api.services.basket import (
     MAX_LINE_QUANTITY,
     line_key,
@@ -42,7 +57,7 @@ from api.services.basket import (
     touch_account_basket,
 )
 from contract import auth_pb2, checkout_pb2
-from contract.errors import Invalid, ResourceExhausted, Unauthenticated
+from contract.errors import FailedPrecondition, Invalid, ResourceExhausted, Unauthenticated
 
 SESSION_DAYS = 30
 SESSION_TOKEN_BYTES = 32  # token_urlsafe(32): 43 characters
@@ -50,16 +65,34 @@ SESSION_TOKEN_BYTES = 32  # token_urlsafe(32): 43 characters
 # window refuse further attempts (even right ones) until the oldest leaves the window.
 MAX_LOGIN_FAILURES = 5
 LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+LOGIN_LIMITS = (
+    Limit(login_failures.c.email, login_failures.c.at, MAX_LOGIN_FAILURES, LOGIN_FAILURE_WINDOW),
+    Limit(
+        login_failures.c.client_address,
+        login_failures.c.at,
+        MAX_LOGIN_FAILURES,
+        LOGIN_FAILURE_WINDOW,
+    ),
+)
+# The registration limit: registrations asked for (each sends an email) from one address, and
+# for one email, so that neither the shop's mail nor someone's inbox can be flooded.
+REGISTRATION_WINDOW = timedelta(hours=1)
+REGISTRATION_LIMITS = (
+    Limit(registrations.c.client_address, registrations.c.created_at, 5, REGISTRATION_WINDOW),
+    Limit(registrations.c.email, registrations.c.created_at, 3, REGISTRATION_WINDOW),
+)
+# How long a registration's emailed link works.
+CONFIRM_WITHIN = timedelta(hours=24)
 
 MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a forward path; also the column's size
-MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_LENGTH = 128  # characters; bounds the hashing work a request can ask for
 MAX_NAME_LENGTH = 100
 MAX_CLIENT_ADDRESS_LENGTH = 64  # an IPv6 address with a zone fits; so does the column
 
 WRONG_CREDENTIALS = "Email or password is wrong."
-TOO_MANY_FAILURES = "Too many failed log-ins. Try again in 15 minutes."
-EMAIL_TAKEN = "An account with this email already exists. Log in instead?"
+TOO_MANY_FAILURES = "Too many failed log-ins. Try again in {}."
+TOO_MANY_REGISTRATIONS = "Too many registrations. Try again in {}."
+LINK_SPENT = "This link has been used or has expired. Register again to get a new one."
+ACCOUNT_EXISTS = "This email address has an account already. Log in instead."
 NOT_LOGGED_IN = "not logged in"
 
 _HASHER = PasswordHasher()
@@ -72,13 +105,13 @@ class _Account:
 
 
 async def register(ctx: CallContext, request: auth_pb2.RegisterRequest) -> auth_pb2.AuthResponse:
-    client_address(request.client_address)  # checked like log-in's, though unused here yet
+    address = client_address(request.client_address)
     email, email_error = checked_email(request.email)
     errors = [
         checkout_pb2.FieldError(field=field, message=message)
         for field, message in (
             ("email", email_error),
-            ("password", _password_problem(request.password)),
+            ("password", password_problem(request.password, email)),
             ("name", _name_problem(request.name)),
         )
         if message
@@ -86,21 +119,73 @@ async def register(ctx: CallContext, request: auth_pb2.RegisterRequest) -> auth_
     if errors:
         return auth_pb2.AuthResponse(field_errors=errors)
     async with ctx.db.connect() as conn:
-        if await _email_taken(conn, email):  # spares the hashing when the answer is known
-            return _email_taken_response()
+        exists = await _email_taken(conn, email)
+    # The request is written before it is counted (api/rate_limits.py), claimed (so no worker
+    # mails it) until its password hash is in.
+    registration = {
+        "token": "" if exists else secrets.token_urlsafe(SESSION_TOKEN_BYTES),
+        "email": email,
+        "client_address": address,
+        "account_exists": exists,
+        "name": request.name.strip(),
+        "password_hash": "",
+        "created_at": ctx.now,
+        "expires_at": ctx.now + CONFIRM_WITHIN,
+        "claimed_at": ctx.now,
+        "attempts": 0,
+    }
+    limits = ((REGISTRATION_LIMITS[0], address), (REGISTRATION_LIMITS[1], email))
+    row_id, wait = await take_turn(ctx.db, registrations, registration, limits, ctx.now)
+    if wait:
+        raise ResourceExhausted(
+            TOO_MANY_REGISTRATIONS.format(in_words(wait)), retry_after_seconds=wait
+        )
+    # Hashed whether or not the address has an account: both answers take as long.
     password_hash = await asyncio.to_thread(_HASHER.hash, request.password)
+    async with ctx.db.begin() as conn:
+        await conn.execute(
+            update(registrations)
+            .where(registrations.c.id == row_id)
+            .values(password_hash="" if exists else password_hash, claimed_at=None)
+        )
+    mail.send_soon(ctx.db, ctx.settings)
+    return auth_pb2.AuthResponse()
+
+
+async def confirm_registration(
+    ctx: CallContext, request: auth_pb2.ConfirmRegistrationRequest
+) -> auth_pb2.AuthResponse:
+    token = plausible_token(request.token)
+    if not token:
+        raise FailedPrecondition(LINK_SPENT)
     guest_token = plausible_token(request.basket_token)
     try:
         async with ctx.db.begin() as conn:
-            # Two registrations of one email can both pass the check above; the unique email
-            # column lets one in, and the other lands below.
+            # First statement a write: a link followed twice at once is used once.
+            registration = (
+                await conn.execute(
+                    update(registrations)
+                    .where(
+                        registrations.c.token == token,
+                        registrations.c.account_exists.is_(False),
+                        registrations.c.confirmed_at.is_(None),
+                        registrations.c.expires_at > ctx.now,
+                    )
+                    .values(confirmed_at=ctx.now)
+                    .returning(registrations)
+                )
+            ).one_or_none()
+            if registration is None:
+                raise FailedPrecondition(LINK_SPENT)
+            # The unique email column lets one account in; a second registration of the
+            # address, confirmed after it, lands below.
             user = (
                 await conn.execute(
                     insert(users)
                     .values(
-                        email=email,
-                        name=request.name.strip(),
-                        password_hash=password_hash,
+                        email=registration.email,
+                        name=registration.name,
+                        password_hash=registration.password_hash,
                         created_at=ctx.now,
                     )
                     .returning(users)
@@ -119,11 +204,8 @@ async def register(ctx: CallContext, request: auth_pb2.RegisterRequest) -> auth_
                     )
                     or ""
                 )
-    except IntegrityError:
-        async with ctx.db.connect() as conn:
-            if await _email_taken(conn, email):
-                return _email_taken_response()
-        raise
+    except IntegrityError as error:
+        raise FailedPrecondition(ACCOUNT_EXISTS) from error
     return auth_pb2.AuthResponse(session=session, basket_token=basket_token)
 
 
@@ -132,9 +214,14 @@ async def log_in(ctx: CallContext, request: auth_pb2.LogInRequest) -> auth_pb2.A
     email = request.email.strip().lower()
     if not email or len(email) > MAX_EMAIL_LENGTH or "\x00" in email:
         raise Unauthenticated(WRONG_CREDENTIALS)  # no account can have it: nothing to count
+    # Every attempt is written as a failure before it is counted (api/rate_limits.py), and the
+    # row is taken back if the password matches.
+    attempt = {"email": email, "client_address": address, "at": ctx.now}
+    limits = ((LOGIN_LIMITS[0], email), (LOGIN_LIMITS[1], address))
+    failure_id, wait = await take_turn(ctx.db, login_failures, attempt, limits, ctx.now)
+    if wait:
+        raise ResourceExhausted(TOO_MANY_FAILURES.format(in_words(wait)), retry_after_seconds=wait)
     async with ctx.db.connect() as conn:
-        if await _too_many_failures(conn, email, address, ctx.now):
-            raise ResourceExhausted(TOO_MANY_FAILURES)
         row = (
             await conn.execute(
                 select(users.c.id, users.c.password_hash).where(users.c.email == email)
@@ -142,10 +229,6 @@ async def log_in(ctx: CallContext, request: auth_pb2.LogInRequest) -> auth_pb2.A
         ).one_or_none()
     account = _Account(row.id, row.password_hash) if row is not None else None
     if not await _password_matches(account, request.password):
-        async with ctx.db.begin() as conn:
-            await conn.execute(
-                insert(login_failures).values(email=email, client_address=address, at=ctx.now)
-            )
         raise Unauthenticated(WRONG_CREDENTIALS)
     assert account is not None  # a password only matches an account's hash
     new_hash = None
@@ -161,6 +244,7 @@ async def log_in(ctx: CallContext, request: auth_pb2.LogInRequest) -> auth_pb2.A
                 .returning(users)
             )
         ).one()
+        await conn.execute(login_failures.delete().where(login_failures.c.id == failure_id))
         session = await _start_session(conn, user, ctx.now)
         basket_token = await _merge_baskets(
             conn, user.id, plausible_token(request.basket_token), ctx.now
@@ -245,16 +329,6 @@ def checked_email(value: str) -> tuple[str, str]:
     return email, ""
 
 
-def _password_problem(password: str) -> str:
-    if "\x00" in password:
-        return "Your password contains a character that is not allowed."
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters for your password."
-    if len(password) > MAX_PASSWORD_LENGTH:
-        return f"Use at most {MAX_PASSWORD_LENGTH} characters for your password."
-    return ""
-
-
 def _name_problem(value: str) -> str:
     name = value.strip()
     if not name:
@@ -266,39 +340,8 @@ def _name_problem(value: str) -> str:
     return ""
 
 
-def _email_taken_response() -> auth_pb2.AuthResponse:
-    return auth_pb2.AuthResponse(
-        field_errors=[checkout_pb2.FieldError(field="email", message=EMAIL_TAKEN)]
-    )
-
-
 async def _email_taken(conn: AsyncConnection, email: str) -> bool:
     return await conn.scalar(select(users.c.id).where(users.c.email == email)) is not None
-
-
-async def _too_many_failures(
-    conn: AsyncConnection, email: str, address: str, now: datetime
-) -> bool:
-    since = now - LOGIN_FAILURE_WINDOW
-    for column, value in (
-        (login_failures.c.email, email),
-        (login_failures.c.client_address, address),
-    ):
-        # A caller that sends no address (the JSON API without one) is limited per email only:
-        # counting all of them as one address would let anyone lock them all out.
-        if not value:
-            continue
-        # Counting stops at the limit: the indexes on (email, at) and (address, at) serve it.
-        failures = (
-            select(login_failures.c.id)
-            .where(column == value, login_failures.c.at >= since)
-            .limit(MAX_LOGIN_FAILURES)
-            .subquery()
-        )
-        count = await conn.scalar(select(func.count()).select_from(failures))
-        if (count or 0) >= MAX_LOGIN_FAILURES:
-            return True
-    return False
 
 
 @functools.cache

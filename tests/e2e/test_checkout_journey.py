@@ -15,6 +15,7 @@ from selenium.webdriver.common.by import By
 
 from tests.e2e import journey
 from tests.e2e.journey import euros, text_of
+from tests.functional.pages import confirmation_path, wait_for_registration_mail
 from tests.processes import Process
 
 ADDRESS = {
@@ -78,6 +79,11 @@ def test_a_guest_basket_joins_the_account_at_log_in_and_checks_out(
     journey.open_page(browser, site.url, "/account/register")
     journey.fill_form(browser, {"name": "Ada", "email": account_email, "password": PASSWORD})
     journey.continue_checkout(browser, site.url, "Create account")
+    assert "Check your email" in text_of(browser, "main h1")
+    # The account is made by the emailed link's button.
+    link = confirmation_path(wait_for_registration_mail(outbox, account_email))
+    journey.open_page(browser, site.url, link)
+    journey.continue_checkout(browser, site.url, "Make my account")
     journey.open_first_department(browser, site.url)
     first = journey.open_first_product_in_stock(browser, site.url)
     journey.add_to_basket(browser, site.url, javascript=javascript)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import http.cookiejar
 import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from email.message import Message
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -198,3 +202,47 @@ def product_option(shopper: Shopper, facts: Facts) -> str:
     page = shopper.request(f"/p/{facts.product_id}/{facts.product_slug}")
     variant = re.search(r'name="variant_id" id="variant-\d+" value="(\d+)" checked', page.body)
     return variant.group(1)
+
+
+REGISTRATION_MAIL_SECONDS = 10
+
+
+def registration_mails(outbox: Path, to: str) -> list[str]:
+    """The plain text of the registration emails the workers wrote for `to`, oldest first."""
+    found = []
+    for path in sorted(outbox.glob("registration-*.eml"), key=lambda p: p.stat().st_mtime_ns):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["To"] == to:
+            found.append(message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    return found
+
+
+def wait_for_registration_mail(outbox: Path, to: str, count: int = 1) -> str:
+    """The `count`-th registration email to `to`, once a worker has written it."""
+    deadline = time.monotonic() + REGISTRATION_MAIL_SECONDS
+    while len(mails := registration_mails(outbox, to)) < count:
+        assert time.monotonic() < deadline, f"no registration email {count} to {to}"
+        time.sleep(0.05)
+    return mails[count - 1]
+
+
+def confirmation_path(text: str) -> str:
+    """The path of the link in a registration email that makes the account."""
+    found = re.search(r"https?://[^/\s]+(/account/confirm/[A-Za-z0-9_-]+)", text)
+    assert found is not None, text
+    return found.group(1)
+
+
+def register_and_confirm(
+    shopper: Shopper, outbox: Path, email_address: str, name: str, password: str
+) -> Page:
+    """Register as a shopper does: the form, then the emailed link and its button. The answer
+    to the button (303 to the account when it worked), or to the form when it was refused."""
+    page = shopper.request("/account/register")
+    form = {"_xsrf": xsrf_field(page), "email": email_address, "name": name, "password": password}
+    count = len(registration_mails(outbox, email_address.strip().lower())) + 1
+    asked = shopper.request("/account/register", form)
+    if asked.status != 303:
+        return asked
+    link = confirmation_path(wait_for_registration_mail(outbox, email_address.lower(), count))
+    return shopper.request(link, {"_xsrf": xsrf_field(shopper.request(link))})

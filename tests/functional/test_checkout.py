@@ -26,6 +26,7 @@ from tests.functional.pages import (
     Shopper,
     catalogue_facts,
     product_option,
+    register_and_confirm,
     xsrf_field,
 )
 from tests.processes import Process, Processes, free_port
@@ -388,13 +389,8 @@ def test_the_confirmation_email_lands_in_the_outbox(shop):
 @pytest.mark.usefixtures("fresh_product")
 def test_an_account_sees_its_orders_and_nobody_else_does(shop):
     owner = shop.shopper()
-    page = owner.request("/account/register")
-    token = xsrf_field(page)
     email_address = f"owner-{id(owner)}@example.com"
-    registered = owner.request(
-        "/account/register",
-        {"_xsrf": token, "email": email_address, "name": "Owner", "password": "a long password"},
-    )
+    registered = register_and_confirm(owner, shop.outbox, email_address, "Owner", "a long password")
     assert registered.status == 303
     empty = owner.request("/account/orders")
     assert "You have not ordered anything yet." in empty.body

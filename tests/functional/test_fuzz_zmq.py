@@ -14,8 +14,8 @@ import zmq
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.router import MAX_CALLS_PER_BATCH, MAX_FRAME_BYTES
-from contract import MAX_BATCHES_PER_MESSAGE, METHODS_BY_SERVICE_ATTR, envelope_pb2
+from api.router import MAX_CALLS_PER_BATCH
+from contract import MAX_BATCHES_PER_MESSAGE, MAX_FRAME_BYTES, METHODS_BY_SERVICE_ATTR, envelope_pb2
 from tests.functional.fuzzing import Tally, fuzz_settings, report, seeded_database
 from tests.processes import Processes, WorkerProcess
 
@@ -123,12 +123,13 @@ def test_fuzzed_messages_get_error_replies_or_are_dropped(stack):
     fuzz()
 
 
-def test_a_huge_frame_is_refused_unread(stack):
+def test_a_huge_frame_is_dropped_unread_and_the_next_batch_is_answered(stack):
     stack.exchange([])  # replies still on their way from the fuzzing
+    # libzmq's MAXMSGSIZE drops the connection before Python reads a byte of it: no reply for
+    # it; the DEALER reconnects and exchange() asserts the good batch after it is answered.
     replies = stack.exchange([secrets.token_bytes(MAX_FRAME_BYTES + 1)])
-    refusals = [r.status for r in replies if r.call_id == 0 and not r.trace_id]
-    stack.tally.count("huge frame: " + ",".join(envelope_pb2.Status.Name(s) for s in refusals))
-    assert envelope_pb2.RESOURCE_EXHAUSTED in refusals
+    stack.tally.count("huge frame: dropped unread" if not replies else "huge frame: answered")
+    assert replies == []
 
 
 def test_the_worker_outlives_the_fuzzing_and_answers_a_good_batch(stack):

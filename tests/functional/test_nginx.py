@@ -217,16 +217,18 @@ def _log_lines_for(front: Process, marker: str) -> list[str]:
 
 
 def test_an_orders_access_token_is_in_neither_access_log(shop):
-    """The token in a guest's order link opens the order (name, address): whoever reads the
-    logs sees the order's number and the path, not the token."""
+    """The token in a guest's order link opens the order (name, address), a registration link's
+    makes its account: whoever reads the logs sees the order's number and the paths, not the
+    tokens."""
     nginx, front = shop
     fetch(nginx.url, "/orders/A1B2C3/SecretOrderToken123")
     fetch(nginx.url, "/search?q=shirt&token=SecretQueryToken456")
+    fetch(nginx.url, "/account/confirm/SecretConfirmToken789")
     access_log = nginx.log_path.parent / "access.log"
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         logs = access_log.read_text() + front.log
-        if "/orders/A1B2C3/" in logs and logs.count("/search?") >= 2:
+        if "/orders/A1B2C3/" in logs and logs.count("/account/confirm/") >= 2:
             break
         time.sleep(0.05)
     for log in (access_log.read_text(), front.log):
@@ -234,3 +236,5 @@ def test_an_orders_access_token_is_in_neither_access_log(shop):
         assert "/search?" in log
         assert "SecretOrderToken123" not in log
         assert "SecretQueryToken456" not in log
+        assert "/account/confirm/[redacted]" in log
+        assert "SecretConfirmToken789" not in log

@@ -105,6 +105,7 @@ def test_run_seeds_an_empty_database_serves_and_ctrl_c_stops_every_process(tmp_p
         "VITRINE_API_ENDPOINT": f"tcp://127.0.0.1:{free_port()}",
         "VITRINE_API_WORKERS": "2",
         "VITRINE_API_HTTP": http_url,
+        "VITRINE_API_PUBLIC_HTTP": f"http://127.0.0.1:{free_port()}",
         "VITRINE_FRONT": front_url,
         "VITRINE_STATIC_DIR": str(tmp_path / "static"),
         "VITRINE_DEMO_PRODUCTS": "150",
@@ -136,6 +137,7 @@ def test_the_supervisor_restarts_a_worker_that_dies(tmp_path):
         "VITRINE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/fresh.sqlite3",
         "VITRINE_API_ENDPOINT": f"tcp://127.0.0.1:{endpoint_port}",
         "VITRINE_API_HTTP": f"http://127.0.0.1:{free_port()}",
+        "VITRINE_API_PUBLIC_HTTP": f"http://127.0.0.1:{free_port()}",
         "VITRINE_DEMO_PRODUCTS": "100",
     }
     log_path = tmp_path / "api.log"

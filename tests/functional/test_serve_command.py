@@ -9,6 +9,7 @@ import signal
 import time
 
 from tests.functional.pages import fetch
+from tests.functional.test_public_api import call
 from tests.functional.test_run_command import (
     START_TIMEOUT_SECONDS,
     alive,
@@ -29,6 +30,7 @@ def test_serve_starts_nginx_two_fronts_and_two_workers_and_ctrl_c_stops_them(tmp
         "VITRINE_API_ENDPOINT": f"tcp://127.0.0.1:{free_port()}",
         "VITRINE_API_WORKERS": "1",  # serve starts two all the same
         "VITRINE_API_HTTP": f"http://127.0.0.1:{free_port()}",
+        "VITRINE_API_PUBLIC_HTTP": f"http://127.0.0.1:{free_port()}",
         "VITRINE_FRONTS": ",".join(fronts),
         "VITRINE_NGINX_LISTEN": nginx_url.removeprefix("http://"),
         "VITRINE_NGINX_DIR": str(tmp_path / "nginx"),
@@ -50,6 +52,9 @@ def test_serve_starts_nginx_two_fronts_and_two_workers_and_ctrl_c_stops_them(tmp
             while fetch(front + "/readyz").status != 200 and time.monotonic() < deadline:
                 time.sleep(0.2)
             assert json.loads(fetch(front + "/readyz").body)["status"] == "ready"
+        # The JSON API's public face, through nginx: public methods only.
+        assert call(nginx_url, "catalog/GetCategoryTree", {}).status == 200
+        assert call(nginx_url, "operations/ListWorkers", {}).status == 404
         children = children_of(serve.pid)
         assert len(children) == 5  # two workers, two fronts, nginx
         os.killpg(serve.pid, signal.SIGINT)

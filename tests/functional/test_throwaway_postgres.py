@@ -30,7 +30,7 @@ from tests.postgres_cluster import (
 ROOT = Path(__file__).resolve().parents[2]
 # One PostgreSQL test that is quick: the migrated schema against the declared tables.
 A_POSTGRES_TEST = (
-    "tests/unit/test_migrations.py::"
+    "tests/integration/test_migrations.py::"
     "test_migrated_postgres_schema_matches_the_tables_the_code_declares"
 )
 RUN_SECONDS = 180

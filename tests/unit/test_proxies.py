@@ -6,7 +6,7 @@ import types
 
 import tornado.httputil
 
-from web.proxies import apply_proxy_headers
+from vitrine.proxies import apply_proxy_headers
 
 FORGED = {"X-Real-IP": "203.0.113.9", "X-Forwarded-Proto": "https"}
 

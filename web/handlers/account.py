@@ -1,4 +1,4 @@
-"""Accounts: register, log in, log out, and the account page.
+"""Accounts: register (and confirm by the emailed link), log in, log out, and the account page.
 
 Forms keep what the shopper typed (never the password) and show each problem beside its field.
 The session is a server-side token in a signed, HttpOnly, SameSite=Lax cookie, new at every
@@ -52,7 +52,7 @@ class RegisterHandler(AccountFormHandler):
             self.redirect("/account")
             return
         await self.wait_for_replies(self.page_batch())
-        self.render_form("account/register.html", values={}, errors={})
+        self.render_form("account/register.html", values={}, errors={}, message="")
 
     async def post(self) -> None:
         values = {name: self.field(name) for name in ("email", "name")}
@@ -62,10 +62,19 @@ class RegisterHandler(AccountFormHandler):
             name=values["name"],
             password=self.field("password"),
             client_address=self.client_address(),
-            basket_token=self.shopper.basket_token(),
             deadline_ms=WRITE_DEADLINE_MS,
         )
-        await self.wait_for_replies(batch)
+        try:
+            await self.wait_for_replies(batch)
+        except PageError as error:
+            if error.status_code != 429:
+                raise
+            self.set_status(429)
+            self.say_when_to_retry(error)
+            self.render_form(
+                "account/register.html", values=values, errors={}, message=error.message
+            )
+            return
         answer = call.result()
         if answer.field_errors:
             self.set_status(400)
@@ -73,9 +82,42 @@ class RegisterHandler(AccountFormHandler):
                 "account/register.html",
                 values=values,
                 errors={e.field: e.message for e in answer.field_errors},
+                message="",
             )
             return
-        self.logged_in(answer)
+        # The same page whether the address had an account or not: the email says which.
+        self.redirect("/account/register/sent", status=303)
+
+
+class RegisterSentHandler(BaseHandler):
+    async def get(self) -> None:
+        await self.wait_for_replies(self.page_batch())
+        self.set_header("Cache-Control", "private, no-store")
+        self.render_page("account/register_sent.html")
+
+
+class ConfirmRegistrationHandler(AccountFormHandler):
+    """The emailed link opens a page with one button: the account is made by its POST, so a
+    mail scanner that fetches links does not use the link up."""
+
+    async def get(self, _token: str) -> None:
+        await self.wait_for_replies(self.page_batch())
+        self.render_form("account/confirm.html", message="")
+
+    async def post(self, token: str) -> None:
+        batch = self.page_batch()
+        call = batch.auth.ConfirmRegistration(
+            token=token, basket_token=self.shopper.basket_token(), deadline_ms=WRITE_DEADLINE_MS
+        )
+        try:
+            await self.wait_for_replies(batch)
+        except PageError as error:
+            if error.status_code != 409:
+                raise
+            self.set_status(409)
+            self.render_form("account/confirm.html", message=error.message)
+            return
+        self.logged_in(call.result())
 
 
 class LogInHandler(AccountFormHandler):
@@ -103,6 +145,7 @@ class LogInHandler(AccountFormHandler):
                 raise
             # Wrong credentials (401) or too many tries (429): the form again, with the reason.
             self.set_status(error.status_code)
+            self.say_when_to_retry(error)
             self.render_form("account/login.html", email=email, message=error.message)
             return
         self.logged_in(call.result())

@@ -62,11 +62,12 @@ ERROR_TEMPLATES = {
 
 
 class PageError(tornado.web.HTTPError):
-    """An error page with a message for the shopper (never a traceback)."""
+    """An error page with a message for the shopper (never a traceback); a 429's Retry-After."""
 
-    def __init__(self, status: int, message: str = "") -> None:
+    def __init__(self, status: int, message: str = "", *, retry_after_seconds: int = 0) -> None:
         super().__init__(status, log_message=message.replace("%", "%%") or None)
         self.message = message
+        self.retry_after_seconds = retry_after_seconds
 
 
 def whole_number(raw: str, *, name: str, lowest: int, highest: int) -> int:
@@ -123,7 +124,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def client_address(self) -> str:
         """The shopper's address: the connection's peer, or what a trusted proxy said it is
-        (web/proxies.py has already applied that to the request)."""
+        (vitrine/proxies.py has already applied that to the request)."""
         return self.request.remote_ip or ""
 
     def set_cookie(  # type: ignore[override]
@@ -145,6 +146,11 @@ class BaseHandler(tornado.web.RequestHandler):
         self.cache.form_token = self.xsrf_token
         return self.cache.form_token.decode()
 
+    def say_when_to_retry(self, error: PageError) -> None:
+        """A rate limit's answer tells when a retry can pass (HTTP's Retry-After)."""
+        if error.retry_after_seconds:
+            self.set_header("Retry-After", str(error.retry_after_seconds))
+
     async def wait_for_replies(self, batch: Batch) -> None:
         """Send the page's one batch and wait for its replies; a failed required call becomes
         the matching error page."""
@@ -161,7 +167,9 @@ class BaseHandler(tornado.web.RequestHandler):
         except Unauthenticated as error:
             raise PageError(401, error.message) from error
         except ResourceExhausted as error:
-            raise PageError(429, error.message) from error
+            raise PageError(
+                429, error.message, retry_after_seconds=error.retry_after_seconds
+            ) from error
         except ApiError as error:
             log.warning("trace=%s required call failed: %s", self.trace_id, error)
             raise PageError(503) from error
@@ -304,6 +312,8 @@ class BaseHandler(tornado.web.RequestHandler):
             return
         error = kwargs.get("exc_info", (None, None, None))[1]
         message = error.message if isinstance(error, PageError) else ""
+        if isinstance(error, PageError):
+            self.say_when_to_retry(error)
         if self.wants_json():
             # A script (the basket's, or anyone's) reads the reason, not an HTML page.
             self.set_header("Content-Type", "application/json; charset=utf-8")

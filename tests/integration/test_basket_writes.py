@@ -13,7 +13,7 @@ import pytest
 from api.services import basket
 from contract import basket_pb2
 from contract.errors import DeadlineExceeded, Invalid
-from tests.unit.catalogue_fixture import Shop, writable_shop  # noqa: F401 - the `shop` fixture
+from tests.integration.catalogue_fixture import Shop, writable_shop  # noqa: F401 - the `shop` fixture
 
 
 def new_key() -> str:

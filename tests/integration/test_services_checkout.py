@@ -1,6 +1,7 @@
-"""Checkout and Orders services on the hand-made catalogue (tests/unit/catalogue_fixture.py), on
-SQLite and, marked postgres, on PostgreSQL: each step and its validation, the test gateway's
-outcomes, idempotent and racing orders, the confirmation mail, and who may see an order.
+"""Checkout and Orders services on the hand-made catalogue (tests/integration/
+catalogue_fixture.py), on SQLite and, marked postgres, on PostgreSQL: each step and its
+validation, the test gateway's outcomes, idempotent and racing orders, the confirmation mail,
+and who may see an order.
 
 Variants used (id: product, size / colour, stock, price in cents):
     21: Evening Dress M / black, 1, 8999      51: Running Shoe 40 / white, 1, 12000
@@ -18,12 +19,12 @@ import pytest
 from sqlalchemy import func, select, update
 
 from api import mail
-from api.schema import basket_lines, mail_outbox, orders, variants
+from api.schema import basket_lines, mail_outbox, orders, registrations, variants
 from api.services import auth, basket, checkout
 from api.services import orders as orders_service
 from contract import auth_pb2, basket_pb2, checkout_pb2, orders_pb2
 from contract.errors import FailedPrecondition, Invalid, NotFound, Unauthenticated
-from tests.unit.catalogue_fixture import Shop, writable_shop  # noqa: F401 - the `shop` fixture
+from tests.integration.catalogue_fixture import Shop, writable_shop  # noqa: F401 - the `shop` fixture
 
 Step = checkout_pb2.CheckoutStep
 GOOD_CARD = "4242 4242 4242 4242"
@@ -356,9 +357,19 @@ def test_the_confirmation_links_to_the_public_address(shop):
 
 
 def test_an_order_is_shown_to_its_token_or_its_account_only(shop):
-    session = shop.call(
+    shop.call(
         auth.register,
         auth_pb2.RegisterRequest(email="owner@b.ie", password="long enough pw", name="Owner"),
+    )
+
+    async def read_link() -> str:
+        async with shop.ctx.db.connect() as conn:
+            query = select(registrations.c.token).where(registrations.c.email == "owner@b.ie")
+            return str(await conn.scalar(query))
+
+    link = shop.run(read_link())
+    session = shop.call(
+        auth.confirm_registration, auth_pb2.ConfirmRegistrationRequest(token=link)
     ).session.token
     token = add(shop, 81)
     set_address(shop, token)

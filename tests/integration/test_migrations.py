@@ -73,6 +73,7 @@ ADDED_AFTER_0001 = {
     "basket_writes",
     "charges",
     "readiness",
+    "registrations",
     "test_gateway_cards",
     "test_gateway_charges",
 }

@@ -13,7 +13,7 @@ from api.schema import products, variants
 from api.services import catalog
 from contract import catalog_pb2, common_pb2
 from contract.errors import Invalid, NotFound
-from tests.unit.catalogue_fixture import Shop, sqlite_shop
+from tests.integration.catalogue_fixture import Shop, sqlite_shop
 
 ListRequest = catalog_pb2.ListCategoryProductsRequest
 Filter = catalog_pb2.FacetFilter

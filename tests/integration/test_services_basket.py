@@ -1,5 +1,6 @@
-"""Basket service on the hand-made catalogue (tests/unit/catalogue_fixture.py), on SQLite and,
-marked postgres, on PostgreSQL: tokens, limits, totals, line order and concurrent adds.
+"""Basket service on the hand-made catalogue (tests/integration/catalogue_fixture.py), on
+SQLite and, marked postgres, on PostgreSQL: tokens, limits, totals, line order and concurrent
+adds.
 
 Variants used (id: product, size / colour, stock, price in cents):
     11: Summer Dress S / red, 2, 1999 (two images)     12: Summer Dress M / red, 0
@@ -20,7 +21,7 @@ from api.schema import basket_lines, baskets, products, variants
 from api.services import basket
 from contract import basket_pb2, common_pb2
 from contract.errors import FailedPrecondition, Invalid, NotFound
-from tests.unit.catalogue_fixture import NOW, Shop, writable_shop  # noqa: F401 - the `shop` fixture
+from tests.integration.catalogue_fixture import NOW, Shop, writable_shop  # noqa: F401 - the `shop` fixture
 
 
 def add(

@@ -16,7 +16,7 @@ from api.queries import is_live
 from api.schema import product_attributes, product_images, products, variants
 from api.services import search
 from contract import catalog_pb2, search_pb2
-from tests.unit.catalogue_fixture import Shop, writable_shop
+from tests.integration.catalogue_fixture import Shop, writable_shop
 
 shop = writable_shop
 Kind = search_pb2.Suggestion

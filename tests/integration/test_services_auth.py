@@ -1,6 +1,6 @@
-"""Auth service on the hand-made catalogue (tests/unit/catalogue_fixture.py), on SQLite and,
-marked postgres, on PostgreSQL: registration, log-in and its rate limit, sessions, and what
-happens to a guest's basket.
+"""Auth service on the hand-made catalogue (tests/integration/catalogue_fixture.py), on SQLite and,
+marked postgres, on PostgreSQL: registration (asked for, then confirmed by the emailed link),
+the password policy, log-in and the rate limits, sessions, and what happens to a guest's basket.
 
 Variants used (id: product, stock): 11: Summer Dress S / red, 2    12: Summer Dress M / red, 0
     21: Evening Dress M / black, 1    41: Old Dress (discontinued), 5    81: Linen Shirt S, 4
@@ -10,21 +10,66 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import email
+import email.policy
 from datetime import datetime, timedelta
 
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import event, func, insert, select, update
 
-from api.schema import basket_lines, baskets, login_failures, sessions, users, variants
+from api import passwords
+from api.schema import (
+    basket_lines,
+    baskets,
+    login_failures,
+    registrations,
+    sessions,
+    users,
+    variants,
+)
 from api.services import auth, basket
 from contract import auth_pb2, basket_pb2
-from contract.errors import Invalid, ResourceExhausted, Unauthenticated
-from tests.unit.catalogue_fixture import NOW, Shop, writable_shop  # noqa: F401 - the `shop` fixture
+from contract.errors import FailedPrecondition, Invalid, ResourceExhausted, Unauthenticated
+from tests.integration.catalogue_fixture import NOW, Shop, writable_shop  # noqa: F401 - the `shop` fixture
 
 EMAIL = "ada@example.com"
 PASSWORD = "correct horse battery"
 ADDRESS = "203.0.113.7"
+
+
+def ask_to_register(
+    shop: Shop,
+    email: str = EMAIL,
+    password: str = PASSWORD,
+    name: str = "Ada Lovelace",
+    *,
+    address: str = ADDRESS,
+    now: datetime = NOW,
+) -> auth_pb2.AuthResponse:
+    """Register's own answer: the account is not made yet."""
+    request = auth_pb2.RegisterRequest(
+        email=email, password=password, name=name, client_address=address
+    )
+    return shop.run(auth.register(dataclasses.replace(shop.ctx, now=now), request))
+
+
+def confirmation_token(shop: Shop, email: str = EMAIL) -> str:
+    """The token of the last link mailed to `email` (stored form)."""
+    token = scalar(
+        shop,
+        select(registrations.c.token)
+        .where(registrations.c.email == email)
+        .order_by(registrations.c.id.desc())
+        .limit(1),
+    )
+    assert isinstance(token, str)
+    return token
+
+
+def confirm(shop: Shop, token: str, basket_token: str = "") -> auth_pb2.AuthResponse:
+    request = auth_pb2.ConfirmRegistrationRequest(token=token, basket_token=basket_token)
+    return shop.call(auth.confirm_registration, request)
 
 
 def register(
@@ -34,14 +79,13 @@ def register(
     name: str = "Ada Lovelace",
     basket_token: str = "",
 ) -> auth_pb2.AuthResponse:
-    request = auth_pb2.RegisterRequest(
-        email=email,
-        password=password,
-        name=name,
-        client_address=ADDRESS,
-        basket_token=basket_token,
-    )
-    return shop.call(auth.register, request)
+    """Register and follow the emailed link: the confirmation's answer (or Register's field
+    errors)."""
+    asked = ask_to_register(shop, email, password, name)
+    if asked.field_errors:
+        return asked
+    stored_email = email.strip().lower()
+    return confirm(shop, confirmation_token(shop, stored_email), basket_token)
 
 
 def log_in(
@@ -145,50 +189,146 @@ def test_register_logs_in_and_stores_only_an_argon2_hash(shop):
 )
 def test_register_answers_field_errors_and_no_session(shop, given, field, message):
     email, password, name = given
-    response = register(shop, email=email, password=password, name=name)
+    response = ask_to_register(shop, email=email, password=password, name=name)
 
     assert list(field_errors(response)) == [field]
     assert message in field_errors(response)[field]
     assert not response.HasField("session")
     assert scalar(shop, select(func.count()).select_from(users)) == 0
+    assert scalar(shop, select(func.count()).select_from(registrations)) == 0  # nothing mailed
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "message"),
+    [
+        (EMAIL, "1234567890", passwords.COMMON),
+        (EMAIL, "qwertyuiop", passwords.COMMON),
+        (EMAIL, "Password123", passwords.COMMON),  # case does not make it another password
+        (EMAIL, "zzzzzzzzzzzz", passwords.REPEATED),
+        ("lovelace@example.com", "I am LOVELACE, hi", passwords.HAS_EMAIL),
+    ],
+)
+def test_guessable_passwords_are_refused_with_a_reason(shop, email, password, message):
+    assert field_errors(ask_to_register(shop, email=email, password=password)) == {
+        "password": message
+    }
+
+
+def test_no_composition_rules_a_long_plain_phrase_passes(shop):
+    # Lower-case letters and spaces only: NIST SP 800-63B asks for no "one digit, one capital".
+    assert not ask_to_register(shop, password="purple elephants dance").field_errors
+    # A short local part ("al") is not looked for: too many passwords would hold it.
+    assert not ask_to_register(
+        shop, email="al@example.com", password="royal albatross"
+    ).field_errors
 
 
 def test_password_length_counts_characters_not_bytes(shop):
-    assert not register(shop, password="é" * 10).field_errors  # 20 bytes in UTF-8
-    assert not register(shop, email="b@example.com", password="é" * 128).field_errors
-    assert field_errors(register(shop, email="c@example.com", password="é" * 9)) == {
+    assert not register(shop, password="éè" * 5).field_errors  # 20 bytes in UTF-8
+    assert not register(shop, email="b@example.com", password="éè" * 64).field_errors
+    assert field_errors(register(shop, email="c@example.com", password="éèê" * 3)) == {
         "password": "Use at least 10 characters for your password."
     }
 
 
 def test_every_bad_field_is_reported_at_once(shop):
-    response = register(shop, email="nope", password="short", name="")
+    response = ask_to_register(shop, email="nope", password="short", name="")
     assert list(field_errors(response)) == ["email", "password", "name"]
 
 
-def test_register_refuses_a_taken_email_whatever_its_case(shop):
+def test_register_answers_a_taken_email_as_a_new_one_and_mails_its_owner(shop):
     register(shop)
-    response = register(shop, email="ADA@example.com ", name="Someone Else")
+    taken = ask_to_register(shop, email="ADA@example.com ", name="Someone Else")
+    new = ask_to_register(shop, email="grace@example.com", name="Grace Hopper")
 
-    assert field_errors(response) == {"email": auth.EMAIL_TAKEN}
-    assert not response.HasField("session")
+    assert taken == new == auth_pb2.AuthResponse()  # no session, no field error: nothing told
+    assert scalar(shop, select(func.count()).select_from(users)) == 1
+    shop.run(asyncio.sleep(0.3))  # let send_soon's task run
+    mails = [
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for path in shop.ctx.settings.outbox_dir.glob("registration-*.eml")
+    ]
+    texts = {(m["To"], m.get_body(("plain",)).get_content()) for m in mails}  # type: ignore[union-attr]
+    to_ada = sorted(text for to, text in texts if to == EMAIL)
+    assert len(to_ada) == 2  # her own registration's link, then word of this one
+    assert "/account/confirm/" in to_ada[0]
+    assert "It has one\nalready, so nothing was changed." in to_ada[1]
+    link = f"/account/confirm/{confirmation_token(shop, 'grace@example.com')}"
+    assert any(to == "grace@example.com" and link in text for to, text in texts)
+
+
+def test_register_hashes_the_password_for_a_taken_email_too(shop, monkeypatch):
+    """Hashing is most of Register's time: done either way, a taken address answers no
+    sooner than a new one."""
+    register(shop)
+    hashed: list[str] = []
+
+    class CountingHasher(PasswordHasher):
+        def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+            hashed.append(str(password))
+            return super().hash(password, salt=salt)
+
+    monkeypatch.setattr(auth, "_HASHER", CountingHasher())
+
+    ask_to_register(shop, name="Someone Else", password="another long one")
+    ask_to_register(shop, email="grace@example.com", password="a third long one")
+
+    assert hashed == ["another long one", "a third long one"]
+
+
+def test_a_confirmation_link_works_once_and_for_a_day(shop):
+    ask_to_register(shop)
+    token = confirmation_token(shop)
+    ask_to_register(shop, email="late@example.com", now=NOW - auth.CONFIRM_WITHIN)
+
+    assert confirm(shop, token).session.user.email == EMAIL
+    for spent in (token, confirmation_token(shop, "late@example.com"), "made-up", ""):
+        with pytest.raises(FailedPrecondition, match="used or has expired"):
+            confirm(shop, spent)
     assert scalar(shop, select(func.count()).select_from(users)) == 1
 
 
-def test_concurrent_registrations_of_one_email_make_one_account(shop):
-    async def register_twice() -> list[auth_pb2.AuthResponse]:
-        requests = [
-            auth_pb2.RegisterRequest(email=email, password=PASSWORD, name="Ada")
-            for email in (EMAIL, EMAIL.upper())
-        ]
-        return await asyncio.gather(*(auth.register(shop.ctx, r) for r in requests))
+def test_two_registrations_of_one_email_confirmed_together_make_one_account(shop):
+    ask_to_register(shop)
+    first = confirmation_token(shop)
+    ask_to_register(shop, email=EMAIL.upper())
+    second = confirmation_token(shop)
 
-    responses = shop.run(register_twice())
+    async def confirm_both() -> list[object]:
+        return await asyncio.gather(
+            *(
+                auth.confirm_registration(
+                    shop.ctx, auth_pb2.ConfirmRegistrationRequest(token=token)
+                )
+                for token in (first, second)
+            ),
+            return_exceptions=True,
+        )
 
-    assert sorted(response.HasField("session") for response in responses) == [False, True]
-    refused = next(response for response in responses if not response.HasField("session"))
-    assert field_errors(refused) == {"email": auth.EMAIL_TAKEN}
+    answers = shop.run(confirm_both())
+
+    assert sum(isinstance(a, auth_pb2.AuthResponse) for a in answers) == 1
+    refused = [a for a in answers if isinstance(a, FailedPrecondition)]
+    assert len(refused) == 1
+    assert refused[0].message in (auth.ACCOUNT_EXISTS, auth.LINK_SPENT)
     assert scalar(shop, select(func.count()).select_from(users)) == 1
+
+
+def test_registrations_are_limited_per_address_and_per_email(shop):
+    for n in range(5):
+        ask_to_register(shop, email=f"shopper{n}@example.com", now=NOW + timedelta(minutes=n))
+    with pytest.raises(ResourceExhausted, match=r"Try again in 55 minutes\.$") as refused:
+        ask_to_register(shop, email="sixth@example.com", now=NOW + timedelta(minutes=5))
+    assert refused.value.retry_after_seconds == 55 * 60  # when the first leaves the hour
+    # Another address may; the same one may again once the first has left the window.
+    ask_to_register(shop, email="sixth@example.com", address="192.0.2.9")
+    ask_to_register(shop, email="seventh@example.com", now=NOW + timedelta(hours=1))
+
+    for n in range(2):  # sixth@ has one already: three per email within the hour
+        ask_to_register(shop, email="sixth@example.com", address=f"192.0.2.{20 + n}")
+    with pytest.raises(ResourceExhausted, match="Too many registrations") as refused:
+        ask_to_register(shop, email="sixth@example.com", address="192.0.2.30")
+    assert refused.value.retry_after_seconds == 3600
 
 
 def test_bad_client_address_is_invalid(shop):
@@ -230,8 +370,9 @@ def test_five_failures_lock_the_account_even_for_the_right_password(shop):
     for attempt in range(5):
         fail(shop, address=f"198.51.100.{attempt}")
 
-    with pytest.raises(ResourceExhausted, match=r"Try again in 15 minutes\.$"):
+    with pytest.raises(ResourceExhausted, match=r"Try again in 15 minutes\.$") as refused:
         log_in(shop, address="192.0.2.1")
+    assert refused.value.retry_after_seconds == 15 * 60
     # The refusal is not a failure of its own: the window still ends 15 minutes after them.
     assert scalar(shop, select(func.count()).select_from(login_failures)) == 5
     assert log_in(shop, now=NOW + timedelta(minutes=15, seconds=1)).session.token
@@ -242,21 +383,73 @@ def test_five_failures_from_one_address_lock_that_address(shop):
     for attempt in range(5):
         fail(shop, f"guess{attempt}@example.com")
 
-    with pytest.raises(ResourceExhausted):
-        log_in(shop)  # a sixth email, the right password, from that address
+    with pytest.raises(ResourceExhausted) as refused:
+        log_in(shop, now=NOW + timedelta(minutes=10))  # a sixth email, the right password
+    assert refused.value.retry_after_seconds == 5 * 60
     assert log_in(shop, address="192.0.2.1").session.token  # another address is not held
 
 
 def test_failures_older_than_15_minutes_do_not_count(shop):
     register(shop)
-    for minutes in (30, 20, 16, 15, 1):
+    for minutes in (30, 20, 16, 15, 14, 1):
         fail(shop, now=NOW - timedelta(minutes=minutes))
 
-    # Two failures (15 and 1 minute ago) are within the window: three more are allowed.
+    # Two failures (14 and 1 minute ago) are within the window; one exactly 15 minutes old has
+    # left it: three more are allowed.
     for _ in range(3):
         fail(shop)
     with pytest.raises(ResourceExhausted):
         log_in(shop)
+
+
+def overshoot(shop: Shop) -> int:
+    """How far a burst may pass a limit: not at all where writes are serialized (SQLite)."""
+    return 0 if shop.ctx.db.dialect.name == "sqlite" else 2
+
+
+def test_a_burst_of_log_ins_sent_at_once_is_held_to_the_limit(shop):
+    register(shop)
+
+    async def burst() -> list[BaseException | auth_pb2.AuthResponse]:
+        requests = [
+            auth_pb2.LogInRequest(
+                email=EMAIL, password="not the password", client_address=f"192.0.2.{n}"
+            )
+            for n in range(12)
+        ]
+        return await asyncio.gather(
+            *(auth.log_in(shop.ctx, r) for r in requests), return_exceptions=True
+        )
+
+    outcomes = shop.run(burst())
+
+    guesses = [o for o in outcomes if isinstance(o, Unauthenticated)]
+    # The rest never reached the password (on PostgreSQL, an attempt written but not committed
+    # yet is missed by the one after it: api/rate_limits.py).
+    assert auth.MAX_LOGIN_FAILURES <= len(guesses) <= auth.MAX_LOGIN_FAILURES + overshoot(shop)
+    assert all(isinstance(o, (Unauthenticated, ResourceExhausted)) for o in outcomes)
+
+
+def test_a_burst_of_registrations_sent_at_once_is_held_to_the_limit(shop):
+    async def burst() -> list[BaseException | auth_pb2.AuthResponse]:
+        requests = [
+            auth_pb2.RegisterRequest(
+                email="victim@example.com",
+                password=PASSWORD,
+                name="Eve",
+                client_address=f"192.0.2.{n}",
+            )
+            for n in range(10)
+        ]
+        return await asyncio.gather(
+            *(auth.register(shop.ctx, r) for r in requests), return_exceptions=True
+        )
+
+    outcomes = shop.run(burst())
+
+    passed = sum(isinstance(o, auth_pb2.AuthResponse) for o in outcomes)
+    assert 3 <= passed <= 3 + overshoot(shop)  # three per email
+    assert scalar(shop, select(func.count()).select_from(registrations)) == passed
 
 
 def test_a_caller_without_an_address_is_limited_per_email_only(shop):

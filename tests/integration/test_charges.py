@@ -26,8 +26,8 @@ from api.schema import orders, test_gateway_cards, test_gateway_charges
 from api.services import checkout
 from contract import checkout_pb2
 from contract.errors import DeadlineExceeded, Unavailable
-from tests.unit.catalogue_fixture import NOW, Shop, writable_shop  # noqa: F401 - `shop` fixture
-from tests.unit.test_services_checkout import ready_to_place, stock
+from tests.integration.catalogue_fixture import NOW, Shop, writable_shop  # noqa: F401 - `shop` fixture
+from tests.integration.test_services_checkout import ready_to_place, stock
 
 TEST_CARD_DIGITS = "4242424242424242"
 

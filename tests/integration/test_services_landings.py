@@ -11,7 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from api.services import landings
 from contract import landings_pb2
 from contract.errors import Invalid, NotFound
-from tests.unit.catalogue_fixture import Shop, sqlite_shop
+from tests.integration.catalogue_fixture import Shop, sqlite_shop
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """What a trusted proxy (nginx) says about the request: the shopper's address and the scheme.
+Shared by the fronts and the JSON API's public face (api/http_api.py).
 
 Tornado's `xheaders=True` would take X-Real-IP and X-Forwarded-Proto from any peer, so a client
 reaching a front directly could pick its own address; here they count only when the peer is

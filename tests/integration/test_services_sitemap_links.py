@@ -9,7 +9,7 @@ import pytest
 from api.services import catalog
 from contract import catalog_pb2
 from contract.errors import Invalid
-from tests.unit.catalogue_fixture import Shop, writable_shop  # noqa: F401 - the `shop` fixture
+from tests.integration.catalogue_fixture import Shop, writable_shop  # noqa: F401 - the `shop` fixture
 
 LIVE_IDS = [1, 2, 3, 5, 6, 7, 8, 9, 10, 11]  # 4 and 12 are discontinued
 

@@ -14,7 +14,7 @@ import pytest
 from api.services import catalog, landings, search
 from contract import catalog_pb2, common_pb2, landings_pb2, search_pb2
 from contract.errors import NotFound
-from tests.unit.catalogue_fixture import Shop, postgres_shop
+from tests.integration.catalogue_fixture import Shop, postgres_shop
 
 pytestmark = pytest.mark.postgres
 

@@ -9,7 +9,7 @@ import pytest
 from api.services import search
 from contract import catalog_pb2, common_pb2, search_pb2
 from contract.errors import Invalid
-from tests.unit.catalogue_fixture import Shop, sqlite_shop
+from tests.integration.catalogue_fixture import Shop, sqlite_shop
 
 Kind = search_pb2.Suggestion
 
