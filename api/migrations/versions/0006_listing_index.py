@@ -1,14 +1,14 @@
 """The listing index: category closure, listed products per category with their sort columns,
 facet values per category, and facet counts; filled from the catalogue already there.
 
-Written beside the search (0003) and exactly-once writes (0004) migrations; it reached main
-after both, so it follows them.
+Written beside the search (0003), exactly-once writes (0004) and registration (0005)
+migrations; it reached main after them, so it follows them.
 
 The backfill is frozen SQL (not api/listing_index.py, which may change with later migrations)
 that runs unchanged on SQLite and PostgreSQL.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-05 06:30:00
 """
 
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
