@@ -29,6 +29,7 @@ from api.demo import seed_demo  # noqa: E402
 from api_client import ApiClient  # noqa: E402
 from api_client.http_transport import HttpTransport  # noqa: E402
 from api_client.zmq_transport import ZmqTransport  # noqa: E402
+from ops import harness  # noqa: E402
 from vitrine.config import Settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -54,17 +55,20 @@ async def seed(database_url: str) -> None:
 def start_worker(
     database_url: str, core: int | None, *, answer_cache: bool
 ) -> subprocess.Popen[bytes]:
+    """The worker, once it accepts connections on its endpoint (it binds after warming up)."""
     env = {
-        **os.environ,
         "VITRINE_DATABASE_URL": database_url,
         "VITRINE_API_HTTP": HTTP_URL,
         "VITRINE_LOG_LEVEL": "WARNING",
         "VITRINE_API_ANSWER_CACHE": "on" if answer_cache else "off",
     }
-    argv = [sys.executable, "-m", "ops.cli", "api-worker", "--bind", ZMQ_ENDPOINT]
-    if core is not None:
-        argv = ["taskset", "-c", str(core), *argv]
-    return subprocess.Popen(argv, cwd=ROOT, env=env)
+    argv = harness.vitrine("api-worker", "--bind", ZMQ_ENDPOINT)
+    worker = harness.spawn(argv, env=env, log=sys.stderr.buffer, core=core)
+    port = int(ZMQ_ENDPOINT.rpartition(":")[2])
+    harness.wait_until(
+        lambda: harness.accepts_connections("127.0.0.1", port), worker, what="the worker"
+    )
+    return worker
 
 
 def five_calls(client: ApiClient) -> Callable[[], Awaitable[None]]:
@@ -139,13 +143,11 @@ def main() -> int:
             database_url, core=1 if pin else None, answer_cache=not args.no_answer_cache
         )
         try:
-            time.sleep(2)
             if pin:
                 os.sched_setaffinity(0, {0})  # the client on the other core
             timings = asyncio.run(measure(args.rounds))
         finally:
-            worker.terminate()
-            worker.wait(timeout=10)
+            harness.stop(worker)
     rows = {
         name: {
             "median_ms": round(statistics.median(values), 3),

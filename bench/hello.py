@@ -1,4 +1,4 @@
-"""Tornado's hello world, the yardstick bench/pages.py measures a product page against: same
+"""Tornado's hello world, the yardstick bench/run.py measures a product page against: same
 Tornado, same Python, same event loop (asyncio's default policy, as `vitrine front` runs).
 
     .venv/bin/python bench/hello.py --port 8656

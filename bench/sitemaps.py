@@ -34,10 +34,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # The process helpers of the pages benchmark, beside this file.
-from pages import free_port, start, stop, wait_until_ready  # noqa: E402
 
 from api.db import create_engine  # noqa: E402
 from api.schema import products  # noqa: E402
+from ops import harness  # noqa: E402
+from ops.harness import free_port, status_of  # noqa: E402
 from vitrine.config import Settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -69,7 +70,7 @@ def seeded_database(count: int) -> tuple[str, int]:
         path.parent.mkdir(parents=True, exist_ok=True)
         print(f"seeding {count} products into {path} (once)...", flush=True)
         subprocess.run(
-            [sys.executable, "-m", "ops.cli", "seed", "--products", str(count)],
+            harness.vitrine("seed", "--products", str(count)),
             cwd=ROOT,
             env={**os.environ, "VITRINE_DATABASE_URL": url},
             check=True,
@@ -154,14 +155,17 @@ def main() -> None:
         "VITRINE_SITEMAP_URLS": str(args.sitemap_urls),
     }
     started: list[subprocess.Popen[bytes]] = []
+    log_path = ROOT / "var" / "bench" / "sitemaps.log"
     try:
-        worker_argv = [sys.executable, "-m", "ops.cli", "api-worker", "--bind", endpoint]
-        started.append(worker := start(worker_argv, None, env))
-        front_env = {**env, "VITRINE_FRONT": base, "VITRINE_API_ENDPOINTS": endpoint}
-        front_env["VITRINE_STATIC_DIR"] = str(ROOT / "var" / "bench" / "static")
-        started.append(front := start([sys.executable, "-m", "ops.cli", "front"], None, front_env))
-        wait_until_ready(f"{api_http}/api/v1/catalog/GetCategoryTree", worker, b"{}")
-        wait_until_ready(f"{base}/robots.txt", front)
+        with log_path.open("wb") as log:
+            worker_argv = harness.vitrine("api-worker", "--bind", endpoint)
+            started.append(worker := harness.spawn(worker_argv, env=env, log=log))
+            front_env = {**env, "VITRINE_FRONT": base, "VITRINE_API_ENDPOINTS": endpoint}
+            front_env["VITRINE_STATIC_DIR"] = str(ROOT / "var" / "bench" / "static")
+            started.append(front := harness.spawn(harness.vitrine("front"), env=front_env, log=log))
+        tree = f"{api_http}/api/v1/catalog/GetCategoryTree"
+        harness.wait_until(lambda: status_of(tree, b"{}") == 200, worker, what="the worker")
+        harness.wait_until(lambda: status_of(f"{base}/robots.txt") == 200, front, what="the front")
         time.sleep(1)
         idle_rss = psutil.Process(front.pid).memory_info().rss
 
@@ -171,8 +175,7 @@ def main() -> None:
             children = [fetch_counting(base, path) for path in child_paths(base)]
             total_seconds = time.perf_counter() - run_started
     finally:
-        for process in started:
-            stop(process)
+        harness.stop_all(started)
 
     product_children = [c for c in children if "/products-" in c["path"]]
     product_urls = sum(c["urls"] for c in product_children)

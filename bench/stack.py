@@ -1,20 +1,18 @@
 """The real stack for benchmarks: a seeded demo catalogue, API workers, fronts and Tornado's hello
 world, each a process pinned with taskset when the machine has two cores or more, started in
-order, awaited until it answers, and stopped by its PID (never by name: others run the same
-programs on this machine). Also wrk, and the figures /proc gives about a server process.
+order, awaited until it answers, and stopped by its PID. Processes are started, awaited and
+stopped by ops/harness.py, as the tests' are. Also wrk, and the figures /proc gives about a
+server process.
 """
 
 from __future__ import annotations
 
 import asyncio
-import http.client
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -27,6 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from api.db import create_engine  # noqa: E402
 from api.demo import seed_demo  # noqa: E402
+from ops import harness  # noqa: E402
+from ops.harness import free_port, status_of  # noqa: E402
 from vitrine.config import Settings  # noqa: E402
 
 SERVER_CORE = 0  # the measured server: a front, or hello world
@@ -62,26 +62,6 @@ done = function(summary, latency, requests)
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def status_of(url: str, body: bytes | None = None) -> int:
-    """The HTTP status of one GET (or POST of `body`), redirects not followed; 0 if unreachable."""
-    parts = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=5)
-    target = parts.path + (f"?{parts.query}" if parts.query else "")
-    try:
-        connection.request("POST" if body is not None else "GET", target, body=body)
-        return connection.getresponse().status
-    except OSError:
-        return 0
-    finally:
-        connection.close()
 
 
 def api_json(api_http: str, method: str, request: dict[str, Any]) -> dict[str, Any] | None:
@@ -188,17 +168,10 @@ class Stack:
     def start(
         self, argv: list[str], core: int | None, env: dict[str, str], cwd: Path = ROOT
     ) -> Process:
-        # taskset execs the command, so the Popen pid is the server's own (read for its CPU time).
-        if core is not None:
-            argv = ["taskset", "-c", str(core), *argv]
         # Their logs (warnings of a saturated front: retries, late optional calls) go to a
         # file, not over the figures: bench/results/last-run.log.
-        process = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env={**os.environ, "VITRINE_LOG_LEVEL": LOG_LEVEL, **env},
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+        process = harness.spawn(
+            argv, env={"VITRINE_LOG_LEVEL": LOG_LEVEL, **env}, log=self.log, cwd=cwd, core=core
         )
         self.processes.append(process)
         return Process(process)
@@ -210,7 +183,7 @@ class Stack:
         `code` is the tree it runs from (bench/compare.py runs an earlier commit's)."""
         zmq_endpoint = f"tcp://127.0.0.1:{free_port()}"
         api_http = f"http://127.0.0.1:{free_port()}"
-        argv = [sys.executable, "-m", "ops.cli", "api-worker", "--bind", zmq_endpoint]
+        argv = harness.vitrine("api-worker", "--bind", zmq_endpoint)
         worker_env = {"VITRINE_DATABASE_URL": database_url, "VITRINE_API_HTTP": api_http}
         process = self.start(argv, self.core(CLIENT_CORE), {**worker_env, **(env or {})}, cwd=code)
         wait_until_ready(f"{api_http}/api/v1/catalog/GetProduct", process, b'{"id": 1}')
@@ -234,7 +207,7 @@ class Stack:
             "VITRINE_API_TRANSPORT": transport,
             "VITRINE_STATIC_DIR": str(self.tmp / "static"),
         }
-        argv = [sys.executable, "-m", "ops.cli", "front"]
+        argv = harness.vitrine("front")
         process = self.start(argv, self.core(SERVER_CORE), {**front_env, **(env or {})}, cwd=code)
         process.url = url
         wait_until_ready(f"{url}/", process)
@@ -274,22 +247,11 @@ class ApiWorker:
 
 
 def wait_until_ready(url: str, process: Process, body: bytes | None = None) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    while status_of(url, body) != 200:
-        if process.popen.poll() is not None:
-            raise RuntimeError(f"{process.popen.args!r} exited with {process.popen.returncode}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{url} not ready after {READY_TIMEOUT_SECONDS} s")
-        time.sleep(0.1)
+    """Until `url` answers 200 (to a POST of `body` when given); RuntimeError if it never does."""
+    harness.wait_until(
+        lambda: status_of(url, body) == 200, process.popen, what=" ".join(process.popen.args)
+    )
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM this one process (by its PID), then SIGKILL it if it lingers."""
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    harness.stop(process)

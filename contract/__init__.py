@@ -155,6 +155,7 @@ __all__ = [
     "common_pb2",
     "envelope_pb2",
     "landings_pb2",
+    "operations_pb2",
     "options_pb2",
     "orders_pb2",
     "search_pb2",

@@ -1,30 +1,23 @@
-"""Real Vitrine processes for tests: API workers and fronts on random loopback ports."""
+"""Real Vitrine processes for tests: API workers, fronts and nginx on random loopback ports,
+started and stopped by the harness the benchmarks use too (ops/harness.py)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from ops import harness
+from ops.harness import free_port
 from ops.nginx import NginxParams, nginx_command, render_nginx_conf
-from vitrine.config import PROJECT_ROOT
 
-READY_TIMEOUT_SECONDS = 30
-STOP_TIMEOUT_SECONDS = 10
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+__all__ = ["Process", "Processes", "WorkerProcess", "free_port"]
 
 
 @dataclass
@@ -68,23 +61,26 @@ class Processes:
     def _spawn(
         self, name: str, argv: list[str], env: dict[str, str], ready: str
     ) -> tuple[subprocess.Popen[bytes], Path]:
+        """`vitrine <argv>`, with its log in the test's folder, once the log says `ready`."""
         log_path = self.tmp_path / f"{name}-{len(self.started)}.log"
         with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "ops.cli", *argv],
-                cwd=PROJECT_ROOT,
-                env={**os.environ, **self.env, "VITRINE_LOG_LEVEL": "INFO", **env},
-                stdout=log,
-                stderr=subprocess.STDOUT,
+            process = harness.spawn(
+                harness.vitrine(*argv),
+                env={**self.env, "VITRINE_LOG_LEVEL": "INFO", **env},
+                log=log,
             )
-        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-        while ready not in log_path.read_text(errors="replace"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                process.wait()
-                pytest.fail(f"{name} did not start:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.05)
+        self._wait(name, process, lambda: ready in read(log_path), log_path)
         return process, log_path
+
+    @staticmethod
+    def _wait(
+        name: str, process: subprocess.Popen[bytes], ready: Callable[[], bool], log_path: Path
+    ) -> None:
+        try:
+            harness.wait_until(ready, process, what=name, log=lambda: read(log_path))
+        except harness.StartError as error:
+            harness.stop(process)
+            pytest.fail(str(error))
 
     def start_worker(
         self,
@@ -167,28 +163,16 @@ class Processes:
         conf = render_nginx_conf(params, self.tmp_path / f"nginx-{len(self.started)}")
         log_path = conf.parent / "logs" / "error.log"
         process = subprocess.Popen(nginx_command(conf), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    process.kill()
-                    process.wait()
-                    pytest.fail(f"nginx did not start:\n{log_path.read_text(errors='replace')}")
-                time.sleep(0.05)
+        self._wait(
+            "nginx", process, lambda: harness.accepts_connections("127.0.0.1", port), log_path
+        )
         nginx = Process("nginx", f"http://127.0.0.1:{port}", process, log_path)
         self.started.append(nginx)
         return nginx
 
     def stop_all(self) -> None:
-        for started in self.started:
-            if started.process.poll() is None:
-                started.process.terminate()
-        for started in self.started:
-            try:
-                started.process.wait(timeout=STOP_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                started.process.kill()
-                started.process.wait()
+        harness.stop_all(started.process for started in self.started)
+
+
+def read(log_path: Path) -> str:
+    return log_path.read_text(errors="replace") if log_path.exists() else ""

@@ -39,4 +39,5 @@ def date(value: Any, locale: str, style: str = "medium") -> str:
 @functools.lru_cache(maxsize=64)
 def country_name(code: str, locale: str) -> str:
     """An ISO 3166-1 alpha-2 code as the country's name in the shop's locale: "IE" -> "Ireland"."""
-    return Locale.parse(locale).territories.get(code.upper(), code)
+    name: str = Locale.parse(locale).territories.get(code.upper(), code)
+    return name

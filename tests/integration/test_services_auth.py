@@ -18,7 +18,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import event, func, insert, select, update
 
-from api import passwords
+from api import mail, passwords
 from api.schema import (
     basket_lines,
     baskets,
@@ -243,7 +243,7 @@ def test_register_answers_a_taken_email_as_a_new_one_and_mails_its_owner(shop):
 
     assert taken == new == auth_pb2.AuthResponse()  # no session, no field error: nothing told
     assert scalar(shop, select(func.count()).select_from(users)) == 1
-    shop.run(asyncio.sleep(0.3))  # let send_soon's task run
+    shop.run(mail.finish_sending())  # the mails send_soon started have gone out
     mails = [
         email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         for path in shop.ctx.settings.outbox_dir.glob("registration-*.eml")

@@ -16,9 +16,9 @@ from typing import Any
 import tornado.web
 
 from api_client import NotFound
+from vitrine.formatting import money
 from web.handlers.base import WRITE_DEADLINE_MS, BaseHandler, PageError, whole_number
 from web.request_origin import origin_of, site_evidence
-from web.templating import money
 from web.whole_numbers import parse_whole_number
 
 log = logging.getLogger("vitrine.web")
