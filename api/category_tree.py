@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.context import CallContext
-from api.queries import is_live
-from api.schema import categories, products
+from api.listing_index import TOTAL
+from api.schema import categories, category_facet_counts
 
 TREE_CACHE_KEY = "catalog.category_tree"
 # A new category or a changed product count shows within this time.
@@ -36,7 +36,7 @@ class CategoryNode:
 
 
 class CategoryTree:
-    def __init__(self, nodes: list[CategoryNode], live_counts: dict[int, int]) -> None:
+    def __init__(self, nodes: list[CategoryNode], subtree_counts: dict[int, int]) -> None:
         # nodes come in (position, id) order, so children lists are built in that order.
         self.by_id = {node.id: node for node in nodes}
         self.by_slug = {node.slug: node for node in nodes}
@@ -44,8 +44,8 @@ class CategoryTree:
         for node in nodes:
             parent = self.by_id.get(node.parent_id) if node.parent_id is not None else None
             (parent.children if parent is not None else self.roots).append(node)
-        for root in self.roots:
-            _count_subtree(root, live_counts)
+        for node in nodes:
+            node.product_count = subtree_counts.get(node.id, 0)
 
     def subtree_ids(self, category_id: int) -> list[int]:
         node = self.by_id.get(category_id)
@@ -90,13 +90,6 @@ class CategoryTree:
         return path
 
 
-def _count_subtree(node: CategoryNode, live_counts: dict[int, int]) -> int:
-    node.product_count = live_counts.get(node.id, 0) + sum(
-        _count_subtree(child, live_counts) for child in node.children
-    )
-    return node.product_count
-
-
 async def category_tree(ctx: CallContext) -> CategoryTree:
     tree: CategoryTree = await ctx.cache.get(
         TREE_CACHE_KEY, TREE_TTL_SECONDS, lambda: load_category_tree(ctx.db)
@@ -121,10 +114,12 @@ async def load_category_tree(engine: AsyncEngine) -> CategoryTree:
             )
             for row in rows
         ]
+        # Read from the listing index's totals: counting a million products per load was the
+        # first request's cost on a fresh worker.
         counts = await conn.execute(
-            select(products.c.category_id, func.count())
-            .where(is_live())
-            .group_by(products.c.category_id)
+            select(category_facet_counts.c.category_id, category_facet_counts.c.count).where(
+                category_facet_counts.c.facet == TOTAL, category_facet_counts.c.value == TOTAL
+            )
         )
-        live_counts: dict[int, int] = dict(counts.all())
-    return CategoryTree(nodes, live_counts)
+        subtree_counts: dict[int, int] = dict(counts.all())
+    return CategoryTree(nodes, subtree_counts)

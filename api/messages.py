@@ -40,7 +40,8 @@ def money(amount: int, currency: str) -> common_pb2.Money:
     return common_pb2.Money(amount=amount, currency=currency)
 
 
-def image(row: AnyRow) -> common_pb2.Image:
+def image(row: Any) -> common_pb2.Image:
+    """From a row, or anything with the same attributes (api/product_detail.py's Image)."""
     return common_pb2.Image(url=row.url, alt=row.alt, width=row.width, height=row.height)
 
 
@@ -91,9 +92,10 @@ def category_subtree(node: CategoryNode) -> catalog_pb2.Category:
 def product(
     row: AnyRow,
     *,
-    images: Iterable[AnyRow],
-    variants: Iterable[AnyRow],
-    attributes: Iterable[AnyRow],
+    # Rows, or the named tuples of api/product_detail.py
+    images: Iterable[Any],
+    variants: Iterable[Any],
+    attributes: Iterable[Any],
     breadcrumbs: Iterable[CategoryNode],
 ) -> catalog_pb2.Product:
     message = catalog_pb2.Product(

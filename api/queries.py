@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, select
+from sqlalchemy import ColumnElement, FromClause, Select, and_, exists, false, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api import messages
@@ -63,6 +63,46 @@ def sort_order(sort: int, columns: Any = products.c) -> list[ColumnElement[Any]]
     if sort == catalog_pb2.PRODUCT_SORT_NAME:
         return [c.name.asc(), c.id.asc()]
     return [c.position.asc(), c.id.asc()]
+
+
+_first_image = product_images.alias("first_image")
+
+
+def summary_statement(source: FromClause, product_id: Any) -> Select[Any]:
+    """SUMMARY_COLUMNS, the first image and whether a variant is in stock, for each product
+    `source` names by `product_id`: a page of summaries in one statement (see `summaries`)."""
+    first_position = (
+        select(func.min(product_images.c.position))
+        .where(product_images.c.product_id == products.c.id)
+        .scalar_subquery()
+    )
+    in_stock = exists().where(variants.c.product_id == products.c.id, variants.c.stock > 0)
+    return select(
+        *SUMMARY_COLUMNS,
+        _first_image.c.url,
+        _first_image.c.alt,
+        _first_image.c.width,
+        _first_image.c.height,
+        in_stock.label("in_stock"),
+    ).select_from(
+        source.join(products, products.c.id == product_id).outerjoin(
+            _first_image,
+            and_(
+                _first_image.c.product_id == products.c.id,
+                _first_image.c.position == first_position,
+            ),
+        )
+    )
+
+
+def summaries(rows: Sequence[AnyRow]) -> list[catalog_pb2.ProductSummary]:
+    """ProductSummary messages of summary_statement's rows, in their order."""
+    return [
+        messages.product_summary(
+            row, row if row.url is not None else None, in_stock=bool(row.in_stock)
+        )
+        for row in rows
+    ]
 
 
 async def product_summaries(

@@ -70,6 +70,75 @@ Index("products_created_at", products.c.created_at)
 Index("products_name", products.c.name, products.c.id)
 Index("products_brand", products.c.brand)
 
+# The listing index: tables derived from categories, products and variants, so that a category
+# page (its whole subtree) and its facet counts are index range reads, never a count over the
+# subtree's products. api/listing_index.py is the only writer; docs/catalogue.md explains it.
+
+# Every category with itself and each of its ancestors: the closure of the small category tree.
+category_ancestors = Table(
+    "category_ancestors",
+    metadata,
+    Column("category_id", Integer, ForeignKey("categories.id"), primary_key=True),
+    Column("ancestor_id", Integer, ForeignKey("categories.id"), primary_key=True),
+)
+
+# One row per live product and per category whose subtree holds it (its leaf and every
+# ancestor), with the columns each sort reads, so a listing walks one index in page order.
+category_products = Table(
+    "category_products",
+    metadata,
+    Column("category_id", Integer, ForeignKey("categories.id"), primary_key=True),
+    Column("product_id", Integer, ForeignKey("products.id"), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("price", BigInteger, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("name", String(200), nullable=False),
+)
+_listed = category_products.c
+# One index per ProductSort, each in that sort's exact order (api/queries.py sort_order).
+Index("category_products_position", _listed.category_id, _listed.position, _listed.product_id)
+Index("category_products_price", _listed.category_id, _listed.price, _listed.product_id)
+Index(
+    "category_products_price_desc",
+    _listed.category_id,
+    _listed.price.desc(),
+    _listed.product_id,
+)
+Index("category_products_created", _listed.category_id, _listed.created_at, _listed.product_id)
+Index("category_products_name", _listed.category_id, _listed.name, _listed.product_id)
+Index("category_products_product", _listed.product_id)
+
+# The facet values of each listed product, per category of category_products: a selected value
+# is a range of the primary key, so a filtered listing reads the products it shows and counts,
+# not the whole subtree. Facets: "brand", "colour", "size", "price_band" (api/facets.py).
+category_facet_values = Table(
+    "category_facet_values",
+    metadata,
+    Column("category_id", Integer, ForeignKey("categories.id"), primary_key=True),
+    Column("facet", String(20), primary_key=True),
+    Column("value", String(100), primary_key=True),
+    Column("product_id", Integer, ForeignKey("products.id"), primary_key=True),
+)
+# From a product to its values: counting one facet over a filtered set of products.
+Index(
+    "category_facet_values_product",
+    category_facet_values.c.product_id,
+    category_facet_values.c.category_id,
+    category_facet_values.c.facet,
+    category_facet_values.c.value,
+)
+
+# Live products per category and facet value, and the category's total (facet and value ""),
+# counted over the subtree: what an unfiltered listing shows, read rather than counted.
+category_facet_counts = Table(
+    "category_facet_counts",
+    metadata,
+    Column("category_id", Integer, ForeignKey("categories.id"), primary_key=True),
+    Column("facet", String(20), primary_key=True),
+    Column("value", String(100), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
 # Slugs a product had before; GetProductBySlug answers them with "moved".
 product_old_slugs = Table(
     "product_old_slugs",

@@ -6,11 +6,11 @@ import random
 import sys
 from dataclasses import dataclass
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tqdm import tqdm
 
-from api import schema
+from api import listing_index, schema
 from api.db import migrate
 from api.demo.categories import generate_categories
 from api.demo.landings import generate_landings
@@ -74,11 +74,14 @@ async def seed_demo(
 
     landings = generate_landings(seeded_rng(seed, "landings"), categories, rail_candidates)
     async with engine.begin() as conn:
+        await listing_index.rebuild(conn)
         await _insert(conn, schema.landing_pages, landings.pages)
         await _insert(conn, schema.landing_blocks, landings.blocks)
         await _insert(conn, schema.banners, landings.banners)
         await _insert(conn, schema.landing_rail_products, landings.rail_products)
         await _advance_postgres_sequences(conn)
+    await listing_index.vacuum(engine)
+    await _analyse_postgres(engine)
     return SeedSummary(
         categories=len(categories),
         products=products,
@@ -95,6 +98,16 @@ async def _delete_everything(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         for table in reversed(schema.metadata.sorted_tables):
             await conn.execute(table.delete())
+
+
+async def _analyse_postgres(engine: AsyncEngine) -> None:
+    # The planner's statistics of the new rows now: without them (autovacuum may be slow or
+    # off) a product read's generic plan was seen to guess hundreds of rows per product.
+    if engine.dialect.name != "postgresql":
+        return
+    async with engine.begin() as conn:
+        for table in schema.metadata.sorted_tables:
+            await conn.execute(text(f"ANALYZE {table.name}"))
 
 
 async def _advance_postgres_sequences(conn: AsyncConnection) -> None:

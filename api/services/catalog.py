@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
 
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api import messages, validation
 from api.category_tree import CategoryNode, CategoryTree, category_tree
 from api.context import CallContext
-from api.facets import FACETS, FacetSelection, count_facet, facet_messages
+from api.facets import FacetSelection, facet_messages
+from api.listings import listing_page, listing_stats, related_page
 from api.messages import AnyRow
-from api.queries import (
-    SUMMARY_COLUMNS,
-    in_categories,
-    is_live,
-    product_summaries,
-    sort_order,
-)
-from api.schema import product_attributes, product_images, product_old_slugs, products, variants
+from api.product_detail import ProductDetail, product_by_id, product_by_slug
+from api.queries import is_live, summaries
+from api.schema import product_old_slugs, products
 from contract import catalog_pb2
 from contract.errors import Invalid, NotFound
 
-# A category's total and facet counts without filters are kept per category for this long:
-# most visitors and every crawler ask for them, and over a large subtree they are the costly
-# part of a listing (every variant of every product is read). Filtered counts are computed on
-# each call, as their combinations are too many to keep, but reuse these where they apply.
-LISTING_STATS_TTL_SECONDS = 60.0
 RELATED_DEFAULT = 8
 RELATED_MAX = 24
 # Longer than the slug column: no product has it.
@@ -49,12 +39,6 @@ async def get_category_tree(
     )
 
 
-@dataclass(frozen=True)
-class _ListingStats:
-    total: int
-    facet_counts: dict[str, dict[str, int]]
-
-
 async def list_category_products(
     ctx: CallContext, request: catalog_pb2.ListCategoryProductsRequest
 ) -> catalog_pb2.ListCategoryProductsResponse:
@@ -63,25 +47,17 @@ async def list_category_products(
     selection = FacetSelection.from_filter(request.filter)
     tree = await category_tree(ctx)
     node = _requested_category(tree, request)
-    scope = [is_live(), in_categories(tree.subtree_ids(node.id))]
-
-    stats = await _listing_stats(ctx, node, scope, selection)
-
-    summaries: list[catalog_pb2.ProductSummary] = []
-    if page.offset < stats.total:
+    stats = await listing_stats(ctx.db, node.id, selection)
+    rows: Sequence[AnyRow] = ()
+    if page.offset < stats.total:  # a page past the end costs no read
         async with ctx.db.connect() as conn:
-            rows = await conn.execute(
-                select(*SUMMARY_COLUMNS)
-                .where(*scope, *selection.conditions())
-                .order_by(*sort_order(sort))
-                .limit(page.size)
-                .offset(page.offset)
+            rows = await listing_page(
+                conn, node.id, selection, sort, offset=page.offset, limit=page.size
             )
-            summaries = await product_summaries(conn, rows.all())
     return catalog_pb2.ListCategoryProductsResponse(
         category=messages.category_with_children(node),
         breadcrumbs=[messages.category(crumb) for crumb in tree.path(node.id)],
-        products=summaries,
+        products=summaries(rows),
         page=page.info(stats.total),
         facets=facet_messages(stats.facet_counts, selection),
     )
@@ -108,67 +84,15 @@ def _requested_category(
     return node
 
 
-async def _listing_stats(
-    ctx: CallContext,
-    node: CategoryNode,
-    scope: list[ColumnElement[bool]],
-    selection: FacetSelection,
-) -> _ListingStats:
-    # A facet's counts ignore its own filter: while no other facet is filtered, they are the
-    # unfiltered counts, kept in the cache.
-    reusable = [facet for facet in FACETS if not selection.conditions(besides=facet)]
-    if reusable:
-        unfiltered: _ListingStats = await ctx.cache.get(
-            f"catalog.listing_stats:{node.id}",
-            LISTING_STATS_TTL_SECONDS,
-            lambda: _count_listing(ctx.db, scope, FacetSelection()),
-        )
-        if selection.is_empty():
-            return unfiltered
-        reused = {facet: unfiltered.facet_counts[facet] for facet in reusable}
-        return await _count_listing(ctx.db, scope, selection, reused)
-    return await _count_listing(ctx.db, scope, selection)
-
-
-async def _count_listing(
-    engine: AsyncEngine,
-    scope: list[ColumnElement[bool]],
-    selection: FacetSelection,
-    known_counts: dict[str, dict[str, int]] | None = None,
-) -> _ListingStats:
-    """The total and the facet counts, each counted on a connection of its own at once: over a
-    large subtree every one of them reads many rows, and the slowest, not the sum, is waited."""
-    known_counts = known_counts or {}
-
-    async def total() -> int:
-        async with engine.connect() as conn:
-            count = await conn.scalar(
-                select(func.count()).select_from(products).where(*scope, *selection.conditions())
-            )
-        return count or 0
-
-    async def facet_counts(facet: str) -> dict[str, int]:
-        if facet in known_counts:
-            return known_counts[facet]
-        async with engine.connect() as conn:
-            return await count_facet(conn, facet, scope, selection)
-
-    async with asyncio.TaskGroup() as group:
-        total_task = group.create_task(total())
-        facet_tasks = {facet: group.create_task(facet_counts(facet)) for facet in FACETS}
-    return _ListingStats(
-        total=total_task.result(),
-        facet_counts={facet: task.result() for facet, task in facet_tasks.items()},
-    )
-
-
 async def get_product(
     ctx: CallContext, request: catalog_pb2.GetProductRequest
 ) -> catalog_pb2.ProductResponse:
     if not validation.known_id(request.id):
         raise NotFound(f"no product has id {request.id}")
     return catalog_pb2.ProductResponse(
-        product=await _full_product(ctx, products.c.id == request.id, f"id {request.id}")
+        product=await _full_product(
+            ctx, lambda conn: product_by_id(conn, request.id), f"id {request.id}"
+        )
     )
 
 
@@ -177,7 +101,9 @@ async def get_product_by_slug(
 ) -> catalog_pb2.ProductResponse:
     slug = validation.slug(request.slug, kind="product", max_length=MAX_SLUG_LENGTH)
     try:
-        product = await _full_product(ctx, products.c.slug == slug, f"slug {slug!r}")
+        product = await _full_product(
+            ctx, lambda conn: product_by_slug(conn, slug), f"slug {slug!r}"
+        )
     except NotFound:
         async with ctx.db.connect() as conn:
             moved = (
@@ -196,36 +122,23 @@ async def get_product_by_slug(
 
 
 async def _full_product(
-    ctx: CallContext, which: ColumnElement[bool], described: str
+    ctx: CallContext,
+    read: Callable[[AsyncConnection], Awaitable[ProductDetail | None]],
+    described: str,
 ) -> catalog_pb2.Product:
     """The product with its images, variants and attributes; discontinued ones too."""
     tree = await category_tree(ctx)
     async with ctx.db.connect() as conn:
-        row = (await conn.execute(select(products).where(which))).first()
-        if row is None:
-            raise NotFound(f"no product has {described}")
-        images = await conn.execute(
-            select(product_images)
-            .where(product_images.c.product_id == row.id)
-            .order_by(product_images.c.position)
-        )
-        product_variants = await conn.execute(
-            select(variants)
-            .where(variants.c.product_id == row.id)
-            .order_by(variants.c.position, variants.c.id)
-        )
-        attributes = await conn.execute(
-            select(product_attributes)
-            .where(product_attributes.c.product_id == row.id)
-            .order_by(product_attributes.c.position)
-        )
-        return messages.product(
-            row,
-            images=images.all(),
-            variants=product_variants.all(),
-            attributes=attributes.all(),
-            breadcrumbs=tree.path(row.category_id),
-        )
+        detail = await read(conn)
+    if detail is None:
+        raise NotFound(f"no product has {described}")
+    return messages.product(
+        detail.row,
+        images=detail.images,
+        variants=detail.variants,
+        attributes=detail.attributes,
+        breadcrumbs=tree.path(detail.row.category_id),
+    )
 
 
 async def get_related_products(
@@ -236,31 +149,13 @@ async def get_related_products(
     )
     if not validation.known_id(request.product_id):
         raise NotFound(f"no product has id {request.product_id}")
-    tree = await category_tree(ctx)
     async with ctx.db.connect() as conn:
-        category_id = await conn.scalar(
-            select(products.c.category_id).where(products.c.id == request.product_id)
-        )
-        if category_id is None:
+        rows = await related_page(conn, request.product_id, limit)
+        if not rows and not await conn.scalar(
+            select(products.c.id).where(products.c.id == request.product_id)
+        ):
             raise NotFound(f"no product has id {request.product_id}")
-
-        async def live_in(category_ids: list[int], count: int) -> list[AnyRow]:
-            result = await conn.execute(
-                select(*SUMMARY_COLUMNS)
-                .where(is_live(), in_categories(category_ids), products.c.id != request.product_id)
-                .order_by(*sort_order(catalog_pb2.PRODUCT_SORT_UNSPECIFIED))
-                .limit(count)
-            )
-            return list(result.all())
-
-        # Siblings first; when the leaf category is too small, its parent's other subtrees.
-        rows = await live_in([category_id], limit)
-        node = tree.by_id.get(category_id)
-        if len(rows) < limit and node is not None and node.parent_id is not None:
-            cousins = [i for i in tree.subtree_ids(node.parent_id) if i != category_id]
-            if cousins:
-                rows += await live_in(cousins, limit - len(rows))
-        return catalog_pb2.GetRelatedProductsResponse(products=await product_summaries(conn, rows))
+    return catalog_pb2.GetRelatedProductsResponse(products=summaries(rows))
 
 
 async def list_product_links(

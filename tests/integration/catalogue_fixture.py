@@ -37,7 +37,7 @@ import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api import mail
+from api import listing_index, mail
 from api.cache import TtlCache
 from api.context import CallContext
 from api.db import create_engine, migrate
@@ -238,6 +238,7 @@ async def fill_catalogue(engine: AsyncEngine) -> None:
                 )
             ],
         )
+        await listing_index.rebuild(conn)
         await conn.execute(
             insert(landing_pages),
             [

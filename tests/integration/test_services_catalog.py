@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
-from api.schema import products
+from api import listing_index
+from api.schema import products, variants
 from api.services import catalog
 from contract import catalog_pb2, common_pb2
 from contract.errors import Invalid, NotFound
@@ -64,6 +65,7 @@ def test_tree_is_kept_per_worker_for_a_while(shop):
     async def discontinue_everything() -> None:
         async with shop.ctx.db.begin() as conn:
             await conn.execute(update(products).values(discontinued=True))
+            await listing_index.refresh_products(conn, range(1, 13))
 
     shop.run(discontinue_everything())
     tree = shop.call(catalog.get_category_tree, catalog_pb2.GetCategoryTreeRequest())
@@ -296,19 +298,34 @@ def test_overlong_filter_value_is_invalid(shop):
         listing(shop, category_slug="women", filter=Filter(brands=["x" * 101]))
 
 
-def test_unfiltered_counts_are_kept_for_a_while_but_products_are_live(shop):
+def test_a_product_write_moves_its_listings_and_counts_in_the_same_transaction(shop):
     assert listing(shop, category_slug="women").page.total_items == 5
 
-    async def discontinue_evening_dress() -> None:
+    async def discontinue_evening_dress_and_recolour_the_summer_dress() -> None:
         async with shop.ctx.db.begin() as conn:
             await conn.execute(update(products).where(products.c.id == 2).values(discontinued=True))
+            await conn.execute(
+                update(variants).where(variants.c.product_id == 1).values(colour="green")
+            )
+            await listing_index.refresh_products(conn, [1, 2])
 
-    shop.run(discontinue_evening_dress())
+    shop.run(discontinue_evening_dress_and_recolour_the_summer_dress())
     response = listing(shop, category_slug="women")
+    # No cache to wait for: the counts are the index's, moved by the write itself.
     assert ids(response.products) == [5, 3, 6, 1]
-    assert response.page.total_items == 5  # counts from the cache, for up to a minute
-    shop.ctx.cache.clear()
-    assert listing(shop, category_slug="women").page.total_items == 4
+    assert response.page.total_items == 4
+    assert facet(response, "brand") == [("Acme", 2, False), ("Zoom", 2, False)]
+    assert facet(response, "colour") == [
+        ("black", 1, False),
+        ("blue", 1, False),
+        ("green", 1, False),
+        ("red", 1, False),
+        ("white", 1, False),
+    ]
+    dresses = listing(shop, category_slug="women-dresses", filter=Filter(colours=["red"]))
+    assert ids(dresses.products) == [3]
+    tree = shop.call(catalog.get_category_tree, catalog_pb2.GetCategoryTreeRequest())
+    assert [(root.slug, root.product_count) for root in tree.roots][1] == ("women", 5)  # cached
 
 
 def test_filter_values_are_data_not_sql(shop):
@@ -414,3 +431,33 @@ def test_related_limit_is_capped(shop):
 def test_related_of_unknown_product_is_not_found(shop):
     with pytest.raises(NotFound):
         related(shop, 999)
+
+
+# -- Statements per read -----------------------------------------------------------------------
+
+
+def test_product_reads_and_a_category_page_are_one_statement_each(shop):
+    # Each statement is a round trip (several thread hops on aiosqlite): what a worker spends
+    # per uncached read. The category tree is loaded once per worker, not counted here.
+    shop.call(catalog.get_category_tree, catalog_pb2.GetCategoryTreeRequest())
+    statements: list[str] = []
+
+    def capture(_conn, _cursor, statement: str, *_args) -> None:
+        statements.append(statement)
+
+    def count(method, request) -> int:
+        statements.clear()
+        shop.call(method, request)
+        return len(statements)
+
+    event.listen(shop.ctx.db.sync_engine, "before_cursor_execute", capture)
+    try:
+        assert count(catalog.get_product, catalog_pb2.GetProductRequest(id=1)) == 1
+        by_slug = catalog_pb2.GetProductBySlugRequest(slug="summer-dress")
+        assert count(catalog.get_product_by_slug, by_slug) == 1
+        related = catalog_pb2.GetRelatedProductsRequest(product_id=1)
+        assert count(catalog.get_related_products, related) == 1
+        # The counts, then the page.
+        assert count(catalog.list_category_products, ListRequest(category_slug="women")) == 2
+    finally:
+        event.remove(shop.ctx.db.sync_engine, "before_cursor_execute", capture)
