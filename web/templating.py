@@ -155,5 +155,11 @@ def found_reads(env: jinja2.Environment, name: str) -> frozenset[str]:
         for name in [target, *target.find_all(jinja2.nodes.Name)]
         if isinstance(name, jinja2.nodes.Name)
     }
+    # Macros a template imports (`{% from "partials/x.html" import x %}`) are its own names too.
+    for node in tree.find_all((jinja2.nodes.FromImport, jinja2.nodes.Import)):
+        if isinstance(node, jinja2.nodes.FromImport):
+            assigned |= {alias if isinstance(alias, str) else alias[1] for alias in node.names}
+        elif isinstance(node, jinja2.nodes.Import):
+            assigned.add(node.target)
     undeclared = jinja2.meta.find_undeclared_variables(tree)
     return frozenset(undeclared - set(env.globals) - assigned)
