@@ -15,9 +15,10 @@ Each page is kept with the SHA-1 state of its HTML, so that a reused page's ETag
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, NamedTuple
 
+import tornado.httputil
 from cachetools import LRUCache
 
 # The most pages a front keeps; about 12 KB of HTML and as much of key each.
@@ -40,6 +41,17 @@ class RenderedPages:
         self._pages: LRUCache[Hashable, RenderedPage] = LRUCache(maxsize=max_pages)
         self.hits = 0
         self.misses = 0
+
+    @staticmethod
+    def key(
+        template: str,
+        request: tornado.httputil.HTTPServerRequest,
+        status: int,
+        outcomes: Iterable[Hashable],
+    ) -> Hashable:
+        """All a reusable page is made of. Scheme and host too: a page may print absolute URLs
+        (canonical, Open Graph)."""
+        return (template, request.protocol, request.host, request.uri, status, *outcomes)
 
     def page(self, key: Hashable, render: Callable[[], str]) -> RenderedPage:
         """The page for `key`, rendered by `render` the first time."""

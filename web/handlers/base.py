@@ -189,16 +189,7 @@ class BaseHandler(tornado.web.RequestHandler):
             return
         pages = self.application.rendered_pages
         if reusable and pages is not None:
-            # Scheme and host too: a page may print absolute URLs (canonical, Open Graph).
-            request = self.request
-            key = (
-                template,
-                request.protocol,
-                request.host,
-                request.uri,
-                self.get_status(),
-                *self.outcomes(),
-            )
+            key = pages.key(template, self.request, self.get_status(), self.outcomes())
             page = pages.page(key, lambda: self.render_template(template, context))
             html: str | bytes = page.body
             self.cache.body_hash = page.body_hash
