@@ -1,13 +1,15 @@
-"""Serving every sitemap of a 1,000,000-product catalogue: the front's peak memory and the time.
+"""Serving every sitemap and the product feed of a 1,000,000-product catalogue: the front's peak
+memory and the time.
 
     .venv/bin/python bench/sitemaps.py    # --products 1000000 --sitemap-urls 50000 (defaults)
 
 Seeds the catalogue once into var/bench/sitemaps-<N>.sqlite3 with `vitrine seed` (about 8
 minutes for a million products; reused afterwards), starts one API worker and one front, reads
 the front's RSS from /proc (psutil) every 20 ms while a client fetches /sitemap.xml and then
-every child one after another, counting URLs and bytes as they stream (nothing is kept). The
-front's RSS when idle is measured in the same run, so the figure to read is the ratio of the
-peak to it. Writes bench/results/sitemaps-<timestamp>.json and prints a Markdown table.
+every child one after another, counting URLs and bytes as they stream (nothing is kept), then
+/feeds/products.xml the same way, counting its items, with a peak of its own. The front's RSS
+when idle is measured in the same run, so the figure to read is the ratio of the peak to it. Writes
+bench/results/sitemaps-<timestamp>.json and prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ SAMPLE_SECONDS = 0.02
 # A child of 50,000 URLs streams in a few seconds; a stuck one ends the run instead of hanging.
 FETCH_TIMEOUT_SECONDS = 300
 LOC = re.compile(rb"<loc>([^<]+)</loc>")
+FEED = "/feeds/products.xml"
+FEED_ITEM = re.compile(rb"<item>")
 
 
 async def live_products(url: str) -> int:
@@ -104,8 +108,9 @@ class PeakRss:
         self._thread.join()
 
 
-def fetch_counting(base: str, path: str) -> dict[str, Any]:
-    """GET path, reading the body in pieces: its size, its <loc> URLs, the seconds it took."""
+def fetch_counting(base: str, path: str, entry: re.Pattern[bytes] = LOC) -> dict[str, Any]:
+    """GET path, reading the body in pieces: its size, its entries (<loc> URLs, or the feed's
+    items), the seconds it took."""
     parts = urlsplit(base)
     started = time.perf_counter()
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=FETCH_TIMEOUT_SECONDS)
@@ -118,10 +123,10 @@ def fetch_counting(base: str, path: str) -> dict[str, Any]:
         while chunk := response.read(64 * 1024):
             size += len(chunk)
             text = tail + chunk
-            urls += len(LOC.findall(text))
-            # A <loc> cut in two by the chunk boundary is counted with the next chunk.
-            end = text.rfind(b"</loc>")
-            tail = text[end + len(b"</loc>") :] if end >= 0 else text[-4096:]
+            found = list(entry.finditer(text))
+            urls += len(found)
+            # An entry cut in two by the chunk boundary is counted with the next chunk.
+            tail = text[found[-1].end() :] if found else text[-4096:]
         return {"path": path, "bytes": size, "urls": urls, "seconds": time.perf_counter() - started}
     finally:
         conn.close()
@@ -174,6 +179,8 @@ def main() -> None:
             index = fetch_counting(base, "/sitemap.xml")
             children = [fetch_counting(base, path) for path in child_paths(base)]
             total_seconds = time.perf_counter() - run_started
+        with PeakRss(front.pid) as feed_rss:
+            feed = fetch_counting(base, FEED, FEED_ITEM)
     finally:
         harness.stop_all(started)
 
@@ -198,6 +205,10 @@ def main() -> None:
         "front_peak_rss_mb": round(rss.peak / 2**20, 1),
         "peak_over_idle": round(rss.peak / idle_rss, 2),
         "rss_samples": rss.samples,
+        "feed_items": feed["urls"],
+        "feed_bytes": feed["bytes"],
+        "feed_seconds": round(feed["seconds"], 2),
+        "feed_front_peak_rss_mb": round(feed_rss.peak / 2**20, 1),
         "target_peak_rss_mb": TARGET_PEAK_RSS_MB,
         "every_live_product_listed": product_urls == live,
         "per_child": [
@@ -217,10 +228,16 @@ def main() -> None:
         f"| {result['front_idle_rss_mb']} | {result['front_peak_rss_mb']} "
         f"| {result['peak_over_idle']} |"
     )
+    print(
+        f"\nproduct feed: {feed['urls']} items, {feed['bytes'] / 2**20:.1f} MB in "
+        f"{result['feed_seconds']} s, front peak RSS {result['feed_front_peak_rss_mb']} MB"
+    )
     print(f"written: {path.relative_to(ROOT)}")
     if not result["every_live_product_listed"]:
         raise SystemExit(f"listed {product_urls} product URLs, but {live} products are live")
-    if rss.peak / 2**20 > TARGET_PEAK_RSS_MB:
+    if feed["urls"] != live:
+        raise SystemExit(f"the feed has {feed['urls']} items, but {live} products are live")
+    if max(rss.peak, feed_rss.peak) / 2**20 > TARGET_PEAK_RSS_MB:
         raise SystemExit(f"peak RSS over the {TARGET_PEAK_RSS_MB} MB target")
 
 

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
+# The most feed items the API answers per call (api/services/catalog.py, FEED_ITEMS_MAX).
+FEED_PAGE_ITEMS_MAX = 2000
 
 
 class ConfigError(ValueError):
@@ -57,6 +59,9 @@ class Settings:
     public_url: str = ""
     # Most URLs in one child sitemap (the protocol's limit is 50,000); tests set a small one.
     sitemap_urls: int = 50_000
+    # Products the feed asks the API for per call and flushes at once (the API allows 2000):
+    # what a front holds of the feed at a time; tests set a small one to stream many pages.
+    feed_page_items: int = 500
     # How fronts reach the API: "zmq" or "http" (the JSON API), for comparing the two.
     api_transport: str = "zmq"
     # A call's time budget when the caller names none.
@@ -281,6 +286,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         front_url=env.get("VITRINE_FRONT", defaults.front_url),
         public_url=public_url,
         sitemap_urls=_sitemap_urls(env),
+        feed_page_items=_feed_page_items(env),
         api_transport=transport,
         api_deadline_ms=_int(env, "VITRINE_API_DEADLINE_MS", defaults.api_deadline_ms, minimum=1),
         api_answer_cache=_flag(env, "VITRINE_API_ANSWER_CACHE", default=True),
@@ -335,6 +341,15 @@ def cookie_secret(settings: Settings, var_dir: Path = VAR_DIR) -> str:
     elif path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
         path.chmod(0o600)  # made readable to all by an earlier version
     return path.read_text().strip()
+
+
+def _feed_page_items(env: Mapping[str, str]) -> int:
+    value = _int(env, "VITRINE_FEED_PAGE_ITEMS", Settings.feed_page_items, minimum=1)
+    if value > FEED_PAGE_ITEMS_MAX:
+        raise ConfigError(
+            f"VITRINE_FEED_PAGE_ITEMS={value}: the API answers at most {FEED_PAGE_ITEMS_MAX}"
+        )
+    return value
 
 
 def _sitemap_urls(env: Mapping[str, str]) -> int:

@@ -45,6 +45,7 @@ from web.handlers.checkout import (
     ReviewStepHandler,
     ShippingStepHandler,
 )
+from web.handlers.feeds import ProductFeedHandler
 from web.handlers.media import AssetHandler, DemoImageHandler
 from web.handlers.operations import HealthHandler, ReadinessHandler
 from web.handlers.orders import AccountOrderHandler, AccountOrdersHandler, OrderPageHandler
@@ -106,6 +107,7 @@ ROUTES: tuple[Route, ...] = (
     Route(r"/sitemaps/landings.xml", LandingSitemapHandler, Serves.SHOP),
     Route(rf"/sitemaps/categories-{SITEMAP_NUMBER}.xml", CategorySitemapHandler, Serves.SHOP),
     Route(rf"/sitemaps/products-{SITEMAP_NUMBER}.xml", ProductSitemapHandler, Serves.SHOP),
+    Route(r"/feeds/products.xml", ProductFeedHandler, Serves.SHOP),
     Route(r"/search/suggest", SuggestHandler, Serves.SHOP),
     Route(r"/account", AccountPageHandler, Serves.SHOP),
     Route(r"/account/register", RegisterHandler, Serves.SHOP),

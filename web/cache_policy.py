@@ -33,10 +33,19 @@ class CachePolicy:
         self.hashable = True  # False once a body part was not bytes or text (a dict)
         # The SHA-1 state of a reused page's body (web/rendered_pages.py), hashed once.
         self.body_hash: Any = None
+        # Part of the body has gone out: no ETag can be sent any more, so none is hashed.
+        self.streaming = False
 
     def wrote(self, chunk: bytes) -> None:
-        if self.body_hash is None:
+        if self.body_hash is None and not self.streaming:
             self.body.append(chunk)
+
+    def flushed(self) -> None:
+        """Headers and the body so far went out (a streamed sitemap or feed): stop keeping the
+        body for an ETag, which Tornado only computes for a response sent whole, or a streamed
+        million products would all stay in memory until the end."""
+        self.streaming = True
+        self.body = []
 
     def cache_control(self, status: int, *, personal: bool) -> str | None:
         """The Cache-Control a page gets when its handler chose none; None when it did."""

@@ -14,7 +14,7 @@ from api.facets import FacetSelection, facet_messages
 from api.listings import listing_page, listing_stats, related_page
 from api.messages import AnyRow
 from api.product_detail import ProductDetail, product_by_id, product_by_slug
-from api.queries import is_live, summaries
+from api.queries import is_live, summaries, summary_statement
 from api.schema import product_old_slugs, products
 from contract import catalog_pb2
 from contract.errors import Invalid, NotFound
@@ -27,6 +27,9 @@ MAX_SLUG_LENGTH = 200
 PRODUCT_LINKS_DEFAULT = 1000
 PRODUCT_LINKS_MAX = 5000
 SITEMAP_MAX_URLS = 50_000
+# Feed reads: a feed item is about ten times a link, so pages are smaller.
+FEED_ITEMS_DEFAULT = 500
+FEED_ITEMS_MAX = 2000
 
 
 async def get_category_tree(
@@ -182,6 +185,53 @@ async def list_product_links(
                 for row in rows
             ]
         )
+
+
+async def list_feed_items(
+    ctx: CallContext, request: catalog_pb2.ListFeedItemsRequest
+) -> catalog_pb2.ListFeedItemsResponse:
+    limit = validation.limit(
+        request.limit, field="limit", default=FEED_ITEMS_DEFAULT, maximum=FEED_ITEMS_MAX
+    )
+    after_id, up_to_id = _id_range(request.after_id, request.up_to_id)
+    if up_to_id and up_to_id == after_id:  # nothing is both above and at most one id
+        return catalog_pb2.ListFeedItemsResponse()
+    # The page's ids first (keyset, over the primary key), then their summaries in one statement.
+    bounds = [products.c.id > after_id]
+    if up_to_id:
+        bounds.append(products.c.id <= up_to_id)
+    page = (
+        select(products.c.id.label("product_id"))
+        .where(is_live(), *bounds)
+        .order_by(products.c.id)
+        .limit(limit)
+        .subquery("page")
+    )
+    statement = summary_statement(page, page.c.product_id).add_columns(
+        products.c.sku, products.c.description
+    )
+    async with ctx.db.connect() as conn:
+        rows = (await conn.execute(statement.order_by(products.c.id))).all()
+    return catalog_pb2.ListFeedItemsResponse(
+        items=[
+            catalog_pb2.FeedItem(summary=summary, sku=row.sku, description=row.description)
+            for row, summary in zip(rows, summaries(rows), strict=True)
+        ]
+    )
+
+
+def _id_range(after_id: int, up_to_id: int) -> tuple[int, int]:
+    """after_id and up_to_id as ids a 32-bit column can be compared with; up_to_id 0 is none.
+
+    PostgreSQL refuses to bind a larger number to an integer column (a 500 from any caller), and
+    an upper bound below the lower one is a caller's mistake, not an empty page."""
+    if after_id > validation.MAX_ROW_ID:
+        raise Invalid(f"after_id {after_id} is over the largest id, {validation.MAX_ROW_ID}")
+    if up_to_id > validation.MAX_ROW_ID:
+        raise Invalid(f"up_to_id {up_to_id} is over the largest id, {validation.MAX_ROW_ID}")
+    if up_to_id and up_to_id < after_id:
+        raise Invalid(f"up_to_id {up_to_id} is below after_id {after_id}")
+    return after_id, up_to_id
 
 
 async def get_product_link_ranges(

@@ -27,6 +27,7 @@ INTERNAL_METHODS = (
     "operations/CheckDatabase",
     "operations/ListWorkers",
     "catalog/ListProductLinks",
+    "catalog/ListFeedItems",
 )
 
 

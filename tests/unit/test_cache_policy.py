@@ -56,3 +56,12 @@ def test_clearing_a_response_forgets_what_it_had_set():
     policy.clear()
     assert policy.cache_control(200, personal=False) == SHARED_CACHE_CONTROL
     assert policy.etag(None) == CachePolicy().etag(None)
+
+
+def test_a_streamed_response_stops_keeping_its_body_once_part_of_it_has_gone_out():
+    # A feed of a million products is flushed page by page; what went out must not stay behind.
+    policy = page(b"<rss>" + b"x" * 1000)
+    policy.flushed()
+    for _ in range(100):
+        policy.wrote(b"<item>" + b"x" * 1000 + b"</item>")
+    assert sum(len(part) for part in policy.body) == 0

@@ -48,6 +48,11 @@ def test_rendered_pages_are_512_by_default_and_0_turns_their_reuse_off():
     assert load_settings({"VITRINE_RENDERED_PAGES": "0"}).rendered_pages == 0
 
 
+def test_the_feed_reads_500_products_a_call_unless_told():
+    assert load_settings({}).feed_page_items == 500
+    assert load_settings({"VITRINE_FEED_PAGE_ITEMS": "2000"}).feed_page_items == 2000
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
@@ -57,6 +62,8 @@ def test_rendered_pages_are_512_by_default_and_0_turns_their_reuse_off():
         ({"VITRINE_API_DELAYS": "GetProduct=fast"}, "is not like shop.v1.Catalog/GetProduct=20"),
         ({"VITRINE_RENDERED_PAGES": "many"}, "VITRINE_RENDERED_PAGES='many' is not a whole"),
         ({"VITRINE_RENDERED_PAGES": "-1"}, "VITRINE_RENDERED_PAGES='-1' must be at least 0"),
+        ({"VITRINE_FEED_PAGE_ITEMS": "0"}, "VITRINE_FEED_PAGE_ITEMS='0' must be at least 1"),
+        ({"VITRINE_FEED_PAGE_ITEMS": "2001"}, "the API answers at most 2000"),
     ],
 )
 def test_a_bad_setting_is_named_in_the_error(env, message):

@@ -237,6 +237,7 @@ class BaseHandler(tornado.web.RequestHandler):
             self.cache.decided = True
             if self.request.method in {"GET", "HEAD"}:
                 self.set_cache_control()
+        self.cache.flushed()
         return super().flush(include_footers)
 
     def set_cache_control(self) -> None:
