@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import IO
 
@@ -32,6 +32,27 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def free_consecutive_ports(count: int, avoid: Collection[int] = ()) -> int:
+    """The first of `count` consecutive loopback ports nobody listens on now: `vitrine api` and
+    `serve` bind worker N to the first endpoint's port + N. (free_port's picks often follow one
+    another, so a port chosen next to another pick may be the one a second worker needs: name
+    the ports already picked in `avoid`.)"""
+    while True:
+        first = free_port()
+        ports = range(first, first + count)
+        if not set(ports) & set(avoid) and all(_bindable(port) for port in ports[1:]):
+            return first
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def vitrine(*arguments: str) -> list[str]:

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from ops import harness
-from ops.harness import free_port
+from ops.harness import free_consecutive_ports, free_port
 from ops.nginx import NginxParams, nginx_command, render_nginx_conf
 
-__all__ = ["Process", "Processes", "WorkerProcess", "free_port"]
+__all__ = ["Process", "Processes", "WorkerProcess", "free_consecutive_ports", "free_port"]
 
 
 @dataclass

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tests.functional.pages import fetch
-from tests.processes import free_port
+from tests.processes import free_consecutive_ports, free_port
 from vitrine.config import PROJECT_ROOT
 
 START_TIMEOUT_SECONDS = 60
@@ -97,12 +97,14 @@ def wait_for_home(url: str, process: subprocess.Popen[bytes], deadline: float) -
 
 
 def test_run_seeds_an_empty_database_serves_and_ctrl_c_stops_every_process(tmp_path):
-    http_url = f"http://127.0.0.1:{free_port()}"
-    front_url = f"http://127.0.0.1:{free_port()}"
+    http_port, front_port, public_port = free_port(), free_port(), free_port()
+    http_url = f"http://127.0.0.1:{http_port}"
+    front_url = f"http://127.0.0.1:{front_port}"
+    endpoint_port = free_consecutive_ports(2, avoid=(http_port, front_port, public_port))
     env = {
         **os.environ,
         "VITRINE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/fresh.sqlite3",
-        "VITRINE_API_ENDPOINT": f"tcp://127.0.0.1:{free_port()}",
+        "VITRINE_API_ENDPOINT": f"tcp://127.0.0.1:{endpoint_port}",
         "VITRINE_API_WORKERS": "2",
         "VITRINE_API_HTTP": http_url,
         "VITRINE_API_PUBLIC_HTTP": f"http://127.0.0.1:{free_port()}",
@@ -131,13 +133,14 @@ def test_run_seeds_an_empty_database_serves_and_ctrl_c_stops_every_process(tmp_p
 
 
 def test_the_supervisor_restarts_a_worker_that_dies(tmp_path):
-    endpoint_port = free_port()
+    http_port, public_port = free_port(), free_port()
+    endpoint_port = free_consecutive_ports(2, avoid=(http_port, public_port))
     env = {
         **os.environ,
         "VITRINE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/fresh.sqlite3",
         "VITRINE_API_ENDPOINT": f"tcp://127.0.0.1:{endpoint_port}",
-        "VITRINE_API_HTTP": f"http://127.0.0.1:{free_port()}",
-        "VITRINE_API_PUBLIC_HTTP": f"http://127.0.0.1:{free_port()}",
+        "VITRINE_API_HTTP": f"http://127.0.0.1:{http_port}",
+        "VITRINE_API_PUBLIC_HTTP": f"http://127.0.0.1:{public_port}",
         "VITRINE_DEMO_PRODUCTS": "100",
     }
     log_path = tmp_path / "api.log"
@@ -162,12 +165,14 @@ def test_the_supervisor_restarts_a_worker_that_dies(tmp_path):
 
 
 def test_the_first_page_after_the_front_says_ready_is_served_and_the_log_is_quiet(tmp_path):
-    front_url = f"http://127.0.0.1:{free_port()}"
+    front_port, http_port = free_port(), free_port()
+    front_url = f"http://127.0.0.1:{front_port}"
+    endpoint_port = free_consecutive_ports(2, avoid=(front_port, http_port))
     env = {
         **os.environ,
         "VITRINE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/fresh.sqlite3",
-        "VITRINE_API_ENDPOINT": f"tcp://127.0.0.1:{free_port()}",
-        "VITRINE_API_HTTP": f"http://127.0.0.1:{free_port()}",
+        "VITRINE_API_ENDPOINT": f"tcp://127.0.0.1:{endpoint_port}",
+        "VITRINE_API_HTTP": f"http://127.0.0.1:{http_port}",
         "VITRINE_FRONT": front_url,
         "VITRINE_STATIC_DIR": str(tmp_path / "static"),
         "VITRINE_DEMO_PRODUCTS": "100",

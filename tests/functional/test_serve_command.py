@@ -18,19 +18,21 @@ from tests.functional.test_run_command import (
     running_in_group,
     wait_for_home,
 )
-from tests.processes import free_port
+from tests.processes import free_consecutive_ports, free_port
 
 
 def test_serve_starts_nginx_two_fronts_and_two_workers_and_ctrl_c_stops_them(tmp_path):
-    nginx_url = f"http://127.0.0.1:{free_port()}"
-    fronts = [f"http://127.0.0.1:{free_port()}" for _ in range(2)]
+    ports = [free_port() for _ in range(5)]
+    nginx_url = f"http://127.0.0.1:{ports[0]}"
+    fronts = [f"http://127.0.0.1:{port}" for port in ports[1:3]]
     env = {
         **os.environ,
         "VITRINE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/fresh.sqlite3",
-        "VITRINE_API_ENDPOINT": f"tcp://127.0.0.1:{free_port()}",
+        # Worker N binds the endpoint's port + N: none of those is one of the ports above.
+        "VITRINE_API_ENDPOINT": f"tcp://127.0.0.1:{free_consecutive_ports(2, avoid=ports)}",
         "VITRINE_API_WORKERS": "1",  # serve starts two all the same
-        "VITRINE_API_HTTP": f"http://127.0.0.1:{free_port()}",
-        "VITRINE_API_PUBLIC_HTTP": f"http://127.0.0.1:{free_port()}",
+        "VITRINE_API_HTTP": f"http://127.0.0.1:{ports[3]}",
+        "VITRINE_API_PUBLIC_HTTP": f"http://127.0.0.1:{ports[4]}",
         "VITRINE_FRONTS": ",".join(fronts),
         "VITRINE_NGINX_LISTEN": nginx_url.removeprefix("http://"),
         "VITRINE_NGINX_DIR": str(tmp_path / "nginx"),
