@@ -88,7 +88,12 @@ class RouterServer:
         while True:
             frames = await self._monitor.recv_multipart()
             event = zmq.utils.monitor.parse_monitor_message(frames)
-            log.warning(
+            # A peer that closed before any handshake (a port probe such as the supervisor's
+            # readiness check, a load balancer's health check) is noted; one that spoke the
+            # wrong protocol or was refused by ZAP is a warning.
+            closed_early = int(event["event"]) == zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
+            log.log(
+                logging.INFO if closed_early else logging.WARNING,
                 "refused a peer on %s: %s (%s)",
                 event["endpoint"].decode("utf-8", "replace"),
                 HANDSHAKE_FAILURES_TEXT.get(int(event["event"]), "handshake failed"),
