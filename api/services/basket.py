@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from google.protobuf.message import Message
@@ -110,19 +111,16 @@ async def add_line(
     if not validation.known_id(request.variant_id):
         raise NotFound(f"no variant has id {request.variant_id}")
     key, change = _write_key(request)
-    if key and (done := await _replayed(ctx, key, change)) is not None:
-        return done
-    try:
+
+    async def apply() -> basket_pb2.BasketContents:
         async with ctx.db.connect() as conn:
             async with conn.begin():
                 basket_id, token = await _basket_to_fill(conn, request, ctx.now)
                 await _add(conn, basket_id, request, ctx.now)
                 await _commit_once(conn, ctx, key, basket_id, change)
             return basket_contents(token, await line_rows(conn, basket_id))
-    except IntegrityError:
-        if key and (done := await _replayed(ctx, key, change)) is not None:
-            return done  # a copy of this change, racing this one, committed first
-        raise
+
+    return await _applied_once(ctx, key, change, apply)
 
 
 async def _add(
@@ -154,6 +152,24 @@ def _write_key(request: Message) -> tuple[str, str]:
     """The change's idempotency key ("" when it has none) and what the change asks for."""
     key = basket_writes.checked_key(getattr(request, "idempotency_key", ""))
     return key, basket_writes.digest(request) if key else ""
+
+
+async def _applied_once(
+    ctx: CallContext,
+    key: str,
+    change: str,
+    apply: Callable[[], Awaitable[basket_pb2.BasketContents]],
+) -> basket_pb2.BasketContents:
+    """`apply()` the change, unless the change with this idempotency key was applied already:
+    then the basket it left, found before trying, or after losing the race to a copy of it."""
+    if key and (done := await _replayed(ctx, key, change)) is not None:
+        return done
+    try:
+        return await apply()
+    except IntegrityError:
+        if key and (done := await _replayed(ctx, key, change)) is not None:
+            return done  # a copy of this change, racing this one, committed first
+        raise
 
 
 async def _replayed(ctx: CallContext, key: str, change: str) -> basket_pb2.BasketContents | None:
@@ -239,9 +255,8 @@ async def set_quantity(
         raise Invalid(f"quantity must be from 0 to {MAX_LINE_QUANTITY}, not {quantity}")
     token = plausible_token(request.token)
     key, change = _write_key(request)
-    if key and (done := await _replayed(ctx, key, change)) is not None:
-        return done
-    try:
+
+    async def apply() -> basket_pb2.BasketContents:
         async with ctx.db.connect() as conn:
             async with conn.begin():
                 basket_id = await touch_basket(conn, token, ctx.now)
@@ -252,10 +267,8 @@ async def set_quantity(
                 await _set(conn, basket_id, request)
                 await _commit_once(conn, ctx, key, basket_id, change)
             return basket_contents(token, await line_rows(conn, basket_id))
-    except IntegrityError:
-        if key and (done := await _replayed(ctx, key, change)) is not None:
-            return done  # a copy of this change, racing this one, committed first
-        raise
+
+    return await _applied_once(ctx, key, change, apply)
 
 
 async def _set(
