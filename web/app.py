@@ -136,7 +136,7 @@ ROUTES: tuple[Route, ...] = (
     Route(r"/healthz", HealthHandler, Serves.ALWAYS),
     Route(r"/readyz", ReadinessHandler, Serves.ALWAYS),
     Route(
-        r"/media/demo/(products|banners)/([A-Za-z0-9-]{1,40})\.svg", DemoImageHandler, Serves.ALWAYS
+        r"/media/demo/(products|banners)/([a-z0-9-]{1,120})\.svg", DemoImageHandler, Serves.ALWAYS
     ),
     Route(
         r"/static/(.+)",
