@@ -40,6 +40,7 @@ from shop.v1 import (  # noqa: E402
     options_pb2,
     orders_pb2,
     search_pb2,
+    stock_alerts_pb2,
 )
 
 PACKAGE = "shop.v1"
@@ -60,6 +61,7 @@ SERVICE_MODULES = (
     checkout_pb2,
     orders_pb2,
     operations_pb2,
+    stock_alerts_pb2,
 )
 
 _NO_SIDE_EFFECTS = descriptor_pb2.MethodOptions.NO_SIDE_EFFECTS
