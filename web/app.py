@@ -58,6 +58,7 @@ from web.handlers.seo import (
     RobotsHandler,
     SitemapIndexHandler,
 )
+from web.handlers.stock_alerts import StockAlertHandler
 from web.logged_uri import logged_uri
 from web.rendered_pages import RenderedPages
 from web.templating import TEMPLATES_DIR, make_environment
@@ -116,6 +117,7 @@ ROUTES: tuple[Route, ...] = (
     Route(r"/account/login", LogInHandler, Serves.SHOP),
     Route(r"/account/logout", LogOutHandler, Serves.SHOP),
     Route(r"/basket", BasketPageHandler, Serves.SHOP),
+    Route(r"/stock-alerts", StockAlertHandler, Serves.SHOP),
     Route(r"/basket/lines", BasketLinesHandler, Serves.SHOP),
     Route(rf"/basket/lines/{PRODUCT_ID}", BasketLineHandler, Serves.SHOP),
     Route(r"/checkout", CheckoutStartHandler, Serves.SHOP),

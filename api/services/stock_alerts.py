@@ -44,6 +44,8 @@ async def request_stock_alert(
                     variants.c.stock,
                     variants.c.size,
                     variants.c.colour,
+                    products.c.id,
+                    products.c.slug,
                     products.c.name,
                     products.c.discontinued,
                 )
@@ -60,6 +62,8 @@ async def request_stock_alert(
         answer = stock_alerts_pb2.RequestStockAlertResponse(
             email=email,
             product_name=variant.name,
+            product_id=variant.id,
+            product_slug=variant.slug,
             variant_label=" / ".join(part for part in (variant.size, variant.colour) if part),
         )
         if await _waiting(conn, request.variant_id, email):
