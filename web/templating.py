@@ -19,6 +19,7 @@ from vitrine.config import PROJECT_ROOT
 from vitrine.formatting import country_name, date, money
 from vitrine.urls import (
     category_url,
+    help_path,
     landing_url,
     listing_url,
     product_path,
@@ -90,6 +91,7 @@ def make_environment(
         asset_urls=asset_urls,
         product_url=product_url,
         product_path=product_path,
+        help_path=help_path,
         category_url=category_url,
         landing_url=landing_url,
         with_params=with_params,

@@ -8,6 +8,7 @@ from web.demo_pictures import UnknownPicture, banner_picture, product_picture
 
 # Hashed file names change with their content, so a browser may keep them for a year.
 IMMUTABLE = "public, max-age=31536000, immutable"
+BRAND_FILE_MAX_AGE = 86400
 # A picture's name says all it shows, so its answer only changes when the drawings do: a month,
 # then a revalidation that Tornado's ETag answers 304 when nothing changed.
 DEMO_IMAGE_CACHE = "public, max-age=2592000, stale-while-revalidate=86400"
@@ -22,6 +23,14 @@ class AssetHandler(tornado.web.StaticFileHandler):
 
     def set_extra_headers(self, path: str) -> None:  # noqa: ARG002 - every asset alike
         self.set_header("Cache-Control", IMMUTABLE)
+
+
+class BrandFileHandler(tornado.web.StaticFileHandler):
+    """The shop's logo (assets/brand/), under a name that crawlers and structured data keep:
+    not hashed, so cached for a day rather than for ever."""
+
+    def set_extra_headers(self, path: str) -> None:  # noqa: ARG002 - every file alike
+        self.set_header("Cache-Control", f"public, max-age={BRAND_FILE_MAX_AGE}")
 
 
 class DemoImageHandler(tornado.web.RequestHandler):
