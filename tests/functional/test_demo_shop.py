@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import extruct
 import pytest
 from sqlalchemy import select
 
@@ -215,3 +216,69 @@ def test_an_alert_from_another_site_is_refused(shop):
     assert answer.status == 403
     missing = shopper.request("/stock-alerts", {"email": "ana@example.com"})
     assert missing.status == 400
+
+
+HELP_PAGES = ("delivery", "returns", "contact", "privacy", "terms", "size-guide")
+
+
+def _json_ld(page, base: str) -> dict[str, list[dict]]:
+    items = extruct.extract(page.body, base_url=base, syntaxes=["json-ld"])["json-ld"]
+    by_type: dict[str, list[dict]] = {}
+    for item in items:
+        by_type.setdefault(item["@type"], []).append(item)
+    return by_type
+
+
+@pytest.mark.parametrize("slug", HELP_PAGES)
+def test_a_help_page_answers_with_its_content_and_json_ld(shop, slug):
+    page = shop.get(f"/help/{slug}")
+    assert page.status == 200
+    assert re.search(r"<h1>[^<]+</h1>", page.body)
+    assert re.search(rf'<link rel="canonical" href="[^"]*/help/{slug}">', page.body)
+    data = _json_ld(page, shop.front.url)
+    (web_page,) = data["ContactPage" if slug == "contact" else "WebPage"]
+    assert web_page["url"].endswith(f"/help/{slug}")
+    assert data["BreadcrumbList"]
+
+
+def test_the_contact_page_gives_the_shop_and_its_contact_point(shop):
+    page = shop.get("/help/contact")
+    (organization,) = _json_ld(page, shop.front.url)["Organization"]
+    point = organization["contactPoint"]
+    assert point["contactType"] == "customer service"
+    assert point["telephone"] in page.body
+    assert point["email"] in page.body
+    logo = shop.get(organization["logo"].removeprefix(organization["url"].rstrip("/")))
+    assert logo.status == 200
+    assert logo.headers["Content-Type"] == "image/svg+xml"
+
+
+def test_the_delivery_page_shows_checkouts_options_and_the_size_guide_its_sizes(shop):
+    delivery = shop.get("/help/delivery").body
+    for label, price in (("Standard delivery", "€4.95"), ("Express delivery", "€9.95")):
+        row = rf'<th scope="row">{label}</th>.*?{re.escape(price)}'
+        assert re.search(row, delivery, re.DOTALL)
+    sizes = shop.get("/help/size-guide").body
+    for size in ("XS", "XL", "36", "45"):
+        assert f'<th scope="row">{size}</th>' in sizes
+
+
+def test_help_pages_are_in_the_sitemap_and_unknown_ones_are_not_found(shop):
+    sitemap = shop.get("/sitemaps/landings.xml")
+    assert sitemap.status == 200
+    for slug in HELP_PAGES:
+        assert re.search(rf"<loc>[^<]*/help/{slug}</loc>", sitemap.body)
+    assert shop.get("/help/no-such-page").status == 404
+
+
+def test_a_product_offer_states_delivery_and_returns(shop):
+    facts = shop.facts
+    page = shop.get(f"/p/{facts.product_id}/{facts.product_slug}")
+    (product,) = _json_ld(page, shop.front.url)["Product"]
+    offer = product["offers"]
+    assert offer["hasMerchantReturnPolicy"]["merchantReturnDays"] == 30
+    assert {d["name"] for d in offer["shippingDetails"]} == {
+        "Standard delivery",
+        "Express delivery",
+        "Next-day delivery",
+    }
