@@ -155,7 +155,7 @@ def _page_statement(sort: int, selected: tuple[str, ...]) -> Select[Any]:
         **{name: listed.c[name] for name in ("position", "price", "created_at", "name")},
     )
     # Under a colour filter, cards show a picture of a selected colour.
-    colours = bindparam(f"{COLOUR}_values", expanding=True) if COLOUR in selected else None
+    colours: Any = bindparam(f"{COLOUR}_values", expanding=True) if COLOUR in selected else None
     return summary_statement(listed, listed.c.product_id, colours).order_by(
         *sort_order(sort, page_order)
     )
