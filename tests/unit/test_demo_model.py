@@ -16,6 +16,7 @@ from api.demo.kinds import COLOURS, MATERIALS, Kind, price_range_cents
 from api.demo.landing_pages import LANDING_PAGES, Banners
 from api.demo.products import generate_products, slugify
 from api.demo.rows import ProductChunk
+from vitrine.config import PROJECT_ROOT
 from web.demo_pictures import banner_picture, product_picture
 from web.demo_pictures.render import COLOURS as PAINTED
 from web.demo_pictures.render import paint, picture_size
@@ -150,3 +151,17 @@ def test_unknown_picture_names_are_refused() -> None:
             continue
         raise AssertionError(name)
     assert re.search(r"viewBox=\"240 300 320 400\"", product_picture("cardigan-navy-detail-0"))
+
+
+def test_every_picture_the_template_fixtures_show_is_drawn():
+    # The preview shows the fixtures: a picture name the drawings do not know would be a 404.
+    names = [
+        (kind, name)
+        for fixture in (PROJECT_ROOT / "templates").glob("*/*.fixtures/*.json")
+        for kind, name in re.findall(
+            r"/media/demo/(products|banners)/([^\"]+)\.svg", fixture.read_text()
+        )
+    ]
+    assert len(names) > 100
+    for kind, name in names:
+        (banner_picture if kind == "banners" else product_picture)(name)
