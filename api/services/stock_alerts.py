@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api import mail
+from api import mail, validation
 from api.back_in_stock import stock_returned
 from api.context import CallContext
 from api.rate_limits import Limit, in_words, take_turn
@@ -28,6 +28,7 @@ IN_STOCK = "This option is in stock: you can order it now."
 NOT_SOLD = "This product is no longer sold."
 MAX_LEVELS = 1000
 MAX_SKU_LENGTH = 60  # the column's size
+MAX_STOCK = 1_000_000  # a count, far below the column's 32-bit limit
 
 
 async def request_stock_alert(
@@ -37,6 +38,8 @@ async def request_stock_alert(
     if problem:
         raise Invalid(problem)
     address = client_address(request.client_address)
+    if not validation.known_id(request.variant_id):
+        raise NotFound(f"no variant has id {request.variant_id}")
     async with ctx.db.connect() as conn:
         variant = (
             await conn.execute(
@@ -115,6 +118,8 @@ async def set_stock(
         raise Invalid("levels names a SKU more than once")
     if any(not sku or len(sku) > MAX_SKU_LENGTH or "\x00" in sku for sku in levels):
         raise Invalid(f"every SKU is 1 to {MAX_SKU_LENGTH} characters, without NUL")
+    if any(stock > MAX_STOCK for stock in levels.values()):
+        raise Invalid(f"a stock count is at most {MAX_STOCK}")
     async with ctx.db.begin() as conn:
         rows = (
             await conn.execute(

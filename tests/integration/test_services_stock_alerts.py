@@ -175,6 +175,8 @@ def test_only_sold_out_variants_of_live_products_take_requests(shop):
         ask(shop, DISCONTINUED)
     with pytest.raises(NotFound):
         ask(shop, 999_999)
+    with pytest.raises(NotFound):
+        ask(shop, 2**63)
     assert stored(shop) == 0
 
 
@@ -197,4 +199,6 @@ def test_set_stock_refuses_unknown_or_repeated_skus_and_changes_nothing(shop):
         set_stock(shop, SKU_010_1=3, NOPE=1)
     with pytest.raises(Invalid):
         shop.call(service.set_stock, stock_alerts_pb2.SetStockRequest())
+    with pytest.raises(Invalid, match="at most"):
+        set_stock(shop, SKU_010_1=2**32 - 1)
     assert sent_mails(shop) == []
