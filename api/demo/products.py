@@ -94,7 +94,7 @@ class _SlugAllocator:
     The first product called "Classic Suede Trainers" gets classic-suede-trainers, the next
     ones classic-suede-trainers-2, -3... as a CMS would. Only one counter per distinct name is
     kept, and names are drawn from a fixed vocabulary, so the table is bounded by the
-    vocabulary (about 14,000 possible names), not by the number of products. Uniqueness
+    vocabulary (about 10,000 possible names), not by the number of products. Uniqueness
     holds by construction because vocabulary words hold no digits: a plain slug never ends in
     "-<number>", so it cannot equal a suffixed one, and suffixes of one name never repeat.
     """

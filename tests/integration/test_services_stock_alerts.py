@@ -16,7 +16,7 @@ from api import mail
 from api.back_in_stock import stock_returned
 from api.schema import stock_alerts, variants
 from api.services import stock_alerts as service
-from contract import stock_alerts_pb2
+from contract import METHODS, stock_alerts_pb2
 from contract.errors import FailedPrecondition, Invalid, NotFound, ResourceExhausted
 from tests.integration.catalogue_fixture import Shop, writable_shop  # noqa: F401 - the `shop` fixture
 
@@ -202,3 +202,8 @@ def test_set_stock_refuses_unknown_or_repeated_skus_and_changes_nothing(shop):
     with pytest.raises(Invalid, match="at most"):
         set_stock(shop, SKU_010_1=2**32 - 1)
     assert sent_mails(shop) == []
+
+
+def test_shoppers_may_ask_but_only_the_shop_sets_stock():
+    assert METHODS["shop.v1.StockAlerts/RequestStockAlert"].public
+    assert not METHODS["shop.v1.StockAlerts/SetStock"].public
