@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Colour names as shoppers read them; web/demo_pictures.py paints each (tests check both agree).
+# Colour names as shoppers read them; web/demo_pictures/ paints each (tests check both agree).
 COLOURS = (
     "Black",
     "White",
@@ -129,7 +129,7 @@ class Kind:
 
     noun: str
     family: Family
-    shape: str  # the picture's drawing, in web/demo_pictures.py
+    shape: str  # the picture's drawing, in web/demo_pictures/
     materials: tuple[str, ...]
     # Whole euros for the kind in a plain material (price_factor 1.0), low to high.
     price_eur: tuple[int, int]

@@ -46,7 +46,7 @@ MAX_STOCK = 40
 # (front and back, what a card's hover shows), as variant colours and the colour filter need.
 VIEWS = ("front", "back", "detail", "styled")
 VIEWS_OF_OTHER_COLOURS = 2
-# Pictures of one kind and colour differ by a pattern or trim (web/demo_pictures.py).
+# Pictures of one kind and colour differ by a pattern or trim (web/demo_pictures/).
 PICTURE_VARIATIONS = 4
 # How many of a product's colours are offered: mostly one or two.
 COLOUR_COUNT_WEIGHTS = {1: 4, 2: 3, 3: 2, 4: 1}
@@ -253,7 +253,7 @@ def _compare_at(rng: random.Random, price: int) -> int:
 
 
 def picture_url(kind: Kind, colour: str, view: str, variation: int) -> str:
-    """Where web/demo_pictures.py draws `kind` in `colour`, seen from `view`."""
+    """Where web/demo_pictures/ draws `kind` in `colour`, seen from `view`."""
     return f"/media/demo/products/{kind.shape}-{slugify(colour)}-{view}-{variation}.svg"
 
 
