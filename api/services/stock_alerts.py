@@ -70,7 +70,6 @@ async def request_stock_alert(
             variant_label=" / ".join(part for part in (variant.size, variant.colour) if part),
         )
         if await _waiting(conn, request.variant_id, email):
-            answer.already_asked = True
             return answer
 
     row = {
@@ -85,7 +84,6 @@ async def request_stock_alert(
         _, wait = await take_turn(ctx.db, stock_alerts, row, limits, ctx.now)
     except IntegrityError:
         # The same request, sent twice at once: the other one is stored.
-        answer.already_asked = True
         return answer
     if wait:
         raise ResourceExhausted(TOO_MANY.format(in_words(wait)), retry_after_seconds=wait)
