@@ -1,0 +1,89 @@
+"""The gates can fail: each judge, shown a page with a known fault, names the fault, where it
+is and on which page, in words a developer can act on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tests.e2e.conftest import CHROMEDRIVER, CHROMIUM, Chromium
+from tests.gates import judges
+
+pytestmark = pytest.mark.gates
+
+FAULTY_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>A faulty page</title></head>
+<body>
+<main>
+<h1>Faults</h1>
+<img src="/shirt.png" width="10" height="10">
+<select name="country" required aria-label="Country">
+<option value="AT">Austria</option>
+</select>
+</main>
+</body>
+</html>
+"""
+
+
+def test_axe_names_the_rule_the_element_and_the_page():
+    judges.require_tools(CHROMIUM, CHROMEDRIVER, judges.AXE_SCRIPT)
+    chromium = Chromium(javascript=True)
+    try:
+        chromium.driver.get("data:text/html;charset=utf-8," + quote(FAULTY_PAGE))
+        violations = judges.run_axe(chromium.driver)["violations"]
+    finally:
+        chromium.quit()
+    assert [rule["id"] for rule in violations] == ["image-alt"]
+    words = judges.describe_axe("faulty", "http://shop.test/faulty", violations)
+    assert "image-alt (critical): Images must have alternative text" in words
+    assert '<img src="/shirt.png"' in words
+    assert "faulty page http://shop.test/faulty" in words
+
+
+def test_the_nu_html_checker_names_the_error_and_its_line(tmp_path: Path):
+    judges.require_tools(judges.VNU_JAR, command="java")
+    page = tmp_path / "faulty.html"
+    page.write_text(FAULTY_PAGE)
+    messages = judges.run_vnu([page], tmp_path / "vnu.json")[page.resolve()]
+    errors = [message for message in messages if message.kind == "error"]
+    assert [(error.line, error.text[:40]) for error in errors] == [
+        (7, "An “img” element must have an “alt” attr"),
+        (9, "The first “option” element in a “select”"),
+    ]
+    words = judges.describe_vnu("faulty", "http://shop.test/faulty", {"as sent": errors})
+    assert "- as sent, line 9: The first “option” element" in words
+    assert 'in: Country">' in words
+
+
+def test_lighthouse_names_the_category_under_its_bar_and_the_audits_that_cost_it():
+    report = {
+        "categories": {
+            "seo": {"score": 0.92, "auditRefs": [{"id": "document-title", "weight": 1}]},
+        },
+        "audits": {
+            "document-title": {
+                "id": "document-title",
+                "score": 0,
+                "title": "Document doesn't have a `<title>` element",
+            }
+        },
+    }
+    scores = {"performance": 0.97, "accessibility": 1, "best-practices": 1, "seo": 0.92}
+    verdict = judges.LighthouseVerdict(
+        "http://shop.test/",
+        "mobile",
+        Path("var/gates/lighthouse/home-mobile"),
+        [report],
+        scores,
+        [0.97],
+    )
+    expected = (
+        "Lighthouse mobile http://shop.test/: seo 0.92 < 1.0"
+        " (report: var/gates/lighthouse/home-mobile.report.html)\n"
+        "- document-title (0.00): Document doesn't have a `<title>` element"
+    )
+    assert verdict.failures() == [expected]
