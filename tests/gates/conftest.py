@@ -1,7 +1,8 @@
 """The site the quality gates judge, and the walk through it: one API worker and one front over
 the seeded demo catalogue (SQLite: the pages' HTML does not depend on the database, and the
 functional tests cover both), and one Chromium that visits every page family once, keeping the
-HTML the server sent and axe-core's findings for the tests to read."""
+HTML the server sent and axe-core's findings, at a desktop's width and a phone's, for the tests
+to read."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import pytest
 from api.db import create_engine
 from api.demo import seed_demo
 from tests.conftest import DEMO_PRODUCTS, DEMO_SEED
-from tests.e2e.conftest import CHROMEDRIVER, CHROMIUM, Chromium
+from tests.e2e.conftest import CHROMEDRIVER, CHROMIUM, DESKTOP_WINDOW, Chromium
 from tests.functional.pages import catalogue_facts
 from tests.gates import judges
 from tests.gates.families import Family, Walk, families
@@ -28,6 +29,9 @@ from vitrine.config import Settings
 # The page as scripts have left it, for the Nu HTML checker: attributes scripts add (ARIA
 # states, roles) must be valid HTML too.
 SERIALIZE_DOM = 'return "<!DOCTYPE html>\\n" + document.documentElement.outerHTML;'
+# The windows axe-core judges each page in: the browser tests' desktop, and a current phone's
+# viewport (the layout, and so contrast, target sizes and what is hidden, change with it).
+WINDOWS = {"desktop": DESKTOP_WINDOW, "phone": (390, 844)}
 # The status the browser got for the page it shows.
 NAVIGATION_STATUS = 'return performance.getEntriesByType("navigation")[0].responseStatus;'
 # The page as the server sent it (status and body), fetched again by the page itself so that
@@ -49,7 +53,8 @@ class JudgedPage:
     status: int = 0
     html: Path | None = None  # as the server sent it
     dom: Path | None = None  # as scripts have left it
-    axe: dict[str, Any] = field(default_factory=dict)
+    # axe-core's findings by window ("desktop", "phone"): the layouts differ.
+    axe: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Why the walk could not reach or judge the page, if it could not.
     error: str = ""
 
@@ -115,8 +120,14 @@ def _judge(walk: Walk, family: Family, page: JudgedPage, artefacts: Path) -> Non
         page.html.write_text(body)
     page.dom = artefacts / "dom" / f"{page.family}.html"
     page.dom.write_text(browser.execute_script(SERIALIZE_DOM))
-    page.axe = judges.run_axe(browser)
-    (artefacts / "axe" / f"{page.family}.json").write_text(json.dumps(page.axe, indent=1))
+    try:
+        for window, size in WINDOWS.items():
+            browser.set_window_size(*size)
+            page.axe[window] = found = judges.run_axe(browser)
+            report = artefacts / "axe" / f"{page.family}-{window}.json"
+            report.write_text(json.dumps(found, indent=1))
+    finally:
+        browser.set_window_size(*DESKTOP_WINDOW)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
-"""axe-core on every page family, in Chromium with scripts on: no violation of any rule axe
-enables by default (WCAG 2.0, 2.1 and 2.2 A and AA, and its best practices)."""
+"""axe-core on every page family, in Chromium with scripts on, at a desktop's width and a
+phone's: no violation of any rule axe enables by default (WCAG 2.0, 2.1 and 2.2 A and AA, and
+its best practices)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ pytestmark = pytest.mark.gates
 def test_axe_finds_no_violation(family, judged_pages):
     page = judged_pages[family.name]
     page.assert_reached(family.status)
-    violations = page.axe["violations"]
-    if violations:
-        pytest.fail(judges.describe_axe(page.family, page.url, violations), pytrace=False)
+    found = [
+        judges.describe_axe(f"{page.family} ({window})", page.url, verdict["violations"])
+        for window, verdict in page.axe.items()
+        if verdict["violations"]
+    ]
+    if found:
+        pytest.fail("\n".join(found), pytrace=False)
