@@ -18,6 +18,7 @@ from urllib.parse import quote, urlsplit
 
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
 
 from tests.e2e import journey
@@ -53,8 +54,8 @@ class Walk:
         self.browser.get(self.site_url + path)
         journey.wait_for_page(self.browser)
 
-    def follow(self, element: object) -> None:
-        journey.follow(self.browser, self.site_url, element)  # type: ignore[arg-type]
+    def follow(self, element: WebElement) -> None:
+        journey.follow(self.browser, self.site_url, element)
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
+import tornado.web
 
-from tests.gates.families import CONTENT_PAGES, served
+from tests.gates import families as gated
+from tests.gates.families import CONTENT_PAGES, families, served
+from web.app import Route, Serves
 
 pytestmark = pytest.mark.gates
 
@@ -23,3 +26,21 @@ def test_every_content_page_the_footer_links_to_is_judged(judged_pages):
         f"content pages the home page links to but the gates do not judge: {missing}"
         " (add them to CONTENT_PAGES in tests/gates/families.py)"
     )
+
+
+def test_a_family_is_judged_once_web_app_routes_its_pages(monkeypatch):
+    """Content pages join the walk when a /help/ route appears, without an edit here."""
+    assert served("/checkout/")
+    assert served("/account/orders/")
+    assert not served("/no-such-section/")
+    content = {f"help-{slug}" for slug in CONTENT_PAGES}
+    routes = tuple(route for route in gated.ROUTES if not route.pattern.startswith("/help/"))
+    monkeypatch.setattr(gated, "ROUTES", routes)
+    assert not {family.name for family in families()} & content
+    help_page = Route(r"/help/([a-z0-9-]+)", tornado.web.RequestHandler, Serves.PAGE)
+    monkeypatch.setattr(gated, "ROUTES", (*routes, help_page))
+    names = [family.name for family in families()]
+    assert content <= set(names)
+    assert {"home", "checkout-review", "not-found"} <= set(names)
+    # The walk keeps the table's order: content pages come before the 404.
+    assert names.index("help-delivery") < names.index("not-found")
