@@ -150,7 +150,7 @@ def describe_vnu(page: str, url: str, errors: dict[str, list[NuMessage]]) -> str
 
 
 def _lighthouse(url: str, preset: str, stem: Path, categories: Sequence[str] = ()) -> dict:
-    """One Lighthouse run with Debian's Chromium on the preamble's flags, allowed to reach
+    """One Lighthouse run with Debian's Chromium on the browser tests' flags, allowed to reach
     nothing but loopback; its JSON and HTML reports are written next to `stem`."""
     profile = tempfile.mkdtemp(prefix="vitrine-lighthouse-")
     flags = [flag for flag in CHROMIUM_FLAGS if not flag.startswith("--host-resolver-rules")]
