@@ -35,6 +35,11 @@ LIGHTHOUSE_BAR = 0.95
 LIGHTHOUSE_BARS = {"performance": LIGHTHOUSE_BAR, "accessibility": LIGHTHOUSE_BAR}
 LIGHTHOUSE_BARS |= {"best-practices": LIGHTHOUSE_BAR, "seo": 1.0}
 PERFORMANCE_RUNS = 3
+# On a machine busier than its cores (load average over the core count: other test suites,
+# other builds), mobile's simulated 4x CPU slowdown multiplies every stolen millisecond into
+# Total Blocking Time and one run can score 0.76 where the next scores 0.99: the median is then
+# taken over five runs. The bar stays where it is.
+BUSY_PERFORMANCE_RUNS = 5
 LIGHTHOUSE_SECONDS = 120
 VNU_SECONDS = 300
 AXE_SECONDS = 60
@@ -200,6 +205,8 @@ class LighthouseVerdict:
     reports: list[dict]
     scores: dict[str, float]
     performance_runs: list[float]
+    # The machine's load average when the runs ended, for a reader weighing a performance score.
+    load: float = 0.0
 
     def failures(self) -> list[str]:
         """Each category under its bar, in words, with the audits that cost it points."""
@@ -214,6 +221,8 @@ class LighthouseVerdict:
         runs = ""
         if category == "performance" and len(self.performance_runs) > 1:
             runs = " (median of " + ", ".join(f"{s:.2f}" for s in self.performance_runs) + ")"
+        if category == "performance":
+            runs += f" (load average {self.load:.1f} on {os.cpu_count()} cores)"
         heading = f"Lighthouse {self.preset} {self.url}: {category} {score} < {bar}{runs}"
         lines = [f"{heading} (report: {self.stem}.report.html)"]
         report = self.reports[0]
@@ -227,18 +236,24 @@ class LighthouseVerdict:
         return "\n".join(lines)
 
 
+def machine_is_busy() -> bool:
+    return os.getloadavg()[0] > (os.cpu_count() or 1)
+
+
 def run_lighthouse(url: str, preset: str, stem: Path) -> LighthouseVerdict:
-    """Lighthouse once; when performance is under its bar, twice more on performance alone,
-    and the median of the three stands, so a busy moment of the machine does not fail a page."""
+    """Lighthouse once; when performance is under its bar, twice more on performance alone
+    (four more on a busy machine), and the median of the runs stands, so a busy moment of the
+    machine does not fail a page."""
     first = _lighthouse(url, preset, stem)
     scores = {name: category["score"] for name, category in first["categories"].items()}
     runs = [scores["performance"]]
     reports = [first]
     if runs[0] < LIGHTHOUSE_BARS["performance"]:
-        for attempt in range(2, PERFORMANCE_RUNS + 1):
+        wanted = BUSY_PERFORMANCE_RUNS if machine_is_busy() else PERFORMANCE_RUNS
+        for attempt in range(2, wanted + 1):
             stem_again = stem.with_name(f"{stem.name}-run{attempt}")
             again = _lighthouse(url, preset, stem_again, ["performance"])
             runs.append(again["categories"]["performance"]["score"])
             reports.append(again)
     scores["performance"] = statistics.median(runs)
-    return LighthouseVerdict(url, preset, stem, reports, scores, runs)
+    return LighthouseVerdict(url, preset, stem, reports, scores, runs, os.getloadavg()[0])

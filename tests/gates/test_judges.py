@@ -87,3 +87,29 @@ def test_lighthouse_names_the_category_under_its_bar_and_the_audits_that_cost_it
         "- document-title (0.00): Document doesn't have a `<title>` element"
     )
     assert verdict.failures() == [expected]
+
+
+def test_lighthouse_shows_every_performance_run_and_the_load_it_ran_under():
+    report = {
+        "categories": {
+            "performance": {"auditRefs": [{"id": "total-blocking-time", "weight": 30}]},
+        },
+        "audits": {
+            "total-blocking-time": {
+                "id": "total-blocking-time",
+                "score": 0.7,
+                "title": "Total Blocking Time",
+                "displayValue": "380 ms",
+            }
+        },
+    }
+    scores = {"performance": 0.91, "accessibility": 1, "best-practices": 1, "seo": 1}
+    verdict = judges.LighthouseVerdict(
+        "http://shop.test/p/1/x", "mobile", Path("p"), [report], scores, [0.91, 0.76, 0.99], 17.25
+    )
+    [failure] = verdict.failures()
+    assert failure.startswith(
+        "Lighthouse mobile http://shop.test/p/1/x: performance 0.91 < 0.95"
+        " (median of 0.91, 0.76, 0.99) (load average 17.2 on "
+    )
+    assert failure.endswith("- total-blocking-time (0.70): Total Blocking Time 380 ms")
