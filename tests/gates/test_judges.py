@@ -113,3 +113,34 @@ def test_lighthouse_shows_every_performance_run_and_the_load_it_ran_under():
         " (median of 0.91, 0.76, 0.99) (load average 17.2 on "
     )
     assert failure.endswith("- total-blocking-time (0.70): Total Blocking Time 380 ms")
+
+
+@pytest.mark.parametrize(
+    ("busy", "scored", "runs", "median"),
+    [
+        (False, [1.0], [1.0], 1.0),
+        (False, [0.92, 1.0, 0.97], [0.92, 1.0, 0.97], 0.97),
+        (False, [0.9, 0.9, 1.0], [0.9, 0.9, 1.0], 0.9),
+        (True, [0.9, 1.0, 1.0], [0.9, 1.0, 1.0], 1.0),
+        (True, [0.9, 0.9, 1.0, 1.0, 1.0], [0.9, 0.9, 1.0, 1.0, 1.0], 1.0),
+    ],
+)
+def test_lighthouse_runs_performance_again_only_while_it_falls_short(
+    monkeypatch, busy, scored, runs, median
+):
+    """Runs after the first judge performance alone; the other categories keep the first's."""
+    scores = iter(scored)
+
+    def lighthouse_run(_url, _preset, _stem, categories=()):
+        ran = {"performance": {"score": next(scores)}}
+        if not categories:
+            ran |= {name: {"score": 1.0} for name in ("accessibility", "best-practices", "seo")}
+        return {"categories": ran, "audits": {}}
+
+    monkeypatch.setattr(judges, "_lighthouse", lighthouse_run)
+    monkeypatch.setattr(judges, "machine_is_busy", lambda: busy)
+    verdict = judges.run_lighthouse("http://shop.test/", "mobile", Path("home-mobile"))
+    assert verdict.performance_runs == runs
+    assert verdict.scores["performance"] == median
+    assert verdict.scores["seo"] == 1.0
+    assert next(scores, None) is None
