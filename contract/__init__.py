@@ -39,7 +39,9 @@ from shop.v1 import (  # noqa: E402
     operations_pb2,
     options_pb2,
     orders_pb2,
+    promotions_pb2,
     search_pb2,
+    vouchers_pb2,
 )
 
 PACKAGE = "shop.v1"
@@ -60,6 +62,7 @@ SERVICE_MODULES = (
     checkout_pb2,
     orders_pb2,
     operations_pb2,
+    vouchers_pb2,
 )
 
 _NO_SIDE_EFFECTS = descriptor_pb2.MethodOptions.NO_SIDE_EFFECTS
@@ -158,6 +161,8 @@ __all__ = [
     "operations_pb2",
     "options_pb2",
     "orders_pb2",
+    "promotions_pb2",
     "search_pb2",
     "snake_case",
+    "vouchers_pb2",
 ]

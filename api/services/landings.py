@@ -21,6 +21,7 @@ from api.queries import (
     product_summaries,
     sort_order,
 )
+from api.sales import SalePrices, sale_prices
 from api.schema import banners, landing_blocks, landing_pages, landing_rail_products, products
 from contract import catalog_pb2, landings_pb2
 from contract.errors import NotFound
@@ -93,7 +94,8 @@ async def _landing_page(ctx: CallContext, slug: str, at: datetime) -> landings_p
         banners_by_block = await _banners_shown(
             conn, [block.id for block in blocks if block.kind == "banners"], at
         )
-        rails = await _rails(conn, tree, [block for block in blocks if block.kind == "rail"])
+        rail_blocks = [block for block in blocks if block.kind == "rail"]
+        rails = await _rails(conn, tree, rail_blocks, await sale_prices(ctx))
 
     message = landings_pb2.LandingPage(
         slug=page.slug,
@@ -138,7 +140,7 @@ async def _banners_shown(
 
 
 async def _rails(
-    conn: AsyncConnection, tree: CategoryTree, blocks: list[AnyRow]
+    conn: AsyncConnection, tree: CategoryTree, blocks: list[AnyRow], sales: SalePrices | None
 ) -> dict[int, landings_pb2.ProductRail]:
     """Every rail of the page: one query for the category rails, one for the hand-picked ones,
     and one summary load for all their products."""
@@ -162,7 +164,7 @@ async def _rails(
                 rows_by_block[row.block_id].append(row)
 
     all_rows = [row for block in blocks for row in rows_by_block.get(block.id, [])]
-    summaries = iter(await product_summaries(conn, all_rows))
+    summaries = iter(await product_summaries(conn, all_rows, sales))
     rails = {}
     for block in blocks:
         category = tree.by_id.get(block.rail_category_id) if block.rail_category_id else None
