@@ -369,11 +369,11 @@ def _limit_refusal(offer: Offer, customer: Customer) -> Refusal | None:
         return Refusal(Why.USED_UP)
     if not customer.known:
         return None
+    if offer.first_order_only and not customer.first_order:
+        return Refusal(Why.FIRST_ORDER)
     used = customer.uses.get(offer.id, 0)
     if offer.max_uses_per_customer is not None and used >= offer.max_uses_per_customer:
         return Refusal(Why.USED_BY_CUSTOMER)
-    if offer.first_order_only and not customer.first_order:
-        return Refusal(Why.FIRST_ORDER)
     return None
 
 

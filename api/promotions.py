@@ -10,6 +10,7 @@ lock. An update that finds the limit reached refuses the order, which then rolls
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -33,6 +34,8 @@ from api.schema import (
 )
 
 MAX_CODE_LENGTH = 40  # the column's size
+# What a code is made of; anything else typed is no code of ours, answered without a query.
+CODE = re.compile(r"[A-Z0-9_-]{1,40}")
 
 
 def normalised_code(typed: str) -> str:
@@ -159,7 +162,7 @@ async def basket_codes(conn: AsyncConnection, basket_id: int | None) -> list[Cod
 
 async def code_named(conn: AsyncConnection, code: str) -> tuple[int, Code] | None:
     """The code's id and the code, when the shop has it."""
-    if not code or len(code) > MAX_CODE_LENGTH:
+    if not CODE.fullmatch(code):
         return None
     rows = (await conn.execute(_code_query().where(voucher_codes.c.code == code))).all()
     found = _codes(rows)
@@ -298,8 +301,9 @@ async def add_code(conn: AsyncConnection, basket_id: int, code_id: int, now: dat
     )
 
 
-async def remove_code(conn: AsyncConnection, basket_id: int, code: str) -> None:
-    await conn.execute(
+async def remove_code(conn: AsyncConnection, basket_id: int, code: str) -> bool:
+    """Whether the basket held the code."""
+    removed = await conn.execute(
         basket_vouchers.delete().where(
             basket_vouchers.c.basket_id == basket_id,
             basket_vouchers.c.code_id.in_(
@@ -307,6 +311,7 @@ async def remove_code(conn: AsyncConnection, basket_id: int, code: str) -> None:
             ),
         )
     )
+    return bool(removed.rowcount)
 
 
 async def move_codes(conn: AsyncConnection, from_basket: int, to_basket: int) -> None:
@@ -317,3 +322,52 @@ async def move_codes(conn: AsyncConnection, from_basket: int, to_basket: int) ->
         .where(basket_vouchers.c.basket_id == from_basket, basket_vouchers.c.code_id.not_in(held))
         .values(basket_id=to_basket)
     )
+
+
+async def create_promotion(
+    conn: AsyncConnection,
+    *,
+    name: str,
+    benefit: Benefit,
+    now: datetime,
+    codes: Iterable[tuple[str, int | None]] = (),
+    products: Iterable[int] = (),
+    categories: Iterable[int] = (),
+    **fields: Any,
+) -> int:
+    """Writes a promotion, what it covers and its codes (code, its own limit or None); its id.
+    A promotion with codes needs one of them; one without applies by itself. `fields` are
+    the other columns of `promotions` (percent_off, min_subtotal, ends_at, max_uses...)."""
+    codes = [(normalised_code(text), limit) for text, limit in codes]
+    if bad := [text for text, _limit in codes if not CODE.fullmatch(text)]:
+        raise ValueError(f"codes are letters, digits, - and _ (at most 40): not {bad}")
+    promotion_id: int = (
+        await conn.execute(
+            insert(promotions)
+            .values(
+                name=name,
+                benefit=str(benefit),
+                needs_code=bool(codes),
+                currency=fields.pop("currency", "EUR"),
+                created_at=now,
+                updated_at=now,
+                **fields,
+            )
+            .returning(promotions.c.id)
+        )
+    ).scalar_one()
+    targets = [{"kind": "product", "target_id": i} for i in products]
+    targets += [{"kind": "category", "target_id": i} for i in categories]
+    if targets:
+        await conn.execute(
+            insert(promotion_targets), [{"promotion_id": promotion_id, **t} for t in targets]
+        )
+    if codes:
+        await conn.execute(
+            insert(voucher_codes),
+            [
+                {"promotion_id": promotion_id, "code": text, "max_uses": limit}
+                for text, limit in codes
+            ],
+        )
+    return promotion_id

@@ -66,9 +66,8 @@ class SalePrices:
     sales: Sales
     now: datetime
 
-    def apply(self, message: Any, product_id: int, category_id: int) -> None:
-        """A shop.v1.Product or ProductSummary priced by the best live sale covering it: its
-        price the sale's, its compare-at price the regular one, its `sale` said."""
+    def sale(self, product_id: int, category_id: int, price: int) -> Offer | None:
+        """The live sale giving the product its lowest price, if any: two look-ups."""
         sales = self.sales
         candidates = [
             *sales.by_product.get(product_id, ()),
@@ -76,12 +75,19 @@ class SalePrices:
             *sales.everywhere,
         ]
         if not candidates:
-            return
+            return None
+        line = Line(key=0, product_id=product_id, category_id=category_id, quantity=1, price=price)
+        return best_sale(candidates, line, self.now)
+
+    def unit_price(self, product_id: int, category_id: int, price: int) -> int:
+        sale = self.sale(product_id, category_id, price)
+        return price if sale is None else sale.unit_price(price)
+
+    def apply(self, message: Any, product_id: int, category_id: int) -> None:
+        """A shop.v1.Product or ProductSummary priced by the best live sale covering it: its
+        price the sale's, its compare-at price the regular one, its `sale` said."""
         regular = message.price.amount
-        line = Line(
-            key=0, product_id=product_id, category_id=category_id, quantity=1, price=regular
-        )
-        sale = best_sale(candidates, line, self.now)
+        sale = self.sale(product_id, category_id, regular)
         if sale is None:
             return
         currency = message.price.currency

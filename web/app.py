@@ -58,6 +58,7 @@ from web.handlers.seo import (
     RobotsHandler,
     SitemapIndexHandler,
 )
+from web.handlers.vouchers import ApplyVoucherHandler, RemoveVoucherHandler
 from web.logged_uri import logged_uri
 from web.rendered_pages import RenderedPages
 from web.templating import TEMPLATES_DIR, make_environment
@@ -118,6 +119,8 @@ ROUTES: tuple[Route, ...] = (
     Route(r"/basket", BasketPageHandler, Serves.SHOP),
     Route(r"/basket/lines", BasketLinesHandler, Serves.SHOP),
     Route(rf"/basket/lines/{PRODUCT_ID}", BasketLineHandler, Serves.SHOP),
+    Route(r"/basket/vouchers", ApplyVoucherHandler, Serves.SHOP),
+    Route(r"/basket/vouchers/remove", RemoveVoucherHandler, Serves.SHOP),
     Route(r"/checkout", CheckoutStartHandler, Serves.SHOP),
     Route(r"/checkout/address", AddressStepHandler, Serves.SHOP),
     Route(r"/checkout/shipping", ShippingStepHandler, Serves.SHOP),

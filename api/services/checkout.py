@@ -89,13 +89,15 @@ NOT_PLACED_REFUNDED = (
     "Please try again in a moment."
 )
 CODE_NO_LONGER_APPLIES = (
-    "Your order was not placed: the code {code} no longer applies ({why}) Any payment for it "
-    "was refunded to your card. Please check your order's new total and place it again."
+    "Your order was not placed: the code {code} no longer applies ({why}) {payment} Please check "
+    "your order's new total and place it again."
 )
 TOTAL_CHANGED = (
-    "Your order was not placed: its total changed while you were checking out. Any payment for "
-    "it was refunded to your card. Please check your order again."
+    "Your order was not placed: its total changed while you were checking out. {payment} "
+    "Please check your order again."
 )
+NOTHING_CHARGED = "Nothing was charged."
+REFUNDED = "Any payment for it was refunded to your card."
 NOT_PLACED_REFUND_PENDING = (
     "We could not place your order just now. If your card was charged for it, the payment is "
     "refunded automatically within minutes. Please try again in a moment."
@@ -234,6 +236,9 @@ async def place_order(
                 return checkout_pb2.PlaceOrderResponse(order=placed)
             raise
         totals = await _totals(conn, ctx, rows, checkout, request.session_token)
+    expected = request.expected_total
+    if request.HasField("expected_total") and expected.amount != totals.total:
+        raise FailedPrecondition(_why_changed(totals, ctx.settings.locale, NOTHING_CHARGED))
     gateway_key = await charges.record(ctx.db, key, totals.total, totals.currency, ctx.now)
     # Shielded: a call that reaches its deadline here still charges and commits or rolls back
     # (and refunds) in full, never leaving a transaction (and SQLite's write lock) open nor a
@@ -364,8 +369,9 @@ async def _write_order(
         await promotions.count_uses(conn, totals.priced, user_id, checkout.email)
     except promotions.UsedUp as used_up:
         why = "This code has been used up."
+        code = used_up.code or used_up.name
         raise _Refusal(
-            CODE_NO_LONGER_APPLIES.format(code=used_up.code or used_up.name, why=why)
+            CODE_NO_LONGER_APPLIES.format(code=code, why=why, payment=REFUNDED)
         ) from None
     order_id: int = (
         await conn.execute(
@@ -548,17 +554,18 @@ async def _priced(
 def _check_still_charged(totals: _Totals, charged: _Totals, locale: str) -> None:
     """Refuses the order when its total is no longer what was charged: a code used up or out of
     its window meanwhile (said in words), or any other change."""
-    if totals.total == charged.total:
-        return
-    now_applying = {(a.offer.id, a.code) for a in totals.priced.applied}
+    if totals.total != charged.total:
+        raise _Refusal(_why_changed(totals, locale, REFUNDED))
+
+
+def _why_changed(totals: _Totals, locale: str, payment: str) -> str:
+    """Why an order does not cost what the shopper was shown, in words: a code of the basket
+    that no longer applies, or else a change of price."""
     for outcome in totals.priced.codes:
-        was = (outcome.code.offer.id, outcome.code.code) in {
-            (a.offer.id, a.code) for a in charged.priced.applied
-        }
-        if was and (outcome.code.offer.id, outcome.code.code) not in now_applying:
-            why = outcome.refusal.words(locale) if outcome.refusal else ""
-            raise _Refusal(CODE_NO_LONGER_APPLIES.format(code=outcome.code.code, why=why))
-    raise _Refusal(TOTAL_CHANGED)
+        if outcome.refusal is not None:
+            why = outcome.refusal.words(locale)
+            return CODE_NO_LONGER_APPLIES.format(code=outcome.code.code, why=why, payment=payment)
+    return TOTAL_CHANGED.format(payment=payment)
 
 
 async def _checkout_to_place(

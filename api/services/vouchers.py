@@ -8,13 +8,15 @@ changes nothing the second time: neither needs an idempotency key.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import secrets
+
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api import promotions
 from api.context import CallContext
 from api.pricing import MAX_CODES, Customer, Refusal, Why, price_basket
-from api.schema import users
+from api.schema import checkouts, users
 from api.services.basket import (
     account_of,
     basket_contents,
@@ -23,6 +25,7 @@ from api.services.basket import (
     priced_contents,
     touch_basket,
 )
+from api.services.checkout import KEY_BYTES
 from contract import vouchers_pb2
 
 
@@ -74,6 +77,7 @@ async def _add(
     if outcome.refusal is not None:
         return outcome.refusal
     await promotions.add_code(conn, basket_id, code_id, ctx.now)
+    await new_checkout_key(conn, basket_id)
     return None
 
 
@@ -86,6 +90,16 @@ async def _customer(conn: AsyncConnection, ctx: CallContext, session_token: str)
     return await promotions.customer(conn, user_id, email)
 
 
+async def new_checkout_key(conn: AsyncConnection, basket_id: int) -> None:
+    """The basket's checkout (if it has one) gets a new key: a review page shown before the
+    change, with other totals, can no longer place the order (api/services/checkout.py)."""
+    await conn.execute(
+        update(checkouts)
+        .where(checkouts.c.basket_id == basket_id)
+        .values(idempotency_key=secrets.token_urlsafe(KEY_BYTES))
+    )
+
+
 async def remove_voucher(
     ctx: CallContext, request: vouchers_pb2.RemoveVoucherRequest
 ) -> vouchers_pb2.VoucherAnswer:
@@ -94,8 +108,8 @@ async def remove_voucher(
     async with ctx.db.connect() as conn:
         async with conn.begin():
             basket_id = await touch_basket(conn, token, ctx.now)
-            if basket_id is not None:
-                await promotions.remove_code(conn, basket_id, code)
+            if basket_id is not None and await promotions.remove_code(conn, basket_id, code):
+                await new_checkout_key(conn, basket_id)
         contents = (
             await priced_contents(conn, ctx, token, basket_id)
             if basket_id is not None
