@@ -91,7 +91,7 @@ def shop(database: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 def euros(text: str) -> int:
-    """ "€1,234.50" as cents; a discount ("minus" and a minus sign before it) as the amount taken off."""
+    """ "€1,234.50" as cents; a discount (with "minus" and a minus sign) as what it takes off."""
     digits = text.replace("minus", "").replace("\N{MINUS SIGN}", "").strip()
     return int(digits.replace("€", "").replace(",", "").replace(".", ""))
 
