@@ -56,7 +56,7 @@
           return response.json().then(function (answer) { return { ok: response.ok, answer: answer }; });
         })
         .then(function (result) {
-          if (result.answer.refusal) { onRefused(result.answer.refusal); return null; }
+          if (result.answer.refusal) { onRefused(result.answer.refusal); return null; }  // a 200
           if (!result.ok) { onRefused(result.answer.error || "Something went wrong. Please try again."); return null; }
           var applying = form.classList.contains("voucher-form");
           var said = applying ? "Code " + result.answer.code + " applied." : "Code " + code + " removed.";
@@ -71,6 +71,8 @@
     root.querySelectorAll("form.voucher-form").forEach(function (form) {
       var field = form.querySelector("input[name=code]");
       var error = form.querySelector(".voucher-form__error");
+      // What was said of the last code goes as soon as another is sent.
+      form.addEventListener("submit", function () { error.hidden = true; });
       send(form, function (refusal) {
         error.textContent = refusal;
         error.hidden = false;

@@ -2,9 +2,9 @@
 
 Without JavaScript each form POSTs and is answered with a redirect to the basket (303), or, for
 a code that does not apply, the basket page again (400) with why beside the field and what was
-typed kept. With it, the same POST asking for JSON is answered with the code and why it was
-refused (the page's script then reloads the basket's part of the page). What a code takes off is
-decided by the API alone.
+typed kept. With it, the same POST asking for JSON is answered (200) with the code and why it
+was refused, if it was (the page's script then reloads the basket's part of the page). What a
+code takes off is decided by the API alone.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class VoucherChangeHandler(BaseHandler):
         answer = call.result()
         self.set_header("Cache-Control", "private, no-store")
         if self.wants_json():
-            self.set_status(400 if answer.refusal else 200)
+            # A refused code is an answer, not a failed request: 200, and `refusal` says why.
             self.set_header("Content-Type", "application/json; charset=utf-8")
             self.finish(json.dumps({"code": answer.code, "refusal": answer.refusal}))
             return
