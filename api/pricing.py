@@ -276,13 +276,11 @@ def best_sale(sales: Iterable[Offer], line: Line, now: datetime) -> Offer | None
     best: tuple[int, int] | None = None
     chosen = None
     for sale in sales:
-        if not (
-            sale.is_sale and sale.is_live(now) and sale.covers(line.product_id, line.category_id)
-        ):
+        if not (sale.is_sale and sale.covers(line.product_id, line.category_id)):
             continue
-        rank = (sale.unit_price(line.price), sale.id)
-        if sale.unit_price(line.price) < line.price and (best is None or rank < best):
-            best, chosen = rank, sale
+        price = sale.unit_price(line.price)
+        if price < line.price and (best is None or (price, sale.id) < best) and sale.is_live(now):
+            best, chosen = (price, sale.id), sale
     return chosen
 
 

@@ -36,22 +36,26 @@ class Sales:
     by_product: dict[int, list[Offer]] = field(default_factory=dict)
     by_category: dict[int, list[Offer]] = field(default_factory=dict)
     everywhere: list[Offer] = field(default_factory=list)
+    # Each sale's shop.v1.Sale, made once rather than per product priced.
+    messages: dict[int, promotions_pb2.Sale] = field(default_factory=dict)
 
     @classmethod
     def of(cls, offers: list[Offer]) -> Sales:
         by_product: dict[int, list[Offer]] = defaultdict(list)
         by_category: dict[int, list[Offer]] = defaultdict(list)
         everywhere = []
+        messages = {}
         for offer in offers:
             if not offer.is_sale:
                 continue
+            messages[offer.id] = sale_message(offer)
             if offer.everything:
                 everywhere.append(offer)
             for product_id in offer.product_ids:
                 by_product[product_id].append(offer)
             for category_id in offer.category_ids:
                 by_category[category_id].append(offer)
-        return cls(dict(by_product), dict(by_category), everywhere)
+        return cls(dict(by_product), dict(by_category), everywhere, messages)
 
     def __bool__(self) -> bool:
         return bool(self.by_product or self.by_category or self.everywhere)
@@ -93,7 +97,7 @@ class SalePrices:
         currency = message.price.currency
         message.compare_at_price.CopyFrom(money(regular, currency))
         message.price.CopyFrom(money(sale.unit_price(regular), currency))
-        message.sale.CopyFrom(sale_message(sale))
+        message.sale.CopyFrom(self.sales.messages[sale.id])
 
 
 def sale_message(sale: Offer) -> promotions_pb2.Sale:
