@@ -527,7 +527,14 @@ async def _totals(
 ) -> _Totals:
     """What the order comes to with the chosen delivery and the promotions that apply to it,
     for the account (if logged in) and the checkout's email."""
-    priced = await _priced(conn, ctx, rows, checkout, session_token)
+    priced = await _priced(
+        conn,
+        ctx,
+        rows,
+        basket_id=checkout.basket_id,
+        checkout=checkout,
+        session_token=session_token,
+    )
     currency = rows[0].currency if rows else CURRENCY
     method = next(m for m in SHIPPING_METHODS if m.code == checkout.shipping_method)
     shipping = priced.shipping(method.price, free_with_offer=method.free_with_offer)
@@ -539,15 +546,18 @@ async def _priced(
     conn: AsyncConnection,
     ctx: CallContext,
     rows: Sequence[AnyRow],
+    *,
+    basket_id: int | None,
     checkout: AnyRow | None,
     session_token: str,
 ) -> Priced:
+    """The basket priced for whoever orders: the account (if logged in) and the checkout's
+    email, or the account's before the address step."""
     user_id = await account_of(conn, session_token, ctx.now)
     email = checkout.email if checkout is not None else ""
     if not email and user_id is not None:
         email = await conn.scalar(select(users.c.email).where(users.c.id == user_id)) or ""
     who = await promotions.customer(conn, user_id, email)
-    basket_id = checkout.basket_id if checkout is not None else None
     return await promotions.price(conn, rows, basket_id, ctx.now, who)
 
 
@@ -681,7 +691,9 @@ async def _state(
     checkout = await _checkout_row(conn, basket_id) if basket_id is not None else None
     rows = await line_rows(conn, basket_id) if basket_id is not None else []
     state = checkout_pb2.CheckoutState(next_step=_next_step(checkout), countries=SHIPPING_COUNTRIES)
-    priced = await _priced(conn, ctx, rows, checkout, session_token)
+    priced = await _priced(
+        conn, ctx, rows, basket_id=basket_id, checkout=checkout, session_token=session_token
+    )
     currency = rows[0].currency if rows else CURRENCY
     country = checkout.ship_country if checkout is not None else "IE"
     for method in offered(country):

@@ -184,6 +184,7 @@ def test_applying_a_code_adds_a_discount_line_and_removing_it_takes_it_away(shop
     assert contents.lines[0].discount.amount == 500
     assert apply(shop, token, "TAKE10").basket == contents  # twice is once
     assert get(shop, token) == contents
+    assert state(shop, token).basket == contents  # the checkout, before its first step
     removed = remove(shop, token, "take10").basket
     assert list(removed.discounts) == []
     assert list(removed.vouchers) == []
