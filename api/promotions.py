@@ -13,13 +13,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, insert, or_, select, update
+from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api.messages import AnyRow
 from api.pricing import Benefit, Code, Customer, Line, Offer, Priced, price_basket
@@ -30,10 +30,13 @@ from api.schema import (
     promotion_customer_uses,
     promotion_targets,
     promotions,
+    voucher_attempts,
     voucher_codes,
 )
 
 MAX_CODE_LENGTH = 40  # the column's size
+# Codes tried are kept this long (the limits on tries look back minutes).
+ATTEMPTS_KEPT_FOR = timedelta(days=1)
 # What a code is made of; anything else typed is no code of ours, answered without a query.
 CODE = re.compile(r"[A-Z0-9_-]{1,40}")
 
@@ -293,6 +296,15 @@ async def _one_more_use(conn: AsyncConnection, offer: Offer, key: str) -> bool:
         .returning(promotion_customer_uses.c.uses)
     )
     return counted is not None
+
+
+async def forget_old_attempts(engine: AsyncEngine, now: datetime) -> int:
+    """Drop the codes tried longer ago than any limit looks back (a day); how many."""
+    async with engine.begin() as conn:
+        gone = await conn.execute(
+            delete(voucher_attempts).where(voucher_attempts.c.at < now - ATTEMPTS_KEPT_FOR)
+        )
+    return int(gone.rowcount)
 
 
 async def add_code(conn: AsyncConnection, basket_id: int, code_id: int, now: datetime) -> None:

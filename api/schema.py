@@ -482,6 +482,19 @@ promotion_targets = Table(
     CheckConstraint("kind IN ('product', 'category')", name="promotion_targets_kind"),
 )
 
+# Codes tried on baskets, for the limit on guessing (api/services/vouchers.py): a try is written
+# first and counted after (api/rate_limits.py take_turn); one that applied is deleted again.
+voucher_attempts = Table(
+    "voucher_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("basket", String(20), nullable=False),  # the basket's id, as the limit's key
+    Column("client_address", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+Index("voucher_attempts_basket", voucher_attempts.c.basket, voucher_attempts.c.at)
+Index("voucher_attempts_address", voucher_attempts.c.client_address, voucher_attempts.c.at)
+
 # A promotion's codes: upper-case, unique across the shop, each with its own limit.
 voucher_codes = Table(
     "voucher_codes",

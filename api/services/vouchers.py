@@ -1,6 +1,10 @@
 """shop.v1.Vouchers: voucher codes on a basket, added when they apply and refused in words
 when they do not (api/pricing.py decides which).
 
+Codes that do not apply are counted per basket and per client address (api/rate_limits.py):
+past TRIES_PER_BASKET or TRIES_PER_ADDRESS within TRIES_WINDOW, a try is refused with when to
+come back, so codes cannot be found by guessing.
+
 A change writes the basket row first, as every basket change does (api/services/basket.py), so
 changes to one basket's lines and codes are serialised. Applying or removing a code twice
 changes nothing the second time: neither needs an idempotency key.
@@ -9,14 +13,16 @@ changes nothing the second time: neither needs an idempotency key.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api import promotions
 from api.context import CallContext
 from api.pricing import MAX_CODES, Customer, Refusal, Why, price_basket
-from api.schema import checkouts, users
+from api.rate_limits import Limit, in_words, take_turn
+from api.schema import baskets, checkouts, users, voucher_attempts
 from api.services.basket import (
     account_of,
     basket_contents,
@@ -27,6 +33,16 @@ from api.services.basket import (
 )
 from api.services.checkout import KEY_BYTES
 from contract import vouchers_pb2
+from contract.errors import ResourceExhausted
+
+# Codes that did not apply, tried within TRIES_WINDOW: enough for typos and a few old codes from
+# a drawer, far too few to guess codes by trying them.
+TRIES_WINDOW = timedelta(minutes=15)
+TRIES_PER_BASKET = Limit(voucher_attempts.c.basket, voucher_attempts.c.at, 10, TRIES_WINDOW)
+TRIES_PER_ADDRESS = Limit(
+    voucher_attempts.c.client_address, voucher_attempts.c.at, 30, TRIES_WINDOW
+)
+TOO_MANY_TRIES = "Too many codes tried that did not work. Try again in {}."
 
 
 async def apply_voucher(
@@ -34,6 +50,7 @@ async def apply_voucher(
 ) -> vouchers_pb2.VoucherAnswer:
     code = promotions.normalised_code(request.code)[: promotions.MAX_CODE_LENGTH]
     token = plausible_token(request.basket_token)
+    attempt = await _take_turn(ctx, token, request.client_address)
     async with ctx.db.connect() as conn:
         async with conn.begin():
             basket_id = await touch_basket(conn, token, ctx.now)
@@ -41,6 +58,8 @@ async def apply_voucher(
                 refusal: Refusal | None = Refusal(Why.EMPTY_BASKET)
             else:
                 refusal = await _add(conn, ctx, basket_id, code, request.session_token)
+            if attempt and refusal is None:  # a code that applies is no guess
+                await conn.execute(delete(voucher_attempts).where(voucher_attempts.c.id == attempt))
         contents = (
             await priced_contents(conn, ctx, token, basket_id)
             if basket_id is not None
@@ -48,6 +67,24 @@ async def apply_voucher(
         )
     words = refusal.words(ctx.settings.locale) if refusal else ""
     return vouchers_pb2.VoucherAnswer(basket=contents, refusal=words, code=code)
+
+
+async def _take_turn(ctx: CallContext, token: str, client_address: str) -> int:
+    """Records this try of a code on the basket (0 for no basket: nothing to guess on), or
+    RESOURCE_EXHAUSTED when the basket or the address has tried too many that did not apply."""
+    if not token:
+        return 0
+    async with ctx.db.connect() as conn:
+        basket_id = await conn.scalar(select(baskets.c.id).where(baskets.c.token == token))
+    if basket_id is None:
+        return 0
+    address = client_address[:64]
+    values = {"basket": str(basket_id), "client_address": address, "at": ctx.now}
+    limits = [(TRIES_PER_BASKET, str(basket_id)), (TRIES_PER_ADDRESS, address)]
+    attempt, wait = await take_turn(ctx.db, voucher_attempts, values, limits, ctx.now)
+    if wait:
+        raise ResourceExhausted(TOO_MANY_TRIES.format(in_words(wait)), retry_after_seconds=wait)
+    return attempt
 
 
 async def _add(

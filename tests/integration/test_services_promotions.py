@@ -43,7 +43,7 @@ from contract import (
     promotions_pb2,
     vouchers_pb2,
 )
-from contract.errors import FailedPrecondition
+from contract.errors import FailedPrecondition, ResourceExhausted
 from tests.integration.catalogue_fixture import NOW, Shop, writable_shop  # noqa: F401 - `shop`
 from tests.integration.test_services_checkout import (
     add,
@@ -529,3 +529,34 @@ def test_later_or_earlier_clock_shows_the_expiry_date_in_words(shop):
     request = vouchers_pb2.ApplyVoucherRequest(basket_token=token, code="SPRING15")
     answer = shop.runner.run(vouchers.apply_voucher(later, request))
     assert answer.refusal == "This code expired on 1 March 2026."
+
+
+def test_guessing_codes_is_limited_per_basket_and_per_address(shop):
+    promote(shop, "10 % off", Benefit.PERCENT_OFF, percent_off=10, codes=[("TAKE10", None)])
+    token = add(shop, 81)
+
+    def guess(basket_token: str, code: str, address: str = "192.0.2.1"):
+        request = vouchers_pb2.ApplyVoucherRequest(
+            basket_token=basket_token, code=code, client_address=address
+        )
+        return shop.call(vouchers.apply_voucher, request)
+
+    # A code that applies is no guess: it does not count.
+    assert guess(token, "TAKE10").refusal == ""
+    remove(shop, token, "TAKE10")
+    for number in range(vouchers.TRIES_PER_BASKET.most):
+        assert guess(token, f"GUESS{number}").refusal.startswith("We do not know")
+    with pytest.raises(ResourceExhausted) as limited:
+        guess(token, "TAKE10")
+    assert str(limited.value) == "Too many codes tried that did not work. Try again in 15 minutes."
+    assert limited.value.retry_after_seconds == 15 * 60
+    # Other baskets from the same address go on, until the address's own limit.
+    tries = vouchers.TRIES_PER_BASKET.most
+    while tries < vouchers.TRIES_PER_ADDRESS.most:
+        other = add(shop, 81)
+        for number in range(min(5, vouchers.TRIES_PER_ADDRESS.most - tries)):
+            assert guess(other, f"MORE{number}").refusal
+            tries += 1
+    with pytest.raises(ResourceExhausted):
+        guess(add(shop, 81), "TAKE10")
+    assert guess(add(shop, 81), "TAKE10", address="198.51.100.7").refusal == ""

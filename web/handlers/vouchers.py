@@ -23,6 +23,9 @@ class VoucherChangeHandler(BaseHandler):
 
     method = ""
 
+    def more_fields(self) -> dict[str, str]:
+        return {}
+
     async def post(self) -> None:
         typed = self.get_body_argument("code", "")[:MAX_CODE_INPUT]
         batch = self.page_batch()
@@ -30,6 +33,7 @@ class VoucherChangeHandler(BaseHandler):
             basket_token=self.shopper.basket_token(),
             session_token=self.shopper.session_token(),
             code=typed,
+            **self.more_fields(),
             deadline_ms=WRITE_DEADLINE_MS,
         )
         await self.wait_for_replies(batch)
@@ -57,6 +61,10 @@ class ApplyVoucherHandler(VoucherChangeHandler):
     """POST /basket/vouchers: the basket's "Apply" button."""
 
     method = "ApplyVoucher"
+
+    def more_fields(self) -> dict[str, str]:
+        # For the limit on codes tried (the API counts those that do not apply per address).
+        return {"client_address": self.client_address()}
 
 
 class RemoveVoucherHandler(VoucherChangeHandler):

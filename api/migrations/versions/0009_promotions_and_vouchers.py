@@ -103,6 +103,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("basket_id", "code_id"),
     )
     op.create_table(
+        "voucher_attempts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("basket", sa.String(length=20), nullable=False),
+        sa.Column("client_address", sa.String(length=64), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("voucher_attempts_basket", "voucher_attempts", ["basket", "at"])
+    op.create_index("voucher_attempts_address", "voucher_attempts", ["client_address", "at"])
+    op.create_table(
         "order_discounts",
         sa.Column("order_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
@@ -170,6 +180,9 @@ def downgrade() -> None:
         batch_op.drop_column("compare_at_unit_price")
 
     op.drop_table("order_discounts")
+    op.drop_index("voucher_attempts_address", table_name="voucher_attempts")
+    op.drop_index("voucher_attempts_basket", table_name="voucher_attempts")
+    op.drop_table("voucher_attempts")
     op.drop_table("basket_vouchers")
     with op.batch_alter_table("voucher_codes", schema=None) as batch_op:
         batch_op.drop_index("voucher_codes_promotion")
