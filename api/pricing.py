@@ -248,6 +248,8 @@ class Priced:
     lines: list[PricedLine]
     applied: list[Applied]  # in the order they took their discounts
     codes: list[CodeOutcome]  # in the order the basket holds them
+    # Promotions that need no code and ask for a bigger spend than the basket's, and how much.
+    within_reach: list[tuple[Offer, Refusal]] = field(default_factory=list)
 
     @property
     def subtotal(self) -> int:
@@ -305,7 +307,13 @@ def price_basket(
         (o for o in offers if not o.is_sale and not o.needs_code and o.is_live(now)),
         key=lambda o: o.id,
     )
-    chosen = [(o, "") for o in automatic if _refusal(o, priced, customer, now) is None]
+    chosen, within_reach = [], []
+    for offer in automatic:
+        refusal = _refusal(offer, priced, customer, now)
+        if refusal is None:
+            chosen.append((offer, ""))
+        elif refusal.why == Why.SPEND_MORE:
+            within_reach.append((offer, refusal))
     outcomes: list[CodeOutcome] = []
     taken: list[Code] = []
     for code in codes:
@@ -320,7 +328,7 @@ def price_basket(
         replace(outcome, amount=amounts.get(outcome.code.code, 0)) if outcome.applies else outcome
         for outcome in outcomes
     ]
-    return Priced(priced, applied, outcomes)
+    return Priced(priced, applied, outcomes, within_reach)
 
 
 def code_refusal(

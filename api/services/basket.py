@@ -44,6 +44,7 @@ from api.schema import (
 from api.shipping import STANDARD_DELIVERY, Shipping
 from contract import basket_pb2, promotions_pb2
 from contract.errors import FailedPrecondition, Invalid, NotFound
+from vitrine.formatting import money_amount
 
 ITEMS = promotions_pb2.DISCOUNT_TARGET_ITEMS
 DELIVERY = promotions_pb2.DISCOUNT_TARGET_DELIVERY
@@ -481,6 +482,10 @@ def basket_contents(
             amount=messages.money(method.price if delivery else applied.amount, currency),
             target=DELIVERY if delivery else ITEMS,
         )
+    for offer, refusal in priced.within_reach:
+        more = money_amount(refusal.amount, refusal.currency, locale)
+        on_covered = " on the items it covers" if refusal.covered_only else ""
+        contents.within_reach.append(f"Spend {more} more{on_covered} for {offer.name}.")
     for outcome in priced.codes:
         contents.vouchers.add(
             code=outcome.code.code,

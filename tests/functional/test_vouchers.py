@@ -162,6 +162,10 @@ def test_applying_a_code_without_javascript_shows_it_as_its_own_line(shop):
     shipping = 0 if lines["Shipping"] == "Free" else euros(lines["Shipping"])
     assert euros(lines["Total"]) == subtotal - (subtotal + 5) // 10 + shipping
     assert '<span class="voucher__code">WELCOME10</span>' in page.body
+    if subtotal < 7500:  # the demo's free delivery from €75 is within reach
+        assert re.search(
+            r'<p class="within-reach">Spend €[\d.,]+ more for Free standard', page.body
+        )
 
 
 @pytest.mark.parametrize(

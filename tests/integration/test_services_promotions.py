@@ -275,6 +275,9 @@ def test_a_code_that_stops_applying_stays_on_the_basket_and_says_why(shop):
 
 
 def test_free_delivery_from_the_threshold_is_its_own_line(shop):
+    below = get(shop, add(shop, 81))  # 50.00
+    assert list(below.within_reach) == ["Spend €25.00 more for Free standard delivery from €75."]
+    assert below.totals.shipping_estimate.amount == 495
     token = add(shop, 81, 2)  # 100.00, over the 75.00 of migration 0009's promotion
     contents = get(shop, token)
     assert contents.totals.shipping_estimate.amount == 0
@@ -282,6 +285,7 @@ def test_free_delivery_from_the_threshold_is_its_own_line(shop):
         ("Free standard delivery from €75", 495, DELIVERY)
     ]
     assert contents.totals.total.amount == 10000
+    assert list(contents.within_reach) == []
 
 
 def test_buy_two_get_one_free_on_shirts(shop):
