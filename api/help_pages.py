@@ -18,7 +18,6 @@ from api.shop_policies import (
     LEGAL_GUARANTEE_YEARS,
     REFUND_DAYS,
     RETURN_DAYS,
-    shop_policies,
 )
 from contract import help_pb2
 from vitrine.formatting import country_name, money
@@ -36,7 +35,8 @@ class HelpPage:
     # Figures in braces come from the policies: see `description_figures`.
     description: str
     updated: datetime
-    sections: Callable[[str], list[help_pb2.HelpSection]]  # the sections, in a locale
+    # The sections, in a locale, with the figures of the shop's policies
+    sections: Callable[[str, help_pb2.ShopPolicies], list[help_pb2.HelpSection]]
 
 
 def _table(caption: str, columns: list[str], rows: list[list[str]]) -> help_pb2.HelpTable:
@@ -66,8 +66,7 @@ def _days(low: int, high: int) -> str:
     return f"{low}{EN_DASH}{high} working days"
 
 
-def _delivery(locale: str) -> list[help_pb2.HelpSection]:
-    policies = shop_policies()
+def _delivery(locale: str, policies: help_pb2.ShopPolicies) -> list[help_pb2.HelpSection]:
     everywhere = list(policies.countries)
     rows = []
     for option in policies.shipping:
@@ -135,7 +134,10 @@ def _delivery(locale: str) -> list[help_pb2.HelpSection]:
     ]
 
 
-def _returns(locale: str) -> list[help_pb2.HelpSection]:  # noqa: ARG001 - no figures in money
+def _returns(
+    locale: str,  # noqa: ARG001 - no figures in money
+    policies: help_pb2.ShopPolicies,  # noqa: ARG001 - none of its figures
+) -> list[help_pb2.HelpSection]:
     return [
         Section(
             heading=f"{RETURN_DAYS} days to change your mind",
@@ -199,7 +201,10 @@ def _returns(locale: str) -> list[help_pb2.HelpSection]:  # noqa: ARG001 - no fi
     ]
 
 
-def _contact(locale: str) -> list[help_pb2.HelpSection]:  # noqa: ARG001 - words only
+def _contact(
+    locale: str,  # noqa: ARG001 - words only
+    policies: help_pb2.ShopPolicies,  # noqa: ARG001 - none of its figures
+) -> list[help_pb2.HelpSection]:
     hours = [
         [f"{days[0]} to {days[-1]}" if len(days) > 1 else days[0], f"{h.opens}{EN_DASH}{h.closes}"]
         for h in CONTACT.hours
@@ -238,7 +243,10 @@ def _contact(locale: str) -> list[help_pb2.HelpSection]:  # noqa: ARG001 - words
     ]
 
 
-def _privacy(locale: str) -> list[help_pb2.HelpSection]:  # noqa: ARG001 - words only
+def _privacy(
+    locale: str,  # noqa: ARG001 - words only
+    policies: help_pb2.ShopPolicies,  # noqa: ARG001 - none of its figures
+) -> list[help_pb2.HelpSection]:
     return [
         Section(
             heading="Who we are",
@@ -327,7 +335,10 @@ def _privacy(locale: str) -> list[help_pb2.HelpSection]:  # noqa: ARG001 - words
     ]
 
 
-def _terms(locale: str) -> list[help_pb2.HelpSection]:  # noqa: ARG001 - words only
+def _terms(
+    locale: str,  # noqa: ARG001 - words only
+    policies: help_pb2.ShopPolicies,  # noqa: ARG001 - none of its figures
+) -> list[help_pb2.HelpSection]:
     return [
         Section(
             heading="About these terms",
@@ -422,7 +433,10 @@ SHOE_SIZES = [
 ]
 
 
-def _size_guide(locale: str) -> list[help_pb2.HelpSection]:  # noqa: ARG001 - words only
+def _size_guide(
+    locale: str,  # noqa: ARG001 - words only
+    policies: help_pb2.ShopPolicies,  # noqa: ARG001 - none of its figures
+) -> list[help_pb2.HelpSection]:
     return [
         Section(
             heading="How to measure",
@@ -522,9 +536,8 @@ HELP_PAGES = (
 HELP_PAGES_BY_SLUG = {page.slug: page for page in HELP_PAGES}
 
 
-def description_figures(locale: str) -> dict[str, object]:
+def description_figures(locale: str, policies: help_pb2.ShopPolicies) -> dict[str, object]:
     """What a page's description may name in braces, as the shop applies it."""
-    policies = shop_policies()
     free = [o.free_from for o in policies.shipping if o.HasField("free_from")]
     return {
         "countries": len(policies.countries),

@@ -14,6 +14,7 @@ from contract.errors import Invalid
 
 if TYPE_CHECKING:
     from api.category_tree import CategoryNode
+    from api.sales import SalePrices
 
 # A result row of any shape, read by column name.
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]
@@ -48,7 +49,12 @@ def image(row: Any) -> common_pb2.Image:
 
 
 def product_summary(
-    row: AnyRow, first_image: Any, *, in_stock: bool, second_image: Any = None
+    row: AnyRow,
+    first_image: Any,
+    *,
+    in_stock: bool,
+    second_image: Any = None,
+    sales: SalePrices | None = None,
 ) -> catalog_pb2.ProductSummary:
     summary = catalog_pb2.ProductSummary(
         id=row.id,
@@ -65,6 +71,8 @@ def product_summary(
         summary.images.append(summary.image)
         if second_image is not None:
             summary.images.append(image(second_image))
+    if sales is not None:
+        sales.apply(summary, row.id, row.category_id)
     return summary
 
 
@@ -102,6 +110,7 @@ def product(
     variants: Iterable[Any],
     attributes: Iterable[Any],
     breadcrumbs: Iterable[CategoryNode],
+    sales: SalePrices | None = None,
 ) -> catalog_pb2.Product:
     message = catalog_pb2.Product(
         id=row.id,
@@ -125,6 +134,8 @@ def product(
     )
     if row.compare_at_price is not None:
         message.compare_at_price.CopyFrom(money(row.compare_at_price, row.currency))
+    if sales is not None:
+        sales.apply(message, row.id, row.category_id)
     return message
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api import messages
 from api.messages import AnyRow
+from api.sales import SalePrices
 from api.schema import product_images, products, variants
 from contract import catalog_pb2
 
@@ -26,6 +27,7 @@ SUMMARY_COLUMNS = (
     products.c.price,
     products.c.compare_at_price,
     products.c.currency,
+    products.c.category_id,  # which sales cover it (api/sales.py)
 )
 
 
@@ -143,21 +145,24 @@ def _second(row: AnyRow) -> _SecondImage | None:
     )
 
 
-def summaries(rows: Sequence[AnyRow]) -> list[catalog_pb2.ProductSummary]:
-    """ProductSummary messages of summary_statement's rows, in their order."""
+def summaries(
+    rows: Sequence[AnyRow], sales: SalePrices | None = None
+) -> list[catalog_pb2.ProductSummary]:
+    """ProductSummary messages of summary_statement's rows, in their order, at sale prices."""
     return [
         messages.product_summary(
             row,
             row if row.url is not None else None,
             in_stock=bool(row.in_stock),
             second_image=_second(row),
+            sales=sales,
         )
         for row in rows
     ]
 
 
 async def product_summaries(
-    conn: AsyncConnection, rows: Sequence[AnyRow]
+    conn: AsyncConnection, rows: Sequence[AnyRow], sales: SalePrices | None = None
 ) -> list[catalog_pb2.ProductSummary]:
     """Summaries for rows holding SUMMARY_COLUMNS, in their order: two queries for any count."""
     ids = sorted({row.id for row in rows})
@@ -190,6 +195,7 @@ async def product_summaries(
             cards[row.id][0] if cards[row.id] else None,
             in_stock=row.id in in_stock,
             second_image=cards[row.id][1] if len(cards[row.id]) > 1 else None,
+            sales=sales,
         )
         for row in rows
     ]

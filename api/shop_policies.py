@@ -1,12 +1,14 @@
 """Data: who the shop is, how to reach it, and what it promises about returns. Delivery options
-and countries are checkout's own (api/services/checkout.py), so the help pages and product
-pages state exactly what checkout charges."""
+and countries are checkout's own (api/shipping.py), and the free-delivery threshold is the
+running free-delivery promotion's (api/promotions.py), so the help pages and product pages
+state exactly what checkout charges."""
 
 from __future__ import annotations
 
 from api import messages
 from api.services.basket import CURRENCY
-from api.services.checkout import SHIPPING_COUNTRIES, SHIPPING_METHODS
+from api.services.checkout import SHIPPING_COUNTRIES
+from api.shipping import SHIPPING_METHODS
 from contract import help_pb2
 
 # Orders placed on a working day before the cut-off leave the warehouse that day.
@@ -39,7 +41,9 @@ CONTACT = help_pb2.ContactDetails(
 )
 
 
-def shop_policies() -> help_pb2.ShopPolicies:
+def shop_policies(free_delivery_from: int | None = None) -> help_pb2.ShopPolicies:
+    """The policies, with `free_delivery_from` (minor units) the basket value from which a
+    running promotion makes the methods it may make free cost nothing; None: no such offer."""
     return help_pb2.ShopPolicies(
         contact=CONTACT,
         countries=SHIPPING_COUNTRIES,
@@ -49,8 +53,8 @@ def shop_policies() -> help_pb2.ShopPolicies:
                 label=method.label,
                 price=messages.money(method.price, CURRENCY),
                 free_from=(
-                    messages.money(method.free_from, CURRENCY)
-                    if method.free_from is not None
+                    messages.money(free_delivery_from, CURRENCY)
+                    if method.free_with_offer and free_delivery_from is not None
                     else None
                 ),
                 min_days=method.min_days,

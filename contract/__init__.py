@@ -40,8 +40,10 @@ from shop.v1 import (  # noqa: E402
     operations_pb2,
     options_pb2,
     orders_pb2,
+    promotions_pb2,
     search_pb2,
     stock_alerts_pb2,
+    vouchers_pb2,
 )
 
 PACKAGE = "shop.v1"
@@ -63,6 +65,7 @@ SERVICE_MODULES = (
     orders_pb2,
     operations_pb2,
     stock_alerts_pb2,
+    vouchers_pb2,
 )
 
 _NO_SIDE_EFFECTS = descriptor_pb2.MethodOptions.NO_SIDE_EFFECTS
@@ -162,7 +165,9 @@ __all__ = [
     "operations_pb2",
     "options_pb2",
     "orders_pb2",
+    "promotions_pb2",
     "search_pb2",
     "snake_case",
     "stock_alerts_pb2",
+    "vouchers_pb2",
 ]

@@ -60,6 +60,7 @@ from web.handlers.seo import (
     SitemapIndexHandler,
 )
 from web.handlers.stock_alerts import StockAlertHandler
+from web.handlers.vouchers import ApplyVoucherHandler, RemoveVoucherHandler
 from web.logged_uri import logged_uri
 from web.rendered_pages import RenderedPages
 from web.templating import TEMPLATES_DIR, make_environment
@@ -123,6 +124,8 @@ ROUTES: tuple[Route, ...] = (
     Route(r"/stock-alerts", StockAlertHandler, Serves.SHOP),
     Route(r"/basket/lines", BasketLinesHandler, Serves.SHOP),
     Route(rf"/basket/lines/{PRODUCT_ID}", BasketLineHandler, Serves.SHOP),
+    Route(r"/basket/vouchers", ApplyVoucherHandler, Serves.SHOP),
+    Route(r"/basket/vouchers/remove", RemoveVoucherHandler, Serves.SHOP),
     Route(r"/checkout", CheckoutStartHandler, Serves.SHOP),
     Route(r"/checkout/address", AddressStepHandler, Serves.SHOP),
     Route(r"/checkout/shipping", ShippingStepHandler, Serves.SHOP),

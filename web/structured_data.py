@@ -5,6 +5,7 @@ and the shop itself (on the home page and the contact page)."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -72,7 +73,8 @@ class StructuredData:
 
     def _offers(self, product: Any, url: str) -> dict[str, Any]:
         def offer(availability: str, sku: str) -> dict[str, Any]:
-            return {
+            # The price charged now: during a sale, the sale price, valid until the sale ends.
+            data = {
                 "@type": "Offer",
                 "sku": sku,
                 "price": decimal_price(product.price),
@@ -81,6 +83,11 @@ class StructuredData:
                 "itemCondition": NEW_CONDITION,
                 "url": url,
             }
+            if product.sale.HasField("ends_at"):
+                # The sale's end is exclusive: its price holds until the moment before.
+                last = product.sale.ends_at.ToDatetime() - timedelta(seconds=1)
+                data["priceValidUntil"] = last.date().isoformat()
+            return data
 
         def availability(in_stock: bool) -> str:
             if product.discontinued:

@@ -12,13 +12,24 @@ from types import SimpleNamespace
 from api.demo.taxonomy import CLOTHING_SIZES, SHOE_SIZES
 from api.help_pages import HELP_PAGES
 from api.services import landings
-from api.services.checkout import SHIPPING_COUNTRIES, SHIPPING_METHODS
+from api.services.checkout import SHIPPING_COUNTRIES
+from api.shipping import SHIPPING_METHODS
 from api.shop_policies import RETURN_DAYS, shop_policies
 from contract import catalog_pb2, common_pb2, help_pb2
 from web.shopper_cookies import BASKET_COOKIE, BASKET_COOKIE_DAYS, SESSION_COOKIE
 from web.structured_data import StructuredData
 
-CTX = SimpleNamespace(settings=SimpleNamespace(locale="en_IE"))
+# The demo's free-delivery promotion starts at EUR 75; the service reads it from the database
+# (tests/integration/test_services_landings.py), here a stand-in cache hands it over.
+FREE_FROM = 7500
+
+
+class PoliciesCache:
+    async def get(self, key: str, ttl: float, load: object) -> help_pb2.ShopPolicies:
+        return shop_policies(FREE_FROM)
+
+
+CTX = SimpleNamespace(settings=SimpleNamespace(locale="en_IE"), cache=PoliciesCache())
 SD = StructuredData("https://shop.example/")
 
 
@@ -60,8 +71,10 @@ def test_the_delivery_page_lists_what_checkout_charges():
     for row, method in zip(rows, SHIPPING_METHODS, strict=True):
         euros = f"€{method.price // 100}.{method.price % 100:02d}"
         assert row[2].startswith(euros)
-        if method.free_from is not None:
-            assert f"free on orders from €{method.free_from // 100}" in row[2]
+        if method.free_with_offer:
+            assert f"free on orders from €{FREE_FROM // 100}" in row[2]
+        else:
+            assert "free" not in row[2]
     assert f"deliver to {len(SHIPPING_COUNTRIES)} countries" in text(page("delivery"))
     assert rows[2][3] == "Ireland"  # next-day
 
@@ -146,7 +159,7 @@ def test_an_offer_carries_the_delivery_and_returns_the_help_pages_state():
 
 
 def test_an_item_that_reaches_free_delivery_alone_ships_free_and_variants_say_it_once():
-    (data,) = scripts(SD.product(product(8000, variants=3), shop_policies()))
+    (data,) = scripts(SD.product(product(8000, variants=3), shop_policies(FREE_FROM)))
     offer = data["offers"]
     assert offer["@type"] == "AggregateOffer"
     assert offer["shippingDetails"][0]["shippingRate"]["value"] == "0"
