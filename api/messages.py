@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import Row
 
+from api.ratings import average_tenths
 from contract import catalog_pb2, common_pb2, landings_pb2
 from contract.errors import Invalid
 
@@ -46,8 +47,10 @@ def image(row: Any) -> common_pb2.Image:
 
 
 def product_summary(
-    row: AnyRow, first_image: AnyRow | None, *, in_stock: bool
+    row: AnyRow, first_image: AnyRow | None, *, in_stock: bool, rating: Any = None
 ) -> catalog_pb2.ProductSummary:
+    """`rating`: anything with the product's review_count and rating_sum (api/ratings.py), or
+    None when it has no published review."""
     summary = catalog_pb2.ProductSummary(
         id=row.id,
         slug=row.slug,
@@ -60,6 +63,9 @@ def product_summary(
         summary.compare_at_price.CopyFrom(money(row.compare_at_price, row.currency))
     if first_image is not None:
         summary.image.CopyFrom(image(first_image))
+    if rating is not None:
+        summary.rating.review_count = rating.review_count
+        summary.rating.average_tenths = average_tenths(rating.rating_sum, rating.review_count)
     return summary
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api import messages
 from api.messages import AnyRow
-from api.schema import product_images, products, variants
+from api.schema import product_images, product_ratings, products, variants
 from contract import catalog_pb2
 
 # What a ProductSummary is made of, besides its image and stock.
@@ -84,14 +84,19 @@ def summary_statement(source: FromClause, product_id: Any) -> Select[Any]:
         _first_image.c.width,
         _first_image.c.height,
         in_stock.label("in_stock"),
+        product_ratings.c.review_count,
+        product_ratings.c.rating_sum,
     ).select_from(
-        source.join(products, products.c.id == product_id).outerjoin(
+        source.join(products, products.c.id == product_id)
+        .outerjoin(
             _first_image,
             and_(
                 _first_image.c.product_id == products.c.id,
                 _first_image.c.position == first_position,
             ),
         )
+        # The maintained rating figures (api/ratings.py): a primary-key read per product.
+        .outerjoin(product_ratings, product_ratings.c.product_id == products.c.id)
     )
 
 
@@ -99,7 +104,10 @@ def summaries(rows: Sequence[AnyRow]) -> list[catalog_pb2.ProductSummary]:
     """ProductSummary messages of summary_statement's rows, in their order."""
     return [
         messages.product_summary(
-            row, row if row.url is not None else None, in_stock=bool(row.in_stock)
+            row,
+            row if row.url is not None else None,
+            in_stock=bool(row.in_stock),
+            rating=row if row.review_count else None,
         )
         for row in rows
     ]
@@ -108,7 +116,7 @@ def summaries(rows: Sequence[AnyRow]) -> list[catalog_pb2.ProductSummary]:
 async def product_summaries(
     conn: AsyncConnection, rows: Sequence[AnyRow]
 ) -> list[catalog_pb2.ProductSummary]:
-    """Summaries for rows holding SUMMARY_COLUMNS, in their order: two queries for any count."""
+    """Summaries for rows holding SUMMARY_COLUMNS, in their order: three queries for any count."""
     ids = sorted({row.id for row in rows})
     if not ids:
         return []
@@ -129,7 +137,19 @@ async def product_summaries(
             )
         ).all()
     )
+    rated = {
+        rating.product_id: rating
+        for rating in await conn.execute(
+            select(
+                product_ratings.c.product_id,
+                product_ratings.c.review_count,
+                product_ratings.c.rating_sum,
+            ).where(product_ratings.c.product_id.in_(ids))
+        )
+    }
     return [
-        messages.product_summary(row, first_images.get(row.id), in_stock=row.id in in_stock)
+        messages.product_summary(
+            row, first_images.get(row.id), in_stock=row.id in in_stock, rating=rated.get(row.id)
+        )
         for row in rows
     ]

@@ -39,6 +39,7 @@ from shop.v1 import (  # noqa: E402
     operations_pb2,
     options_pb2,
     orders_pb2,
+    reviews_pb2,
     search_pb2,
 )
 
@@ -60,6 +61,7 @@ SERVICE_MODULES = (
     checkout_pb2,
     orders_pb2,
     operations_pb2,
+    reviews_pb2,
 )
 
 _NO_SIDE_EFFECTS = descriptor_pb2.MethodOptions.NO_SIDE_EFFECTS
@@ -158,6 +160,7 @@ __all__ = [
     "operations_pb2",
     "options_pb2",
     "orders_pb2",
+    "reviews_pb2",
     "search_pb2",
     "snake_case",
 ]
