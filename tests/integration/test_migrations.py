@@ -74,6 +74,10 @@ ADDED_AFTER_0001 = {
     "charges",
     "readiness",
     "registrations",
+    "product_ratings",
+    "review_actions",
+    "review_votes",
+    "reviews",
     "test_gateway_cards",
     "test_gateway_charges",
 }
