@@ -20,6 +20,7 @@ from vitrine.urls import login_url
 from web.handlers.base import WRITE_DEADLINE_MS, BaseHandler, PageError, whole_number
 from web.local_redirect import local_target
 from web.request_origin import origin_of, site_evidence
+from web.whole_numbers import parse_whole_number
 
 log = logging.getLogger("vitrine.web")
 
@@ -134,7 +135,8 @@ class ReviewFormHandler(BaseHandler):
         written = batch.reviews.WriteReview(
             session_token=self.shopper.session_token(),
             product_id=int(product_id),
-            rating=int(rating) if rating.isdigit() else 0,
+            # Anything but a digit from 1 to 5 is 0, which the API refuses as a field error.
+            rating=parse_whole_number(rating, 1, 5) or 0,
             title=values["title"],
             text=values["text"],
             client_address=self.client_address(),
