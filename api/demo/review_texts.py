@@ -47,7 +47,7 @@ OPENINGS = {
 }
 
 # By family, a sentence for happy (4-5 stars), middling (3) and unhappy (1-2) buyers.
-FAMILY = {
+FAMILY: dict[ProductKind, dict[str, tuple[str, ...]]] = {
     CLOTHING: {
         "happy": (
             "Washed well at 30 degrees and kept its shape.",
