@@ -522,7 +522,8 @@ reviews = Table(
     "reviews",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("product_id", Integer, ForeignKey("products.id"), nullable=False),
+    # A product deleted (not discontinued: an import's clean-up) takes its reviews with it.
+    Column("product_id", Integer, ForeignKey("products.id", ondelete="CASCADE"), nullable=False),
     Column("user_id", Integer, ForeignKey("users.id"), nullable=True),
     Column("author_name", String(100), nullable=False),  # as shown: "Ada L."
     Column("rating", Integer, nullable=False),
@@ -569,7 +570,7 @@ Index("reviews_user", reviews.c.user_id)
 review_votes = Table(
     "review_votes",
     metadata,
-    Column("review_id", Integer, ForeignKey("reviews.id"), primary_key=True),
+    Column("review_id", Integer, ForeignKey("reviews.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
@@ -594,7 +595,7 @@ Index("review_actions_address", review_actions.c.client_address, review_actions.
 product_ratings = Table(
     "product_ratings",
     metadata,
-    Column("product_id", Integer, ForeignKey("products.id"), primary_key=True),
+    Column("product_id", Integer, ForeignKey("products.id", ondelete="CASCADE"), primary_key=True),
     Column("review_count", Integer, nullable=False),
     Column("rating_sum", Integer, nullable=False),
     Column("stars_1", Integer, nullable=False),

@@ -37,7 +37,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("rating BETWEEN 1 AND 5", name="reviews_rating_range"),
-        sa.ForeignKeyConstraint(["product_id"], ["products.id"]),
+        sa.ForeignKeyConstraint(["product_id"], ["products.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("product_id", "user_id", name="reviews_one_per_account"),
@@ -58,7 +58,7 @@ def upgrade() -> None:
         sa.Column("review_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["review_id"], ["reviews.id"]),
+        sa.ForeignKeyConstraint(["review_id"], ["reviews.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
         sa.PrimaryKeyConstraint("review_id", "user_id"),
     )
@@ -79,7 +79,7 @@ def upgrade() -> None:
         sa.Column("review_count", sa.Integer(), nullable=False),
         sa.Column("rating_sum", sa.Integer(), nullable=False),
         *(sa.Column(f"stars_{n}", sa.Integer(), nullable=False) for n in range(1, 6)),
-        sa.ForeignKeyConstraint(["product_id"], ["products.id"]),
+        sa.ForeignKeyConstraint(["product_id"], ["products.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("product_id"),
     )
 
