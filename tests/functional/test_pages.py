@@ -286,6 +286,7 @@ def test_server_timing_names_each_api_call_and_the_render(site):
         "api.catalog.GetCategoryTree",
         "api.catalog.GetProduct",
         "api.catalog.GetRelatedProducts",
+        "api.reviews.ListReviews",
         "render",
     ]
     assert all(re.search(r";dur=\d+\.\d", entry) for entry in timing.split(","))
