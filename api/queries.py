@@ -84,19 +84,28 @@ def summary_statement(source: FromClause, product_id: Any) -> Select[Any]:
         _first_image.c.width,
         _first_image.c.height,
         in_stock.label("in_stock"),
-        product_ratings.c.review_count,
-        product_ratings.c.rating_sum,
+        # The maintained rating figures (api/ratings.py): a primary-key read per product, as
+        # scalar subqueries, so the statement's joins (and the planner's choices) stay as they
+        # were without them.
+        _rating_column(product_ratings.c.review_count),
+        _rating_column(product_ratings.c.rating_sum),
     ).select_from(
-        source.join(products, products.c.id == product_id)
-        .outerjoin(
+        source.join(products, products.c.id == product_id).outerjoin(
             _first_image,
             and_(
                 _first_image.c.product_id == products.c.id,
                 _first_image.c.position == first_position,
             ),
         )
-        # The maintained rating figures (api/ratings.py): a primary-key read per product.
-        .outerjoin(product_ratings, product_ratings.c.product_id == products.c.id)
+    )
+
+
+def _rating_column(column: Any) -> Any:
+    return (
+        select(column)
+        .where(product_ratings.c.product_id == products.c.id)
+        .scalar_subquery()
+        .label(column.name)
     )
 
 
