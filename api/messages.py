@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import Row
 
+from api.ratings import average_tenths
 from contract import catalog_pb2, common_pb2, landings_pb2
 from contract.errors import Invalid
 
@@ -55,7 +56,10 @@ def product_summary(
     in_stock: bool,
     second_image: Any = None,
     sales: SalePrices | None = None,
+    rating: Any = None,
 ) -> catalog_pb2.ProductSummary:
+    """`rating`: anything with the product's review_count and rating_sum (api/ratings.py), or
+    None when it has no published review."""
     summary = catalog_pb2.ProductSummary(
         id=row.id,
         slug=row.slug,
@@ -73,6 +77,9 @@ def product_summary(
             summary.images.append(image(second_image))
     if sales is not None:
         sales.apply(summary, row.id, row.category_id)
+    if rating is not None:
+        summary.rating.review_count = rating.review_count
+        summary.rating.average_tenths = average_tenths(rating.rating_sum, rating.review_count)
     return summary
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from api import messages
 from api.messages import AnyRow
 from api.sales import SalePrices
-from api.schema import product_images, products, variants
+from api.schema import product_images, product_ratings, products, variants
 from contract import catalog_pb2
 
 # What a ProductSummary is made of, besides its image and stock.
@@ -109,6 +109,11 @@ def summary_statement(source: FromClause, product_id: Any, colours: Any = None) 
         _second_image.c.height.label("second_height"),
         _second_image.c.colour.label("second_colour"),
         in_stock.label("in_stock"),
+        # The maintained rating figures (api/ratings.py): a primary-key read per product, as
+        # scalar subqueries, so the statement's joins (and the planner's choices) stay as they
+        # were without them.
+        _rating_column(product_ratings.c.review_count),
+        _rating_column(product_ratings.c.rating_sum),
     ).select_from(
         source.join(products, products.c.id == product_id)
         .outerjoin(
@@ -145,6 +150,15 @@ def _second(row: AnyRow) -> _SecondImage | None:
     )
 
 
+def _rating_column(column: Any) -> Any:
+    return (
+        select(column)
+        .where(product_ratings.c.product_id == products.c.id)
+        .scalar_subquery()
+        .label(column.name)
+    )
+
+
 def summaries(
     rows: Sequence[AnyRow], sales: SalePrices | None = None
 ) -> list[catalog_pb2.ProductSummary]:
@@ -156,6 +170,7 @@ def summaries(
             in_stock=bool(row.in_stock),
             second_image=_second(row),
             sales=sales,
+            rating=row if row.review_count else None,
         )
         for row in rows
     ]
@@ -164,7 +179,7 @@ def summaries(
 async def product_summaries(
     conn: AsyncConnection, rows: Sequence[AnyRow], sales: SalePrices | None = None
 ) -> list[catalog_pb2.ProductSummary]:
-    """Summaries for rows holding SUMMARY_COLUMNS, in their order: two queries for any count."""
+    """Summaries for rows holding SUMMARY_COLUMNS, in their order: three queries for any count."""
     ids = sorted({row.id for row in rows})
     if not ids:
         return []
@@ -189,6 +204,16 @@ async def product_summaries(
             )
         ).all()
     )
+    rated = {
+        rating.product_id: rating
+        for rating in await conn.execute(
+            select(
+                product_ratings.c.product_id,
+                product_ratings.c.review_count,
+                product_ratings.c.rating_sum,
+            ).where(product_ratings.c.product_id.in_(ids))
+        )
+    }
     return [
         messages.product_summary(
             row,
@@ -196,6 +221,7 @@ async def product_summaries(
             in_stock=row.id in in_stock,
             second_image=cards[row.id][1] if len(cards[row.id]) > 1 else None,
             sales=sales,
+            rating=rated.get(row.id),
         )
         for row in rows
     ]

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -673,6 +674,97 @@ test_gateway_charges = Table(
     Column("approved", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("refunded_at", DateTime(timezone=True), nullable=True),
+)
+
+
+# Product reviews (api/reviews.py, docs/reviews.md). An account's review of a product it ordered
+# (user_id set, one per product per account), or one imported from elsewhere (user_id NULL, as the
+# demo shop's are): NULLs never collide in the unique constraint on either database.
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # A product deleted (not discontinued: an import's clean-up) takes its reviews with it.
+    Column("product_id", Integer, ForeignKey("products.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("author_name", String(100), nullable=False),  # as shown: "Ada L."
+    Column("rating", Integer, nullable=False),
+    Column("title", String(120), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("status", Integer, nullable=False),  # shop.v1.ReviewStatus
+    Column("held_reason", String(200), nullable=False, default=""),
+    Column("verified_buyer", Boolean, nullable=False),
+    Column("helpful_count", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("product_id", "user_id", name="reviews_one_per_account"),
+    CheckConstraint("rating BETWEEN 1 AND 5", name="reviews_rating_range"),
+)
+# A product page's three orders, each an index range of the product's published reviews.
+Index(
+    "reviews_newest",
+    reviews.c.product_id,
+    reviews.c.status,
+    reviews.c.published_at,
+    reviews.c.id,
+)
+Index(
+    "reviews_helpful",
+    reviews.c.product_id,
+    reviews.c.status,
+    reviews.c.helpful_count,
+    reviews.c.published_at,
+    reviews.c.id,
+)
+Index(
+    "reviews_lowest",
+    reviews.c.product_id,
+    reviews.c.status,
+    reviews.c.rating,
+    reviews.c.published_at,
+    reviews.c.id,
+)
+Index("reviews_queue", reviews.c.status, reviews.c.created_at)
+Index("reviews_user", reviews.c.user_id)
+
+# One "helpful" vote per account per review.
+review_votes = Table(
+    "review_votes",
+    metadata,
+    Column("review_id", Integer, ForeignKey("reviews.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("review_votes_user", review_votes.c.user_id)
+
+# Review writes, edits, deletions and votes as the review limits count them (api/rate_limits.py):
+# `account` and `client_address` are keys prefixed with what was done ("write:17").
+review_actions = Table(
+    "review_actions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account", String(40), nullable=False),
+    Column("client_address", String(80), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+Index("review_actions_account", review_actions.c.account, review_actions.c.at)
+Index("review_actions_address", review_actions.c.client_address, review_actions.c.at)
+
+# Each product's published reviews in figures, written in the transaction that publishes, edits,
+# hides or deletes one of them: listings read the count and average with their product, never
+# counting reviews. A product with no row has no published review.
+product_ratings = Table(
+    "product_ratings",
+    metadata,
+    Column("product_id", Integer, ForeignKey("products.id", ondelete="CASCADE"), primary_key=True),
+    Column("review_count", Integer, nullable=False),
+    Column("rating_sum", Integer, nullable=False),
+    Column("stars_1", Integer, nullable=False),
+    Column("stars_2", Integer, nullable=False),
+    Column("stars_3", Integer, nullable=False),
+    Column("stars_4", Integer, nullable=False),
+    Column("stars_5", Integer, nullable=False),
 )
 
 

@@ -53,7 +53,7 @@ def export(commit: str, into: Path) -> Path:
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
     # Its own protobuf modules, from its own .proto files (the contract may differ).
-    generated = tree / "api_client" / "gen"
+    generated = tree / "contract" / "gen"
     generated.mkdir(parents=True, exist_ok=True)
     protos = sorted(
         str(path.relative_to(tree / "protos")) for path in tree.glob("protos/**/*.proto")

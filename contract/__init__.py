@@ -41,6 +41,7 @@ from shop.v1 import (  # noqa: E402
     options_pb2,
     orders_pb2,
     promotions_pb2,
+    reviews_pb2,
     search_pb2,
     stock_alerts_pb2,
     vouchers_pb2,
@@ -66,6 +67,7 @@ SERVICE_MODULES = (
     operations_pb2,
     stock_alerts_pb2,
     vouchers_pb2,
+    reviews_pb2,
 )
 
 _NO_SIDE_EFFECTS = descriptor_pb2.MethodOptions.NO_SIDE_EFFECTS
@@ -166,6 +168,7 @@ __all__ = [
     "options_pb2",
     "orders_pb2",
     "promotions_pb2",
+    "reviews_pb2",
     "search_pb2",
     "snake_case",
     "stock_alerts_pb2",

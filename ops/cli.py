@@ -307,6 +307,15 @@ def command_seed(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def command_reviews(settings: Settings, args: argparse.Namespace) -> int:
+    from ops.moderation import run  # noqa: PLC0415
+
+    if args.action != "pending" and args.review_id is None:
+        print(f"vitrine: reviews {args.action} needs a review id", file=sys.stderr)
+        return 2
+    return run(settings, args.action, args.review_id or 0, args.limit, sys.stdout)
+
+
 def command_seo_audit(_settings: Settings, args: argparse.Namespace) -> int:
     from ops.seo_audit import run_audit  # noqa: PLC0415
 
@@ -388,6 +397,12 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     seed = commands.add_parser("seed", help="replace the catalogue with a generated demo one")
     seed.add_argument("--products", type=int, default=settings.demo_products)
     seed.add_argument("--seed", type=int, default=settings.demo_seed)
+    moderation = commands.add_parser(
+        "reviews", help="the reviews held for moderation: list them, publish or reject one"
+    )
+    moderation.add_argument("action", choices=("pending", "publish", "reject"))
+    moderation.add_argument("review_id", nargs="?", type=int, help="the review's id (#N)")
+    moderation.add_argument("--limit", type=int, default=50, help="most held reviews to list")
     audit = commands.add_parser(
         "seo-audit",
         help="crawl a site as a search engine would and report SEO errors (exit 1 on any)",
@@ -435,6 +450,7 @@ COMMANDS = {
     "fixtures": command_fixtures,
     "seed": command_seed,
     "seo-audit": command_seo_audit,
+    "reviews": command_reviews,
     "migrate": command_migrate,
     "nginx-config": command_nginx_config,
 }
@@ -454,8 +470,13 @@ def main(argv: list[str] | None = None) -> int:
         getattr(args, "workers", 0) < 0
         or getattr(args, "products", 1) < 1
         or getattr(args, "max_urls", 1) < 1
+        or getattr(args, "limit", 1) < 1
+        or (getattr(args, "review_id", None) or 1) < 1
     ):
-        print("vitrine: --workers, --products and --max-urls must be positive", file=sys.stderr)
+        print(
+            "vitrine: --workers, --products, --max-urls, --limit and ids must be positive",
+            file=sys.stderr,
+        )
         return 2
     _configure_logging(settings)
     return COMMANDS[args.command](settings, args)

@@ -13,6 +13,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
 # The most feed items the API answers per call (api/services/catalog.py, FEED_ITEMS_MAX).
 FEED_PAGE_ITEMS_MAX = 2000
+# The words and phrases that hold a review for moderation unless VITRINE_REVIEW_HOLD_WORDS_FILE
+# names another list (docs/reviews.md).
+DEFAULT_REVIEW_HOLD_WORDS_FILE = Path(__file__).resolve().parent / "review_hold_words.txt"
 
 
 class ConfigError(ValueError):
@@ -93,6 +96,11 @@ class Settings:
     smtp_url: str = ""
     outbox_dir: Path = VAR_DIR / "outbox"
     mail_from: str = "Vitrine <orders@vitrine.example>"
+    # Reviews holding any of these words or phrases (whole words, any case) wait for a moderator
+    # instead of being published; so do reviews holding a link (docs/reviews.md).
+    review_hold_words: tuple[str, ...] = field(
+        default_factory=lambda: read_hold_words(DEFAULT_REVIEW_HOLD_WORDS_FILE)
+    )
     demo_seed: int = 42
     demo_products: int = 2000
     debug: bool = False
@@ -303,6 +311,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         smtp_url=smtp_url,
         outbox_dir=Path(env.get("VITRINE_OUTBOX_DIR", str(defaults.outbox_dir))),
         mail_from=env.get("VITRINE_MAIL_FROM", defaults.mail_from),
+        review_hold_words=_review_hold_words(env),
         demo_seed=_int(env, "VITRINE_DEMO_SEED", defaults.demo_seed),
         demo_products=_int(env, "VITRINE_DEMO_PRODUCTS", defaults.demo_products, minimum=1),
         debug=_flag(env, "VITRINE_DEBUG", default=False),
@@ -341,6 +350,28 @@ def cookie_secret(settings: Settings, var_dir: Path = VAR_DIR) -> str:
     elif path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
         path.chmod(0o600)  # made readable to all by an earlier version
     return path.read_text().strip()
+
+
+def read_hold_words(path: Path) -> tuple[str, ...]:
+    """A hold-words file: a word or phrase a line, lower-cased; blank lines and # comments
+    skipped."""
+    words = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        word = " ".join(line.partition("#")[0].split()).lower()
+        if word:
+            words.append(word)
+    return tuple(dict.fromkeys(words))
+
+
+def _review_hold_words(env: Mapping[str, str]) -> tuple[str, ...]:
+    raw = env.get("VITRINE_REVIEW_HOLD_WORDS_FILE", "").strip()
+    path = Path(raw) if raw else DEFAULT_REVIEW_HOLD_WORDS_FILE
+    try:
+        return read_hold_words(path)
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(
+            f"VITRINE_REVIEW_HOLD_WORDS_FILE={raw!r} cannot be read: {error}"
+        ) from None
 
 
 def _feed_page_items(env: Mapping[str, str]) -> int:

@@ -51,6 +51,7 @@ from web.handlers.media import AssetHandler, BrandFileHandler, DemoImageHandler
 from web.handlers.operations import HealthHandler, ReadinessHandler
 from web.handlers.orders import AccountOrderHandler, AccountOrdersHandler, OrderPageHandler
 from web.handlers.preview import PreviewIndexHandler, PreviewPageHandler
+from web.handlers.reviews import HelpfulVoteHandler, ReviewDeleteHandler, ReviewFormHandler
 from web.handlers.search import SearchPageHandler, SuggestHandler
 from web.handlers.seo import (
     CategorySitemapHandler,
@@ -135,6 +136,9 @@ ROUTES: tuple[Route, ...] = (
     Route(rf"/orders/{ORDER_NUMBER}/{ORDER_ACCESS}", OrderPageHandler, Serves.SHOP),
     Route(r"/account/orders", AccountOrdersHandler, Serves.SHOP),
     Route(rf"/account/orders/{ORDER_NUMBER}", AccountOrderHandler, Serves.SHOP),
+    Route(rf"/account/reviews/{PRODUCT_ID}", ReviewFormHandler, Serves.SHOP),
+    Route(rf"/account/reviews/{PRODUCT_ID}/delete", ReviewDeleteHandler, Serves.SHOP),
+    Route(rf"/reviews/{PRODUCT_ID}/helpful", HelpfulVoteHandler, Serves.SHOP),
     Route(
         r"/",
         tornado.web.RedirectHandler,

@@ -17,6 +17,7 @@ from api.demo.categories import generate_categories
 from api.demo.landings import generate_landings
 from api.demo.products import generate_products, live_product_ids
 from api.demo.promotions import seed_promotions
+from api.demo.reviews import ReviewWriter
 from api.demo.rows import ProductChunk, Row
 
 DEFAULT_PRODUCTS = 2000
@@ -34,6 +35,8 @@ class SeedSummary:
     landing_pages: int
     discontinued: int
     moved: int
+    reviews: int = 0
+    reviewed_products: int = 0
 
 
 def seeded_rng(seed: int, part: str) -> random.Random:
@@ -57,15 +60,21 @@ async def seed_demo(
     async with engine.begin() as conn:
         await conn.execute(schema.categories.insert(), [c.row() for c in categories])
 
-    variants = images = discontinued = moved = 0
+    variants = images = discontinued = moved = reviews = reviewed = 0
+    review_writer = ReviewWriter(seeded_rng(seed, "reviews"), categories)
     rail_candidates: list[int] = []
     chunks = generate_products(seeded_rng(seed, "products"), categories, products)
     with tqdm(total=products, unit=" products", file=sys.stderr, disable=not progress) as bar:
         for chunk in chunks:
             # One transaction per chunk: memory stays flat and the SQLite WAL is checkpointed
             # as we go instead of growing to the size of the database.
+            review_rows = review_writer.rows(chunk)
             async with engine.begin() as conn:
                 await _insert_chunk(conn, chunk)
+                await _insert(conn, schema.reviews, review_rows.reviews)
+                await _insert(conn, schema.product_ratings, review_rows.ratings)
+            reviews += len(review_rows.reviews)
+            reviewed += len(review_rows.ratings)
             if not rail_candidates:
                 rail_candidates = live_product_ids(chunk)[:RAIL_CANDIDATES]
             variants += len(chunk.variants)
@@ -93,6 +102,8 @@ async def seed_demo(
         landing_pages=len(landings.pages),
         discontinued=discontinued,
         moved=moved,
+        reviews=reviews,
+        reviewed_products=reviewed,
     )
 
 

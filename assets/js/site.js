@@ -171,6 +171,48 @@
     window.addEventListener("pageshow", function () { form.removeAttribute("data-sending"); });
   }
 
+  // Reviews: "Helpful" counts the vote without leaving the page (the form posts and comes back
+  // without JavaScript), and the review form says how many characters are left.
+  function helpfulVote(form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var button = form.querySelector("button[type=submit]");
+      var status = form.querySelector(".review__helpful-count");
+      button.disabled = true;
+      fetch(form.action, { method: "POST", headers: { Accept: "application/json" }, body: new FormData(form), credentials: "same-origin" })
+        .then(function (response) {
+          return response.json().then(function (answer) { return { ok: response.ok, status: response.status, answer: answer }; });
+        })
+        .then(function (result) {
+          if (result.ok) {
+            status.textContent = result.answer.helpful_count + " found this helpful";
+          } else if (result.status === 401) {
+            window.location.href = "/account/login?next=" + encodeURIComponent(window.location.pathname + window.location.search);
+          } else {
+            status.textContent = result.answer.error || "Your vote was not counted.";
+            button.disabled = false;
+          }
+        })
+        .catch(function () {
+          status.textContent = "We could not reach the shop. Try again.";
+          button.disabled = false;
+        });
+    });
+  }
+
+  function charactersLeft(field) {
+    var note = document.createElement("p");
+    var most = Number(field.getAttribute("maxlength"));
+    note.className = "field__hint";
+    note.setAttribute("aria-live", "polite");
+    field.parentNode.insertBefore(note, field.nextSibling);
+    function update() { note.textContent = (most - field.value.length) + " characters left"; }
+    field.addEventListener("input", update);
+    update();
+  }
+
+  document.querySelectorAll("form.review__helpful").forEach(helpfulVote);
+  document.querySelectorAll(".review-form textarea[maxlength]").forEach(charactersLeft);
   document.querySelectorAll("input[data-suggest-url]").forEach(suggest);
   document.querySelectorAll("form[data-submit-once]").forEach(submitOnce);
   document.querySelectorAll("form.add-to-basket").forEach(addToBasket);

@@ -291,6 +291,7 @@ def test_server_timing_names_each_api_call_and_the_render(site):
         "api.catalog.GetProduct",
         "api.catalog.GetRelatedProducts",
         "api.landings.GetShopPolicies",
+        "api.reviews.ListReviews",
         "render",
     ]
     assert all(re.search(r";dur=\d+\.\d", entry) for entry in timing.split(","))

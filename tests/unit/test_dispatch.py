@@ -526,7 +526,13 @@ def test_only_reads_shared_by_every_shopper_declare_a_cache():
         "Catalog",
         "Search",
         "Landings",
+        "Reviews",
     }
+    # Nothing that answers per shopper (a session, a basket) is kept.
+    personal = {"session_token", "token", "basket_token", "access_token"}
+    for method in METHODS.values():
+        if method.cache_seconds:
+            assert not personal & set(method.request_class.DESCRIPTOR.fields_by_name), method
 
 
 def test_the_fault_knob_answers_its_status_without_running_the_method():

@@ -8,6 +8,7 @@ from typing import Any
 from contract import catalog_pb2, common_pb2
 from vitrine.urls import listing_url, product_path, product_url
 from web.handlers.base import BaseHandler, PageError, whole_number
+from web.handlers.reviews import ReviewQuery, ask_for_reviews, reviews_context
 
 # Related products are a nice-to-have block: late means left out, never a slower page.
 RELATED_DEADLINE_MS = 150
@@ -125,12 +126,14 @@ class ProductPageHandler(BaseHandler):
     instead): the page is the same for every anonymous shopper, shareable by nginx's microcache."""
 
     async def get(self, product_id: str, slug: str | None = None) -> None:
+        review_query = ReviewQuery.parse(self)
         batch = self.page_batch()
         found = batch.catalog.GetProduct(id=int(product_id))
         related = batch.catalog.GetRelatedProducts(
             product_id=int(product_id), required=False, deadline_ms=RELATED_DEADLINE_MS
         )
         policies = batch.landings.GetShopPolicies(required=False, deadline_ms=RELATED_DEADLINE_MS)
+        reviews, my_review = ask_for_reviews(self, batch, int(product_id), review_query)
         await self.wait_for_replies(batch)
         product = found.result().product
         if slug != product.slug:
@@ -144,6 +147,7 @@ class ProductPageHandler(BaseHandler):
             product=product,
             related=related.value.products if related.value else [],
             policies=policies.value,
+            **reviews_context(reviews, my_review, review_query),
         )
 
 
