@@ -93,18 +93,20 @@ class ImportReport:
                 f"({rate:,.0f} rows/s)"
             )
         ]
+        # Counted as the import went; a rolled back import wrote none of it.
+        written = "" if self.committed else " (not written)"
         if not self.options.stock_only:
             lines.append(
-                f"products: {counts.created:,} created, {counts.updated:,} updated, "
+                f"products{written}: {counts.created:,} created, {counts.updated:,} updated, "
                 f"{counts.unchanged:,} unchanged, {counts.discontinued:,} discontinued"
             )
         variants_line = (
-            f"variants: {counts.variants_updated:,} updated, "
+            f"variants{written}: {counts.variants_updated:,} updated, "
             f"{counts.variants_unchanged:,} unchanged"
         )
         if not self.options.stock_only:
             variants_line = (
-                f"variants: {counts.variants_created:,} created, {counts.variants_updated:,} "
+                f"variants{written}: {counts.variants_created:,} created, {counts.variants_updated:,} "
                 f"updated, {counts.variants_unchanged:,} unchanged, "
                 f"{counts.variants_removed:,} removed"
             )
@@ -113,7 +115,7 @@ class ImportReport:
 
     def problem_lines(self) -> list[str]:
         """Each bad row's line and reason (the first MAX_REPORTED_PROBLEMS), and notes."""
-        lines = [str(problem) for problem in self.problems]
+        lines = [str(problem) for problem in sorted(self.problems, key=lambda p: p.line)]
         if self.bad_rows > len(self.problems):
             lines.append(f"... and more: {self.bad_rows:,} bad rows in all")
         lines.extend(self.notes)
