@@ -70,6 +70,7 @@ class ProductInput:
     problems: list[Problem] = field(default_factory=list)
     rows: int = 0
     _given_on: dict[str, int] = field(default_factory=dict)
+    _too_many: bool = False
 
     @property
     def last_line(self) -> int:
@@ -88,13 +89,13 @@ class ProductInput:
             return
         for column, value in values.items():
             self._merge(record.line, column, value)
-        if len(self.variants) == MAX_VARIANTS:
-            if len(self.problems) == 0 or "variants at most" not in self.problems[-1].reason:
-                self.problems.append(
-                    Problem(record.line, f"product {self.code} has {MAX_VARIANTS} variants at most")
-                )
-            return
-        self.variants.append(variant)
+        if len(self.variants) < MAX_VARIANTS:
+            self.variants.append(variant)
+        elif not self._too_many:
+            self._too_many = True
+            self.problems.append(
+                Problem(record.line, f"product {self.code} has {MAX_VARIANTS} variants at most")
+            )
 
     def _merge(self, line: int, column: str, value: Any) -> None:
         if value is None:

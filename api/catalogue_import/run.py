@@ -106,8 +106,8 @@ class ImportReport:
         )
         if not self.options.stock_only:
             variants_line = (
-                f"variants{written}: {counts.variants_created:,} created, {counts.variants_updated:,} "
-                f"updated, {counts.variants_unchanged:,} unchanged, "
+                f"variants{written}: {counts.variants_created:,} created, "
+                f"{counts.variants_updated:,} updated, {counts.variants_unchanged:,} unchanged, "
                 f"{counts.variants_removed:,} removed"
             )
         lines.append(variants_line)
