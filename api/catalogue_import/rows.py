@@ -120,10 +120,12 @@ class ProductInput:
 
 
 def _product_values(record: Record) -> dict[str, Any]:
+    # Most rows of a product leave its columns empty: those need no parser.
     return {
-        column: parse(record.cells[column])
+        column: parse(cell) if cell else None
         for column, parse in _PARSERS.items()
         if column in record.cells
+        for cell in (record.cells[column],)
     }
 
 
