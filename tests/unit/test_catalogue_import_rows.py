@@ -272,3 +272,9 @@ def test_the_sample_files_read_without_a_problem():
             assert isinstance(product, ProductInput), product
             assert not product.problems, product.problems
             assert product.variants
+
+
+def test_a_csv_cell_past_the_field_limit_stops_the_import_with_its_line():
+    huge = "x" * 200_000
+    with pytest.raises(FileError, match=r"line \d+: not CSV as expected: field larger"):
+        read(f"product_code,sku,description\nA,A-1,ok\nB,B-1,{huge}\n")
