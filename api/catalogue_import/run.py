@@ -237,6 +237,10 @@ async def _discontinue_missing(conn: AsyncConnection, report: ImportReport) -> N
             "--discontinue-missing: not done, since some bad rows name no product it could keep"
         )
         return
+    if not await conn.scalar(select(func.count()).select_from(staging.seen_products)):
+        # An empty export would otherwise take the whole shop down.
+        report.notes.append("--discontinue-missing: not done, since the file lists no product")
+        return
     missing = select(products.c.id).where(
         products.c.discontinued == false(),
         ~exists().where(staging.seen_products.c.code == products.c.sku),

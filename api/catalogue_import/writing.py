@@ -79,7 +79,7 @@ async def load_categories(conn: AsyncConnection) -> dict[str, Category]:
     return {row.slug: Category(row.id, row.name, row.id not in parent_ids) for row in rows}
 
 
-@dataclass
+@dataclass(eq=False)
 class _Plan:
     """What one product's import writes."""
 
@@ -95,6 +95,13 @@ class _Plan:
     retired_variants: int = 0  # ordered once, so kept with no stock instead of removed
     images: list[dict[str, Any]] | None = None  # the new images, when they change
     variants_reshaped: bool = False  # added, removed, or another size or colour
+
+    @property
+    def touched(self) -> bool:
+        """An existing product whose row, images or variants (beyond stock) change."""
+        return self.existing is not None and bool(
+            self.changed or self.images is not None or self.variants_reshaped
+        )
 
     @property
     def product_id(self) -> int | None:
@@ -487,12 +494,7 @@ class CatalogueWrites:
                 plan.row["id"] = ids[plan.product.code]
             counts.created += len(new)
 
-        changed = [
-            plan
-            for plan in plans
-            if plan.existing is not None
-            and (plan.changed or plan.images is not None or plan.variants_reshaped)
-        ]
+        changed = [plan for plan in plans if plan.touched]
         if changed:
             await conn.execute(
                 update(products)
@@ -514,7 +516,7 @@ class CatalogueWrites:
                 continue
             if not plan.existing.discontinued and plan.row["discontinued"]:
                 counts.discontinued += 1
-            elif plan in changed:
+            elif plan.touched:
                 counts.updated += 1
             else:
                 counts.unchanged += 1

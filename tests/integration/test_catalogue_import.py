@@ -470,3 +470,12 @@ def test_many_batches_and_an_index_rebuild(shop):
     assert knitwear.page.total_items >= 150
     assert_index_as_rebuilt(shop)
     assert counts(shop.load("\n".join(rows) + "\n", "bulk.csv", batch_rows=50)) == (0, 0, 300, 0)
+
+
+def test_an_empty_full_feed_discontinues_nothing(shop):
+    live = shop.scalar(select(func.count()).where(products.c.discontinued.is_(False)))
+    report = shop.load(HEADER, "empty.csv", discontinue_missing=True)
+    assert report.committed
+    assert report.counts.discontinued == 0
+    assert report.notes == ["--discontinue-missing: not done, since the file lists no product"]
+    assert shop.scalar(select(func.count()).where(products.c.discontinued.is_(False))) == live
