@@ -62,7 +62,11 @@ _WHOLE = re.compile(r"[0-9]+")
 
 
 class RowError(ValueError):
-    """Why a row cannot be imported, without its line number."""
+    """Why a row cannot be imported; the line, when the one raising it knows it."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.line = line
 
 
 def _length(column: Any) -> int:

@@ -176,7 +176,6 @@ async def _in_one_transaction(
                 await _discontinue_missing(conn, report)
             if commit:
                 rebuilt = await _update_listing_index(conn, report)
-        await staging.drop(conn)
     except BaseException:
         await transaction.rollback()
         # The temporary tables may outlive a failed statement: this connection is not reused.
@@ -187,6 +186,8 @@ async def _in_one_transaction(
         report.committed = True
     else:
         await transaction.rollback()
+    await staging.drop(conn)
+    await conn.commit()
     return rebuilt
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -54,12 +55,15 @@ _TABLES = (seen_products, seen_skus, changed_products)
 
 
 async def create(conn: AsyncConnection) -> None:
+    await drop(conn)
     await conn.run_sync(lambda sync: _metadata.create_all(sync, checkfirst=False))
 
 
 async def drop(conn: AsyncConnection) -> None:
-    # Before the commit: on PostgreSQL a pooled connection would otherwise keep them.
-    await conn.run_sync(lambda sync: _metadata.drop_all(sync, checkfirst=False))
+    """Once the import's transaction has ended, whichever way: the connection goes back to the
+    pool, and a rollback may have undone an earlier drop (or, on SQLite, not the create)."""
+    for table in _TABLES:
+        await conn.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
 
 
 async def lines_seen(conn: AsyncConnection, table: Table, keys: Sequence[str]) -> dict[str, int]:

@@ -151,7 +151,7 @@ class CatalogueWrites:
             try:
                 plans.append(self._plan(product, known))
             except RowError as error:
-                product.problems.append(Problem(product.first_line, str(error)))
+                product.problems.append(Problem(error.line or product.first_line, str(error)))
                 refused.append(product)
         await self._write(plans)
         return refused
@@ -396,11 +396,13 @@ class CatalogueWrites:
         for position, variant in enumerate(plan.product.variants):
             owner = known.sku_owners.get(variant.sku)
             if owner is not None and owner[0] != product_id:
-                raise RowError(f"sku {variant.sku} is a variant of product {owner[1]}")
+                raise RowError(
+                    f"sku {variant.sku} is a variant of product {owner[1]}", variant.line
+                )
             row = before.get(variant.sku)
             if row is None:
                 if variant.stock is None:
-                    raise RowError(f"new variant {variant.sku} (line {variant.line}) has no stock")
+                    raise RowError(f"new variant {variant.sku} has no stock", variant.line)
                 plan.new_variants.append(_variant_row(variant, position, variant.stock))
                 plan.variants_reshaped = True
                 continue

@@ -479,3 +479,20 @@ def test_an_empty_full_feed_discontinues_nothing(shop):
     assert report.counts.discontinued == 0
     assert report.notes == ["--discontinue-missing: not done, since the file lists no product"]
     assert shop.scalar(select(func.count()).where(products.c.discontinued.is_(False))) == live
+
+
+def test_a_variants_problem_is_reported_on_its_own_line(shop):
+    shop.load(SAMPLE_CSV)
+    feed = HEADER + (
+        "NEW-1,New One,,Acme,women-clothing-tops,10.00,,active,,NEW-1-S,S,Red,1\n"
+        "NEW-1,,,,,,,,,NEW-1-M,M,Red,\n"
+        "NEW-1,,,,,,,,,SMP-MUG-03,L,Red,1\n"
+    )
+    report = shop.load(feed)
+    assert [str(problem) for problem in report.problems] == [
+        "line 3: new variant NEW-1-M has no stock"
+    ]
+    report = shop.load(feed.replace("NEW-1-M,M,Red,", "NEW-1-M,M,Red,2"))
+    assert [str(problem) for problem in report.problems] == [
+        "line 4: sku SMP-MUG-03 is a variant of product SMP-MUG-03"
+    ]
