@@ -309,7 +309,9 @@ def command_seed(settings: Settings, args: argparse.Namespace) -> int:
 
 def command_import(settings: Settings, args: argparse.Namespace) -> int:
     """`vitrine import FILE`: a catalogue (or stock) from CSV or JSON Lines (docs/import.md)."""
-    from api.catalogue_import import FileError, ImportOptions, import_catalogue  # noqa: PLC0415
+    from api.catalogue_import.options import ImportOptions  # noqa: PLC0415
+    from api.catalogue_import.reading import FileError  # noqa: PLC0415
+    from api.catalogue_import.run import import_catalogue  # noqa: PLC0415
     from api.db import create_engine, migrate  # noqa: PLC0415
 
     if args.stock_only and args.discontinue_missing:
@@ -445,8 +447,11 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
 
 
 def _import_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from api.catalogue_import.reading import FORMATS  # noqa: PLC0415
-    from api.catalogue_import.run import DEFAULT_BATCH_ROWS, DEFAULT_CURRENCY  # noqa: PLC0415
+    from api.catalogue_import.options import (  # noqa: PLC0415
+        DEFAULT_BATCH_ROWS,
+        DEFAULT_CURRENCY,
+        FORMATS,
+    )
 
     command = commands.add_parser(
         "import",

@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from api.catalogue_import.fields import Cell
+from api.catalogue_import.options import CSV, JSONL
 
-CSV, JSONL = "csv", "jsonl"
-FORMATS = (CSV, JSONL)
 _EXTENSIONS = {".csv": CSV, ".jsonl": JSONL, ".ndjson": JSONL}
 # A CSV cell may hold a long description; csv's default limit (128 KiB) is kept, and a longer
 # cell ends the import with its line number rather than growing without bound.

@@ -20,6 +20,7 @@ from tqdm import tqdm
 from api import listing_index
 from api.catalogue_import import staging
 from api.catalogue_import.fields import COLUMNS, RowError
+from api.catalogue_import.options import ImportOptions
 from api.catalogue_import.reading import FileError, Reader, Record, file_format
 from api.catalogue_import.rows import (
     Problem,
@@ -37,27 +38,12 @@ from api.catalogue_import.writing import (
 )
 from api.schema import products, variants
 
-# Rows read, checked and written together: a few megabytes of Python objects at most.
-DEFAULT_BATCH_ROWS = 1000
 # Problems kept for the report; the rest are counted.
 MAX_REPORTED_PROBLEMS = 100
 # Past this share of the catalogue changed, the listing index is rebuilt rather than refreshed
 # product by product (a refresh moves each count it touches one statement at a time).
 REBUILD_SHARE = 0.1
 REFRESH_IDS = 5000
-DEFAULT_CURRENCY = "EUR"
-
-
-@dataclass(frozen=True)
-class ImportOptions:
-    file_format: str = ""  # "csv" or "jsonl"; "" takes it from the file's extension
-    stock_only: bool = False
-    skip_bad_rows: bool = False
-    discontinue_missing: bool = False
-    dry_run: bool = False
-    batch_rows: int = DEFAULT_BATCH_ROWS
-    currency: str = DEFAULT_CURRENCY  # for new products whose rows name none
-    progress: bool = False
 
 
 @dataclass

@@ -17,7 +17,8 @@ from sqlalchemy import func, insert, select
 
 from api import listing_index
 from api.cache import TtlCache
-from api.catalogue_import import ImportOptions, ImportReport, import_catalogue
+from api.catalogue_import.options import ImportOptions
+from api.catalogue_import.run import ImportReport, import_catalogue
 from api.context import CallContext
 from api.db import create_engine
 from api.demo import seed_demo

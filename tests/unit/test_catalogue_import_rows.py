@@ -12,7 +12,8 @@ import pytest
 
 from api.catalogue_import import fields
 from api.catalogue_import.fields import COLUMNS, RowError
-from api.catalogue_import.reading import CSV, JSONL, FileError, Reader, Record, file_format
+from api.catalogue_import.options import CSV, JSONL
+from api.catalogue_import.reading import FileError, Reader, Record, file_format
 from api.catalogue_import.rows import (
     MAX_VARIANTS,
     ProductInput,
