@@ -153,7 +153,7 @@ class CatalogueWrites:
             except RowError as error:
                 product.problems.append(Problem(error.line or product.first_line, str(error)))
                 refused.append(product)
-        await self._write(plans)
+        await self._write(plans, known.old_slugs)
         return refused
 
     async def _first_sightings(
@@ -479,7 +479,7 @@ class CatalogueWrites:
         if wanted != now:
             plan.images = wanted
 
-    async def _write(self, plans: list[_Plan]) -> None:
+    async def _write(self, plans: list[_Plan], old_slugs: set[str]) -> None:
         conn = self._conn
         counts = self.counts
         new = [plan for plan in plans if plan.existing is None]
@@ -523,7 +523,7 @@ class CatalogueWrites:
             else:
                 counts.unchanged += 1
 
-        await self._write_slugs(plans)
+        await self._write_slugs(plans, old_slugs)
         await self._write_variants(plans)
         await self._write_images(plans)
         await staging.mark_changed(
@@ -535,14 +535,18 @@ class CatalogueWrites:
             ),
         )
 
-    async def _write_slugs(self, plans: list[_Plan]) -> None:
+    async def _write_slugs(self, plans: list[_Plan], old_slugs: set[str]) -> None:
+        """Old slugs kept for their redirects; `old_slugs` are the batch's wanted slugs that
+        were some product's old slug when the batch was read."""
         moved = [
             {"slug": plan.existing.slug, "product_id": plan.existing.id}
             for plan in plans
             if plan.existing is not None and "slug" in plan.changed
         ]
         current = [
-            plan.row["slug"] for plan in plans if plan.existing is None or "slug" in plan.changed
+            plan.row["slug"]
+            for plan in plans
+            if (plan.existing is None or "slug" in plan.changed) and plan.row["slug"] in old_slugs
         ]
         if current:
             # A slug in use again is no longer an old one of any product.
@@ -592,11 +596,11 @@ class CatalogueWrites:
         replaced = [plan for plan in plans if plan.images is not None]
         if not replaced:
             return
-        await self._conn.execute(
-            delete(product_images).where(
-                product_images.c.product_id.in_([plan.row["id"] for plan in replaced])
+        had_images = [plan.row["id"] for plan in replaced if plan.existing is not None]
+        if had_images:
+            await self._conn.execute(
+                delete(product_images).where(product_images.c.product_id.in_(had_images))
             )
-        )
         rows = [
             {**image, "product_id": plan.row["id"]}
             for plan in replaced
