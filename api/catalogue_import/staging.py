@@ -48,7 +48,7 @@ seen_skus = Table(
 changed_products = Table(
     "import_changed_products",
     _metadata,
-    Column("product_id", Integer, primary_key=True),
+    Column("product_id", Integer, primary_key=True, autoincrement=False),
     prefixes=["TEMPORARY"],
 )
 _TABLES = (seen_products, seen_skus, changed_products)
