@@ -309,6 +309,8 @@ def command_seed(settings: Settings, args: argparse.Namespace) -> int:
 
 def command_import(settings: Settings, args: argparse.Namespace) -> int:
     """`vitrine import FILE`: a catalogue (or stock) from CSV or JSON Lines (docs/import.md)."""
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
+
     from api.catalogue_import.options import ImportOptions  # noqa: PLC0415
     from api.catalogue_import.reading import FileError  # noqa: PLC0415
     from api.catalogue_import.run import import_catalogue  # noqa: PLC0415
@@ -339,6 +341,10 @@ def command_import(settings: Settings, args: argparse.Namespace) -> int:
         except FileError as error:
             print(f"vitrine: {error}; nothing was imported", file=sys.stderr)
             return 2
+        except SQLAlchemyError as error:
+            # Rolled back: a database that refused a write (locked too long, gone, read-only).
+            print(f"vitrine: the database failed: {error}; nothing was imported", file=sys.stderr)
+            return 1
         finally:
             await engine.dispose()
         print("\n".join(report.summary()))

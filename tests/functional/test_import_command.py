@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -210,3 +211,30 @@ def test_a_stock_feed_through_the_command(shop_database, tmp_path):
     done = vitrine_import(shop_database, str(feed), "--stock-only", "--quiet")
     assert done.returncode == 0, done.stderr
     assert "variants: 1 updated, 1 unchanged" in done.stdout
+
+
+def test_a_database_that_stays_locked_fails_the_import_with_nothing_written(
+    shop_database, tmp_path
+):
+    url = shop_database["VITRINE_DATABASE_URL"]
+    if not url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock: PostgreSQL locks rows, not the database")
+    feed = tmp_path / "locked.csv"
+    feed.write_text(
+        "product_code,name,category,price,sku,stock\n"
+        "LOCK-1,Locked Out,women-clothing-tops,10.00,LOCK-1-S,1\n"
+    )
+    holder = sqlite3.connect(url.split("///", 1)[1], isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another writer, for longer than SQLite waits
+        done = vitrine_import(shop_database, str(feed), "--quiet")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert done.returncode == 1
+    assert "the database failed" in done.stderr
+    assert "database is locked" in done.stderr
+    assert "nothing was imported" in done.stderr
+    assert "Traceback" not in done.stderr
+    done = vitrine_import(shop_database, str(feed), "--quiet", "--dry-run")
+    assert "products (not written): 1 created" in done.stdout
