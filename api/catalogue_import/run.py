@@ -44,6 +44,9 @@ MAX_REPORTED_PROBLEMS = 100
 # product by product (a refresh moves each count it touches one statement at a time).
 REBUILD_SHARE = 0.1
 REFRESH_IDS = 5000
+# SQLite's page cache for the import's connection, then back to SQLite's default for the pool.
+SQLITE_IMPORT_CACHE_KIB = 64 * 1024
+SQLITE_DEFAULT_CACHE_KIB = 2000
 
 
 @dataclass
@@ -150,6 +153,7 @@ async def _in_one_transaction(
     options = report.options
     transaction = await conn.begin()
     try:
+        await _bigger_sqlite_cache(conn, SQLITE_IMPORT_CACHE_KIB)
         await staging.create(conn)
         if options.stock_only:
             await _import_stock(conn, reader, report, progress)
@@ -173,8 +177,16 @@ async def _in_one_transaction(
     else:
         await transaction.rollback()
     await staging.drop(conn)
+    await _bigger_sqlite_cache(conn, SQLITE_DEFAULT_CACHE_KIB)
     await conn.commit()
     return rebuilt
+
+
+async def _bigger_sqlite_cache(conn: AsyncConnection, kib: int) -> None:
+    """SQLite's page cache of this connection (2 MiB by default): one transaction over a whole
+    file otherwise spills and rewrites the same index pages over and over."""
+    if conn.dialect.name == "sqlite":
+        await conn.execute(text(f"PRAGMA cache_size = -{int(kib)}"))
 
 
 async def _import_products(
