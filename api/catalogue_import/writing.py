@@ -384,8 +384,11 @@ class CatalogueWrites:
         base = fields.slug_from_name(name)
         for suffix in range(1, _SLUG_SUFFIXES + 1):
             candidate = base if suffix == 1 else f"{base}-{suffix}"
-            taken = known.slug_owners.keys() | known.old_slugs | known.slugs_taken
-            if candidate not in taken:
+            if (
+                candidate not in known.slug_owners
+                and candidate not in known.old_slugs
+                and candidate not in known.slugs_taken
+            ):
                 known.slugs_taken.add(candidate)
                 return candidate
         raise RowError(f"slug {base} and its first {_SLUG_SUFFIXES} numbered forms are taken")

@@ -497,3 +497,16 @@ def test_a_variants_problem_is_reported_on_its_own_line(shop):
     assert [str(problem) for problem in report.problems] == [
         "line 4: sku SMP-MUG-03 is a variant of product SMP-MUG-03"
     ]
+
+
+def test_new_products_without_a_slug_get_their_names_numbered_when_it_is_taken(shop):
+    row = "{code},Plain Tote,,Acme,women-accessories-bags,15.00,,active,,{code}-1,,Natural,3\n"
+    report = shop.load(HEADER + row.format(code="TOTE-A") + row.format(code="TOTE-B"))
+    assert counts(report) == (2, 0, 0, 0)
+    report = shop.load(HEADER + row.format(code="TOTE-C"), "more.csv")
+    slugs = dict(
+        shop.rows(select(products.c.sku, products.c.slug).where(products.c.name == "Plain Tote"))
+    )
+    assert slugs == {"TOTE-A": "plain-tote", "TOTE-B": "plain-tote-2", "TOTE-C": "plain-tote-3"}
+    # A re-run keeps each product's slug, whatever its name makes.
+    assert counts(shop.load(HEADER + row.format(code="TOTE-B"), "again.csv")) == (0, 0, 1, 0)
