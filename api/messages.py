@@ -14,6 +14,7 @@ from contract.errors import Invalid
 
 if TYPE_CHECKING:
     from api.category_tree import CategoryNode
+    from api.sales import SalePrices
 
 # A result row of any shape, read by column name.
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]
@@ -42,11 +43,18 @@ def money(amount: int, currency: str) -> common_pb2.Money:
 
 def image(row: Any) -> common_pb2.Image:
     """From a row, or anything with the same attributes (api/product_detail.py's Image)."""
-    return common_pb2.Image(url=row.url, alt=row.alt, width=row.width, height=row.height)
+    return common_pb2.Image(
+        url=row.url, alt=row.alt, width=row.width, height=row.height, colour=row.colour
+    )
 
 
 def product_summary(
-    row: AnyRow, first_image: AnyRow | None, *, in_stock: bool
+    row: AnyRow,
+    first_image: Any,
+    *,
+    in_stock: bool,
+    second_image: Any = None,
+    sales: SalePrices | None = None,
 ) -> catalog_pb2.ProductSummary:
     summary = catalog_pb2.ProductSummary(
         id=row.id,
@@ -60,6 +68,11 @@ def product_summary(
         summary.compare_at_price.CopyFrom(money(row.compare_at_price, row.currency))
     if first_image is not None:
         summary.image.CopyFrom(image(first_image))
+        summary.images.append(summary.image)
+        if second_image is not None:
+            summary.images.append(image(second_image))
+    if sales is not None:
+        sales.apply(summary, row.id, row.category_id)
     return summary
 
 
@@ -97,6 +110,7 @@ def product(
     variants: Iterable[Any],
     attributes: Iterable[Any],
     breadcrumbs: Iterable[CategoryNode],
+    sales: SalePrices | None = None,
 ) -> catalog_pb2.Product:
     message = catalog_pb2.Product(
         id=row.id,
@@ -120,6 +134,8 @@ def product(
     )
     if row.compare_at_price is not None:
         message.compare_at_price.CopyFrom(money(row.compare_at_price, row.currency))
+    if sales is not None:
+        sales.apply(message, row.id, row.category_id)
     return message
 
 

@@ -156,6 +156,9 @@ product_images = Table(
     Column("alt", String(300), nullable=False),
     Column("width", Integer, nullable=False),
     Column("height", Integer, nullable=False),
+    # The variant colour the picture shows ("" when it shows none in particular): a colour
+    # filter, a variant's basket line and its page show pictures of that colour.
+    Column("colour", String(30), nullable=False, default="", server_default=""),
 )
 
 variants = Table(
@@ -402,8 +405,12 @@ orders = Table(
     Column("shipping", BigInteger, nullable=False),
     Column("total", BigInteger, nullable=False),
     Column("placed_at", DateTime(timezone=True), nullable=False),
+    # The promotions' discounts off the items (order_discounts): total = subtotal - discount
+    # + shipping.
+    Column("discount", BigInteger, nullable=False, server_default="0"),
 )
 Index("orders_user", orders.c.user_id, orders.c.placed_at)
+Index("orders_email", orders.c.email)
 
 # Copies of the basket lines as they were bought: later catalogue changes leave them alone.
 order_lines = Table(
@@ -420,6 +427,132 @@ order_lines = Table(
     Column("unit_price", BigInteger, nullable=False),
     Column("line_total", BigInteger, nullable=False),
     CheckConstraint("quantity > 0", name="order_lines_quantity_positive"),
+    # The regular price when a sale set unit_price, and the sale's name; NULL and "" otherwise.
+    Column("compare_at_unit_price", BigInteger, nullable=True),
+    Column("sale_name", String(120), nullable=False, server_default=""),
+    # The line's share of the order's discounts: what refunding the line gives back.
+    Column("discount", BigInteger, nullable=False, server_default="0"),
+)
+
+# Promotions (api/promotions.py, docs/checkout.md "Promotions and vouchers"): a benefit, the
+# products or categories it covers (promotion_targets; none: everything), a minimum spend, a
+# date window [starts_at, ends_at), and whether it applies by itself or needs a voucher code.
+# times_used counts the orders that used it; the CHECKs hold the limits even if code forgot.
+promotions = Table(
+    "promotions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(120), nullable=False),  # what a shopper reads: "Winter sale"
+    # "percent_off", "amount_off", "free_delivery" or "buy_n_get_m" (api/pricing.py Benefit)
+    Column("benefit", String(20), nullable=False),
+    Column("percent_off", Integer, nullable=False, server_default="0"),  # whole percent
+    Column("amount_off", BigInteger, nullable=False, server_default="0"),  # minor units
+    Column("buy_quantity", Integer, nullable=False, server_default="0"),  # buy N ...
+    Column("free_quantity", Integer, nullable=False, server_default="0"),  # ... get M free
+    Column("min_subtotal", BigInteger, nullable=False, server_default="0"),  # of covered lines
+    Column("currency", String(3), nullable=False),  # of amount_off and min_subtotal
+    Column("needs_code", Boolean, nullable=False),
+    Column("combinable", Boolean, nullable=False, server_default="1"),  # with other codes
+    Column("first_order_only", Boolean, nullable=False, server_default="0"),
+    Column("starts_at", DateTime(timezone=True), nullable=True),  # NULL: open
+    Column("ends_at", DateTime(timezone=True), nullable=True),  # exclusive; NULL: open
+    Column("max_uses", Integer, nullable=True),  # orders in total; NULL: no limit
+    Column("max_uses_per_customer", Integer, nullable=True),
+    Column("times_used", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint(
+        "benefit IN ('percent_off', 'amount_off', 'free_delivery', 'buy_n_get_m')",
+        name="promotions_benefit",
+    ),
+    CheckConstraint("percent_off BETWEEN 0 AND 100", name="promotions_percent"),
+    CheckConstraint("amount_off >= 0 AND min_subtotal >= 0", name="promotions_amounts"),
+    CheckConstraint("max_uses IS NULL OR times_used <= max_uses", name="promotions_within_limit"),
+)
+Index("promotions_window", promotions.c.needs_code, promotions.c.ends_at)
+
+promotion_targets = Table(
+    "promotion_targets",
+    metadata,
+    Column(
+        "promotion_id",
+        Integer,
+        ForeignKey("promotions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("kind", String(10), primary_key=True),  # "product" or "category" (its subtree)
+    Column("target_id", Integer, primary_key=True),
+    CheckConstraint("kind IN ('product', 'category')", name="promotion_targets_kind"),
+)
+
+# Codes tried on baskets, for the limit on guessing (api/services/vouchers.py): a try is written
+# first and counted after (api/rate_limits.py take_turn); one that applied is deleted again.
+voucher_attempts = Table(
+    "voucher_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("basket", String(20), nullable=False),  # the basket's id, as the limit's key
+    Column("client_address", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+Index("voucher_attempts_basket", voucher_attempts.c.basket, voucher_attempts.c.at)
+Index("voucher_attempts_address", voucher_attempts.c.client_address, voucher_attempts.c.at)
+
+# A promotion's codes: upper-case, unique across the shop, each with its own limit.
+voucher_codes = Table(
+    "voucher_codes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "promotion_id", Integer, ForeignKey("promotions.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("max_uses", Integer, nullable=True),
+    Column("times_used", Integer, nullable=False, server_default="0"),
+    CheckConstraint(
+        "max_uses IS NULL OR times_used <= max_uses", name="voucher_codes_within_limit"
+    ),
+)
+Index("voucher_codes_promotion", voucher_codes.c.promotion_id)
+
+# The codes a basket holds, in the order they were added; gone with the basket.
+basket_vouchers = Table(
+    "basket_vouchers",
+    metadata,
+    Column("basket_id", Integer, ForeignKey("baskets.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "code_id", Integer, ForeignKey("voucher_codes.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+
+# Uses of a promotion per customer ("user:<id>", "email:<address>"), counted by the order's
+# transaction with a conditional update, so the per-customer limit holds under racing orders.
+promotion_customer_uses = Table(
+    "promotion_customer_uses",
+    metadata,
+    Column(
+        "promotion_id",
+        Integer,
+        ForeignKey("promotions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("customer", String(270), primary_key=True),
+    Column("uses", Integer, nullable=False),
+)
+
+# The promotions an order used, as they were (copies: a promotion changed or deleted later
+# leaves the order alone).
+order_discounts = Table(
+    "order_discounts",
+    metadata,
+    Column("order_id", Integer, ForeignKey("orders.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("promotion_id", Integer, nullable=False),
+    Column("code", String(40), nullable=False),  # "" when it applied by itself
+    Column("name", String(120), nullable=False),
+    Column("target", String(10), nullable=False),  # "items" or "delivery"
+    Column("amount", BigInteger, nullable=False),
 )
 
 # Emails to send, written in the transaction that places the order, so an order never lacks its
@@ -437,6 +570,35 @@ mail_outbox = Table(
     Column("attempts", Integer, nullable=False, default=0),
 )
 Index("mail_outbox_unsent", mail_outbox.c.sent_at, mail_outbox.c.id)
+
+# "Email me when it is back": a shopper's request for word when a sold-out variant returns. The
+# row is also the outbox of its one email (api/mail.py): `due_at` is set in the transaction that
+# brings the variant's stock back (api/back_in_stock.py), and the mail is claimed and sent like
+# an order's. At most one request per email and variant is waiting at a time.
+stock_alerts = Table(
+    "stock_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("variant_id", Integer, ForeignKey("variants.id"), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("client_address", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=True),
+    Column("claimed_at", DateTime(timezone=True), nullable=True),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+)
+Index(
+    "stock_alerts_waiting",
+    stock_alerts.c.variant_id,
+    stock_alerts.c.email,
+    unique=True,
+    sqlite_where=stock_alerts.c.sent_at.is_(None),
+    postgresql_where=stock_alerts.c.sent_at.is_(None),
+)
+Index("stock_alerts_due", stock_alerts.c.due_at, stock_alerts.c.sent_at, stock_alerts.c.id)
+Index("stock_alerts_address", stock_alerts.c.client_address, stock_alerts.c.created_at)
+Index("stock_alerts_email", stock_alerts.c.email, stock_alerts.c.created_at)
 
 # The API workers that are up, each writing its heartbeat every few seconds; fronts learn the
 # workers' endpoints from here (through Operations/ListWorkers) and connect to new ones.

@@ -1,7 +1,7 @@
 """A worker's minute sweep of what calls leave behind when a worker dies or a database fails:
-charges that became neither an order nor a refund (refunded), and basket change keys past the
-time any retry comes (dropped). Every worker sweeps; the conditional moves in api/charges.py make
-two sweeps at once harmless."""
+charges that became neither an order nor a refund (refunded), and basket change keys and voucher
+codes tried past the time they matter (dropped). Every worker sweeps; the conditional moves in
+api/charges.py make two sweeps at once harmless."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api import basket_writes, charges
+from api import basket_writes, charges, promotions
 from api.db import refused_by_database
 from api.payments import GATEWAYS
 from vitrine.config import Settings
@@ -30,6 +30,7 @@ async def keep_sweeping(engine: AsyncEngine, settings: Settings) -> None:
             if refunded := await charges.refund_stale(engine, gateway, now):
                 log.warning("sweep refunded %d charge(s) left without an order", refunded)
             await basket_writes.forget_old(engine, now)
+            await promotions.forget_old_attempts(engine, now)
         except Exception as error:
             if not refused_by_database(error):
                 log.exception("sweep failed; trying again in %d s", SWEEP_SECONDS)

@@ -22,6 +22,11 @@ def money(value: Any, locale: str) -> str:
     return _formatted_money(value.amount, value.currency, locale)
 
 
+def money_amount(amount: int, currency: str, locale: str) -> str:
+    """Minor units of a currency as text: (2000, "EUR") -> "€20.00"."""
+    return _formatted_money(amount, currency, locale)
+
+
 # A catalogue page shows the same few hundred prices again and again, and Babel's formatting
 # (a locale parse each time) was 23 % of a product page's CPU (bench/README.md).
 @functools.lru_cache(maxsize=MONEY_TEXTS_CACHED)

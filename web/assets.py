@@ -15,7 +15,7 @@ STATIC_URL = "/static"
 # name -> (sources, filter, output); the output's %(version)s is the content hash.
 BUNDLES = {
     "css": (["css/site.css"], "rcssmin", "site.%(version)s.css"),
-    "js": (["js/site.js"], "rjsmin", "site.%(version)s.js"),
+    "js": (["js/site.js", "js/vouchers.js"], "rjsmin", "site.%(version)s.js"),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -15,6 +16,7 @@ from api.db import migrate
 from api.demo.categories import generate_categories
 from api.demo.landings import generate_landings
 from api.demo.products import generate_products, live_product_ids
+from api.demo.promotions import seed_promotions
 from api.demo.rows import ProductChunk, Row
 
 DEFAULT_PRODUCTS = 2000
@@ -79,6 +81,7 @@ async def seed_demo(
         await _insert(conn, schema.landing_blocks, landings.blocks)
         await _insert(conn, schema.banners, landings.banners)
         await _insert(conn, schema.landing_rail_products, landings.rail_products)
+        await seed_promotions(conn, categories, datetime.now(UTC))
         await _advance_postgres_sequences(conn)
     await listing_index.vacuum(engine)
     await _analyse_postgres(engine)

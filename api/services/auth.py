@@ -34,7 +34,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api import mail, messages
+from api import mail, messages, promotions
 from api.context import CallContext
 from api.messages import AnyRow
 from api.passwords import MAX_PASSWORD_LENGTH, password_problem
@@ -462,6 +462,7 @@ async def _merge_baskets(
                 .where(line_key(account.id, line.variant_id))
                 .values(quantity=quantity)
             )
+    await promotions.move_codes(conn, guest.id, account.id)
     await conn.execute(basket_lines.delete().where(basket_lines.c.basket_id == guest.id))
     await conn.execute(baskets.delete().where(baskets.c.id == guest.id))
     return str(account.token)

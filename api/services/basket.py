@@ -27,9 +27,11 @@ from sqlalchemy import ColumnElement, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api import basket_writes, messages, validation
+from api import basket_writes, messages, promotions, validation
 from api.context import CallContext
 from api.messages import AnyRow
+from api.pricing import Benefit, Priced, PricedLine, price_basket
+from api.sales import sale_message, sale_prices
 from api.schema import (
     basket_lines,
     baskets,
@@ -39,15 +41,15 @@ from api.schema import (
     users,
     variants,
 )
-from contract import basket_pb2
+from api.shipping import STANDARD_DELIVERY, Shipping
+from contract import basket_pb2, promotions_pb2
 from contract.errors import FailedPrecondition, Invalid, NotFound
+from vitrine.formatting import money_amount
 
+ITEMS = promotions_pb2.DISCOUNT_TARGET_ITEMS
+DELIVERY = promotions_pb2.DISCOUNT_TARGET_DELIVERY
 # One line holds at most this many of a variant, whatever the stock.
 MAX_LINE_QUANTITY = 99
-# Shipping, in minor units of the catalogue's currency. The catalogue is single-currency (EUR,
-# see api/demo/products.py): totals take the lines' currency and these amounts are meant in it.
-FREE_SHIPPING_FROM = 7500
-FLAT_SHIPPING = 495
 CURRENCY = "EUR"  # what an empty basket's zero totals are expressed in
 
 # token_urlsafe(24) gives 32 characters of this alphabet; anything else cannot be a token of
@@ -70,7 +72,17 @@ async def get_basket(
         basket_id = await conn.scalar(select(baskets.c.id).where(baskets.c.token == token))
         if basket_id is None:
             return basket_contents("", [])
-        return basket_contents(token, await line_rows(conn, basket_id))
+        return await priced_contents(conn, ctx, token, basket_id)
+
+
+async def priced_contents(
+    conn: AsyncConnection, ctx: CallContext, token: str, basket_id: int
+) -> basket_pb2.BasketContents:
+    """The basket's lines and totals with the promotions that apply to it now (api/pricing.py).
+    Whose basket it is is not asked here: the rules about the customer wait for the checkout."""
+    rows = await line_rows(conn, basket_id)
+    priced = await promotions.price(conn, rows, basket_id, ctx.now)
+    return basket_contents(token, rows, priced, locale=ctx.settings.locale)
 
 
 async def get_basket_summary(
@@ -79,13 +91,16 @@ async def get_basket_summary(
     token = plausible_token(request.token)
     if not token:
         return basket_pb2.BasketSummary(subtotal=messages.money(0, CURRENCY))
+    sales = await sale_prices(ctx)
     async with ctx.db.connect() as conn:
-        row = (
+        rows = (
             await conn.execute(
                 select(
-                    func.sum(basket_lines.c.quantity).label("items"),
-                    func.sum(basket_lines.c.quantity * products.c.price).label("subtotal"),
-                    func.max(products.c.currency).label("currency"),
+                    basket_lines.c.quantity,
+                    products.c.id,
+                    products.c.category_id,
+                    products.c.price,
+                    products.c.currency,
                 )
                 .select_from(
                     baskets.join(basket_lines, basket_lines.c.basket_id == baskets.c.id)
@@ -94,11 +109,16 @@ async def get_basket_summary(
                 )
                 .where(baskets.c.token == token)
             )
-        ).one()
-    # PostgreSQL sums bigints as numeric (Decimal); no lines at all is NULL.
+        ).all()
+    # At sale prices, from the worker's sales (api/sales.py): the badge is on every page.
+    subtotal = sum(
+        row.quantity
+        * (sales.unit_price(row.id, row.category_id, row.price) if sales else row.price)
+        for row in rows
+    )
     return basket_pb2.BasketSummary(
-        item_count=int(row.items or 0),
-        subtotal=messages.money(int(row.subtotal or 0), row.currency or CURRENCY),
+        item_count=sum(row.quantity for row in rows),
+        subtotal=messages.money(subtotal, rows[0].currency if rows else CURRENCY),
     )
 
 
@@ -118,7 +138,7 @@ async def add_line(
                 basket_id, token = await _basket_to_fill(conn, request, ctx.now)
                 await _add(conn, basket_id, request, ctx.now)
                 await _commit_once(conn, ctx, key, basket_id, change)
-            return basket_contents(token, await line_rows(conn, basket_id))
+            return await priced_contents(conn, ctx, token, basket_id)
 
     return await _applied_once(ctx, key, change, apply)
 
@@ -181,7 +201,7 @@ async def _replayed(ctx: CallContext, key: str, change: str) -> basket_pb2.Baske
         token = await conn.scalar(select(baskets.c.token).where(baskets.c.id == basket_id))
         if token is None:  # merged into an account's basket at log-in since
             return basket_contents("", [])
-        return basket_contents(token, await line_rows(conn, basket_id))
+        return await priced_contents(conn, ctx, token, basket_id)
 
 
 async def _commit_once(
@@ -266,7 +286,7 @@ async def set_quantity(
                     return basket_contents("", [])
                 await _set(conn, basket_id, request)
                 await _commit_once(conn, ctx, key, basket_id, change)
-            return basket_contents(token, await line_rows(conn, basket_id))
+            return await priced_contents(conn, ctx, token, basket_id)
 
     return await _applied_once(ctx, key, change, apply)
 
@@ -382,12 +402,13 @@ def next_added_at(now: datetime, latest: datetime | None) -> datetime:
 
 
 async def line_rows(conn: AsyncConnection, basket_id: int) -> list[AnyRow]:
-    """The basket's lines with their variant, product and first image: one query for any count."""
+    """The basket's lines with their variant, product and picture (the first of the variant's
+    colour, else the product's first): one query for any count."""
     images = product_images.alias("images")
-    first_image_position = (
-        select(func.min(images.c.position))
-        .where(images.c.product_id == products.c.id)
-        .scalar_subquery()
+    first_position = select(func.min(images.c.position)).where(images.c.product_id == products.c.id)
+    first_image_position = func.coalesce(
+        first_position.where(images.c.colour == variants.c.colour).scalar_subquery(),
+        first_position.scalar_subquery(),
     )
     query = (
         select(
@@ -397,6 +418,7 @@ async def line_rows(conn: AsyncConnection, basket_id: int) -> list[AnyRow]:
             variants.c.colour,
             variants.c.stock,
             products.c.id.label("product_id"),
+            products.c.category_id,
             products.c.slug,
             products.c.name,
             products.c.price,
@@ -425,27 +447,59 @@ async def line_rows(conn: AsyncConnection, basket_id: int) -> list[AnyRow]:
 
 
 def basket_contents(
-    token: str, rows: list[AnyRow], *, shipping: int | None = None
+    token: str,
+    rows: list[AnyRow],
+    priced: Priced | None = None,
+    *,
+    locale: str = "en_IE",
+    shipping: Shipping | None = None,
 ) -> basket_pb2.BasketContents:
-    """The lines and totals; shipping is the estimate unless a chosen method's price is given."""
-    lines = [_line(row) for row in rows]
+    """The lines and totals as `priced` (api/pricing.py) has them; shipping is the chosen
+    method's price, or standard delivery's as an estimate."""
+    priced = priced or price_basket(promotions.lines_of(rows), [], [], datetime.now(UTC))
+    lines = [_line(row, line) for row, line in zip(rows, priced.lines, strict=True)]
     # Single-currency catalogue (see CURRENCY): the lines' currency is the totals' currency.
     currency = rows[0].currency if rows else CURRENCY
-    subtotal = sum(line.line_total.amount for line in lines)
-    if shipping is None:
-        shipping = 0 if not lines or subtotal >= FREE_SHIPPING_FROM else FLAT_SHIPPING
-    return basket_pb2.BasketContents(
+    method = shipping or STANDARD_DELIVERY
+    charged = priced.shipping(method.price, free_with_offer=method.free_with_offer) if rows else 0
+    contents = basket_pb2.BasketContents(
         token=token,
         lines=lines,
         totals=basket_pb2.BasketTotals(
-            subtotal=messages.money(subtotal, currency),
-            shipping_estimate=messages.money(shipping, currency),
-            total=messages.money(subtotal + shipping, currency),
+            subtotal=messages.money(priced.subtotal, currency),
+            shipping_estimate=messages.money(charged, currency),
+            total=messages.money(max(0, priced.total(charged)), currency),
+            discount=messages.money(priced.discount, currency),
         ),
     )
+    for applied in priced.applied:
+        delivery = applied.offer.benefit == Benefit.FREE_DELIVERY
+        if delivery and (charged or not rows or not method.free_with_offer):
+            continue  # the chosen delivery is not one it makes free
+        contents.discounts.add(
+            promotion_id=applied.offer.id,
+            name=applied.offer.name,
+            code=applied.code,
+            amount=messages.money(method.price if delivery else applied.amount, currency),
+            target=DELIVERY if delivery else ITEMS,
+        )
+    for offer, refusal in priced.within_reach:
+        more = money_amount(refusal.amount, refusal.currency, locale)
+        on_covered = " on the items it covers" if refusal.covered_only else ""
+        contents.within_reach.append(f"Spend {more} more{on_covered} for {offer.name}.")
+    for outcome in priced.codes:
+        contents.vouchers.add(
+            code=outcome.code.code,
+            name=outcome.code.offer.name,
+            applies=outcome.applies,
+            refusal=outcome.refusal.words(locale) if outcome.refusal else "",
+            amount=messages.money(outcome.amount, currency),
+            exclusive=not outcome.code.offer.combinable,
+        )
+    return contents
 
 
-def _line(row: AnyRow) -> basket_pb2.BasketLine:
+def _line(row: AnyRow, priced: PricedLine) -> basket_pb2.BasketLine:
     line = basket_pb2.BasketLine(
         variant_id=row.variant_id,
         product_id=row.product_id,
@@ -453,11 +507,15 @@ def _line(row: AnyRow) -> basket_pb2.BasketLine:
         name=row.name,
         variant_label=variant_label(row),
         quantity=row.quantity,
-        unit_price=messages.money(row.price, row.currency),
-        line_total=messages.money(row.price * row.quantity, row.currency),
+        unit_price=messages.money(priced.unit_price, row.currency),
+        line_total=messages.money(priced.total, row.currency),
         # A line that can no longer be bought still shows; the page says why.
         stock=0 if row.discontinued else max(row.stock, 0),
+        discount=messages.money(priced.discount, row.currency),
     )
+    if priced.sale is not None:
+        line.compare_at_unit_price.CopyFrom(messages.money(row.price, row.currency))
+        line.sale.CopyFrom(sale_message(priced.sale))
     if row.url is not None:
         line.image.CopyFrom(messages.image(row))
     return line

@@ -15,6 +15,7 @@ from api.listings import listing_page, listing_stats, related_page
 from api.messages import AnyRow
 from api.product_detail import ProductDetail, product_by_id, product_by_slug
 from api.queries import is_live, summaries, summary_statement
+from api.sales import sale_prices
 from api.schema import product_old_slugs, products
 from contract import catalog_pb2
 from contract.errors import Invalid, NotFound
@@ -51,6 +52,7 @@ async def list_category_products(
     tree = await category_tree(ctx)
     node = _requested_category(tree, request)
     stats = await listing_stats(ctx.db, node.id, selection)
+    sales = await sale_prices(ctx)
     rows: Sequence[AnyRow] = ()
     if page.offset < stats.total:  # a page past the end costs no read
         async with ctx.db.connect() as conn:
@@ -60,7 +62,7 @@ async def list_category_products(
     return catalog_pb2.ListCategoryProductsResponse(
         category=messages.category_with_children(node),
         breadcrumbs=[messages.category(crumb) for crumb in tree.path(node.id)],
-        products=summaries(rows),
+        products=summaries(rows, sales),
         page=page.info(stats.total),
         facets=facet_messages(stats.facet_counts, selection),
     )
@@ -131,6 +133,7 @@ async def _full_product(
 ) -> catalog_pb2.Product:
     """The product with its images, variants and attributes; discontinued ones too."""
     tree = await category_tree(ctx)
+    sales = await sale_prices(ctx)
     async with ctx.db.connect() as conn:
         detail = await read(conn)
     if detail is None:
@@ -141,6 +144,7 @@ async def _full_product(
         variants=detail.variants,
         attributes=detail.attributes,
         breadcrumbs=tree.path(detail.row.category_id),
+        sales=sales,
     )
 
 
@@ -152,13 +156,14 @@ async def get_related_products(
     )
     if not validation.known_id(request.product_id):
         raise NotFound(f"no product has id {request.product_id}")
+    sales = await sale_prices(ctx)
     async with ctx.db.connect() as conn:
         rows = await related_page(conn, request.product_id, limit)
         if not rows and not await conn.scalar(
             select(products.c.id).where(products.c.id == request.product_id)
         ):
             raise NotFound(f"no product has id {request.product_id}")
-    return catalog_pb2.GetRelatedProductsResponse(products=summaries(rows))
+    return catalog_pb2.GetRelatedProductsResponse(products=summaries(rows, sales))
 
 
 async def list_product_links(
@@ -210,12 +215,13 @@ async def list_feed_items(
     statement = summary_statement(page, page.c.product_id).add_columns(
         products.c.sku, products.c.description
     )
+    sales = await sale_prices(ctx)
     async with ctx.db.connect() as conn:
         rows = (await conn.execute(statement.order_by(products.c.id))).all()
     return catalog_pb2.ListFeedItemsResponse(
         items=[
             catalog_pb2.FeedItem(summary=summary, sku=row.sku, description=row.description)
-            for row, summary in zip(rows, summaries(rows), strict=True)
+            for row, summary in zip(rows, summaries(rows, sales), strict=True)
         ]
     )
 

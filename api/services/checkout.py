@@ -33,15 +33,17 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api import charges, mail
+from api import charges, mail, promotions
 from api.context import CallContext
 from api.messages import AnyRow, money
 from api.payments import GATEWAYS, CardDetails, CardRefused, PaymentGateway
+from api.pricing import Priced
 from api.schema import (
     basket_lines,
     baskets,
     checkouts,
     mail_outbox,
+    order_discounts,
     order_lines,
     orders,
     users,
@@ -50,7 +52,6 @@ from api.schema import (
 from api.services.auth import checked_email
 from api.services.basket import (
     CURRENCY,
-    FREE_SHIPPING_FROM,
     account_of,
     basket_contents,
     line_rows,
@@ -58,12 +59,14 @@ from api.services.basket import (
     touch_basket,
 )
 from api.services.orders import address_message, card_message, load_order
-from contract import checkout_pb2, orders_pb2
+from api.shipping import SHIPPING_METHODS, Shipping, offered
+from contract import checkout_pb2, orders_pb2, promotions_pb2
 from contract.errors import ApiError, FailedPrecondition, Invalid, Unavailable
 
 log = logging.getLogger("vitrine.api")
 
 Step = checkout_pb2.CheckoutStep
+DELIVERY = promotions_pb2.DISCOUNT_TARGET_DELIVERY
 
 # Where the shop delivers (ISO 3166-1 alpha-2); the front shows their names in its locale.
 SHIPPING_COUNTRIES = (
@@ -75,25 +78,6 @@ MAX_LENGTHS = {"name": 100, "line1": 200, "line2": 200, "city": 100, "postcode":
 KEY_BYTES = 24  # token_urlsafe(24): 32 characters
 
 
-@dataclass(frozen=True)
-class Shipping:
-    code: str
-    label: str
-    price: int  # minor units
-    min_days: int
-    max_days: int
-    countries: frozenset[str] | None = None  # None: everywhere the shop delivers
-    free_from: int | None = None  # a subtotal from which this method costs nothing
-
-    def price_for(self, subtotal: int) -> int:
-        return 0 if self.free_from is not None and subtotal >= self.free_from else self.price
-
-
-SHIPPING_METHODS = (
-    Shipping("standard", "Standard delivery", 495, 3, 5, free_from=FREE_SHIPPING_FROM),
-    Shipping("express", "Express delivery", 995, 1, 2),
-    Shipping("next_day", "Next-day delivery", 1495, 1, 1, countries=frozenset({"IE"})),
-)
 EMPTY_BASKET = "Your basket is empty."
 ADDRESS_FIRST = "Enter your delivery address first."
 CHECKOUT_CHANGED = (
@@ -104,14 +88,20 @@ NOT_PLACED_REFUNDED = (
     "We could not place your order just now, so the payment for it was refunded to your card. "
     "Please try again in a moment."
 )
+CODE_NO_LONGER_APPLIES = (
+    "Your order was not placed: the code {code} no longer applies ({why}) {payment} Please check "
+    "your order's new total and place it again."
+)
+TOTAL_CHANGED = (
+    "Your order was not placed: its total changed while you were checking out. {payment} "
+    "Please check your order again."
+)
+NOTHING_CHARGED = "Nothing was charged."
+REFUNDED = "Any payment for it was refunded to your card."
 NOT_PLACED_REFUND_PENDING = (
     "We could not place your order just now. If your card was charged for it, the payment is "
     "refunded automatically within minutes. Please try again in a moment."
 )
-
-
-def offered(country: str) -> list[Shipping]:
-    return [m for m in SHIPPING_METHODS if m.countries is None or country in m.countries]
 
 
 def gateway(ctx: CallContext) -> PaymentGateway:
@@ -245,7 +235,10 @@ async def place_order(
             if placed := await load_order(conn, orders.c.idempotency_key == key):
                 return checkout_pb2.PlaceOrderResponse(order=placed)
             raise
-    totals = _totals(rows, checkout)
+        totals = await _totals(conn, ctx, rows, checkout, request.session_token)
+    expected = request.expected_total
+    if request.HasField("expected_total") and expected.amount != totals.total:
+        raise FailedPrecondition(_why_changed(totals, ctx.settings.locale, NOTHING_CHARGED))
     gateway_key = await charges.record(ctx.db, key, totals.total, totals.currency, ctx.now)
     # Shielded: a call that reaches its deadline here still charges and commits or rolls back
     # (and refunds) in full, never leaving a transaction (and SQLite's write lock) open nor a
@@ -283,7 +276,7 @@ async def _charge_and_place(
     if not charge.approved:
         return checkout_pb2.PlaceOrderResponse(payment_error=charge.decline_message)
     try:
-        order_id = await _place(ctx, request, key, gateway_key, charge.reference)
+        order_id = await _place(ctx, request, key, gateway_key, charge.reference, charged=totals)
     except (_Refusal, ApiError, SQLAlchemyError, OSError) as error:
         return await _not_placed(ctx, key, gateway_key, error)
     async with ctx.db.connect() as conn:
@@ -320,12 +313,14 @@ async def _place(
     key: str,
     gateway_key: str,
     payment_reference: str,
+    *,
+    charged: _Totals,
 ) -> int:
     async with ctx.db.connect() as conn, conn.begin():
         existing: int | None = await _placed_meanwhile(conn, ctx, request, key)
         if existing is not None:
             return existing  # a repeat of this checkout placed it, with this same charge
-        order_id = await _write_order(conn, ctx, request, key, payment_reference)
+        order_id = await _write_order(conn, ctx, request, key, payment_reference, charged=charged)
         if not await charges.mark_placed(conn, gateway_key, order_id, ctx.now):
             raise _Refusal(NOT_PLACED_REFUNDED)  # refunded meanwhile (the sweep): no order
         ctx.check_deadline()
@@ -350,9 +345,12 @@ async def _write_order(
     request: checkout_pb2.PlaceOrderRequest,
     key: str,
     payment_reference: str,
+    *,
+    charged: _Totals,
 ) -> int:
     """The order's transaction (step 3 in the module's docstring), the basket already locked;
-    its id."""
+    its id. The promotions are priced again here, and their uses counted within their limits:
+    an order whose total is no longer the one charged is refused (and its charge refunded)."""
     token = plausible_token(request.basket_token)
     basket_id = await conn.scalar(select(baskets.c.id).where(baskets.c.token == token))
     if not token or basket_id is None:
@@ -364,8 +362,17 @@ async def _write_order(
     if not rows:
         raise _Refusal(EMPTY_BASKET)
     await _reserve_stock(conn, rows)
-    totals = _totals(rows, checkout)
+    totals = await _totals(conn, ctx, rows, checkout, request.session_token)
+    _check_still_charged(totals, charged, ctx.settings.locale)
     user_id = await account_of(conn, request.session_token, ctx.now)
+    try:
+        await promotions.count_uses(conn, totals.priced, user_id, checkout.email)
+    except promotions.UsedUp as used_up:
+        why = "This code has been used up."
+        code = used_up.code or used_up.name
+        raise _Refusal(
+            CODE_NO_LONGER_APPLIES.format(code=code, why=why, payment=REFUNDED)
+        ) from None
     order_id: int = (
         await conn.execute(
             insert(orders)
@@ -384,6 +391,7 @@ async def _write_order(
                 payment_reference=payment_reference,
                 currency=totals.currency,
                 subtotal=totals.subtotal,
+                discount=totals.discount,
                 shipping=totals.shipping,
                 total=totals.total,
                 placed_at=ctx.now,
@@ -391,7 +399,9 @@ async def _write_order(
             .returning(orders.c.id)
         )
     ).scalar_one()
-    contents = basket_contents("", rows)
+    contents = basket_contents(
+        "", rows, totals.priced, locale=ctx.settings.locale, shipping=totals.shipping_method
+    )
     await conn.execute(
         insert(order_lines),
         [
@@ -406,10 +416,33 @@ async def _write_order(
                 "quantity": line.quantity,
                 "unit_price": line.unit_price.amount,
                 "line_total": line.line_total.amount,
+                "compare_at_unit_price": (
+                    line.compare_at_unit_price.amount
+                    if line.HasField("compare_at_unit_price")
+                    else None
+                ),
+                "sale_name": line.sale.name,
+                "discount": line.discount.amount,
             }
             for position, line in enumerate(contents.lines, start=1)
         ],
     )
+    if contents.discounts:
+        await conn.execute(
+            insert(order_discounts),
+            [
+                {
+                    "order_id": order_id,
+                    "position": position,
+                    "promotion_id": discount.promotion_id,
+                    "code": discount.code,
+                    "name": discount.name,
+                    "target": "delivery" if discount.target == DELIVERY else "items",
+                    "amount": discount.amount.amount,
+                }
+                for position, discount in enumerate(contents.discounts, start=1)
+            ],
+        )
     await conn.execute(
         insert(mail_outbox).values(
             order_id=order_id, kind=mail.ORDER_CONFIRMATION, created_at=ctx.now, attempts=0
@@ -478,17 +511,71 @@ async def _new_order_number(conn: AsyncConnection) -> str:
 class _Totals:
     currency: str
     subtotal: int
+    discount: int
     shipping: int
     total: int
     shipping_method: Shipping
+    priced: Priced
 
 
-def _totals(rows: Sequence[AnyRow], checkout: AnyRow) -> _Totals:
+async def _totals(
+    conn: AsyncConnection,
+    ctx: CallContext,
+    rows: Sequence[AnyRow],
+    checkout: AnyRow,
+    session_token: str,
+) -> _Totals:
+    """What the order comes to with the chosen delivery and the promotions that apply to it,
+    for the account (if logged in) and the checkout's email."""
+    priced = await _priced(
+        conn,
+        ctx,
+        rows,
+        basket_id=checkout.basket_id,
+        checkout=checkout,
+        session_token=session_token,
+    )
     currency = rows[0].currency if rows else CURRENCY
-    subtotal = sum(row.price * row.quantity for row in rows)
     method = next(m for m in SHIPPING_METHODS if m.code == checkout.shipping_method)
-    shipping = method.price_for(subtotal)
-    return _Totals(currency, subtotal, shipping, subtotal + shipping, method)
+    shipping = priced.shipping(method.price, free_with_offer=method.free_with_offer)
+    total = max(0, priced.total(shipping))
+    return _Totals(currency, priced.subtotal, priced.discount, shipping, total, method, priced)
+
+
+async def _priced(
+    conn: AsyncConnection,
+    ctx: CallContext,
+    rows: Sequence[AnyRow],
+    *,
+    basket_id: int | None,
+    checkout: AnyRow | None,
+    session_token: str,
+) -> Priced:
+    """The basket priced for whoever orders: the account (if logged in) and the checkout's
+    email, or the account's before the address step."""
+    user_id = await account_of(conn, session_token, ctx.now)
+    email = checkout.email if checkout is not None else ""
+    if not email and user_id is not None:
+        email = await conn.scalar(select(users.c.email).where(users.c.id == user_id)) or ""
+    who = await promotions.customer(conn, user_id, email)
+    return await promotions.price(conn, rows, basket_id, ctx.now, who)
+
+
+def _check_still_charged(totals: _Totals, charged: _Totals, locale: str) -> None:
+    """Refuses the order when its total is no longer what was charged: a code used up or out of
+    its window meanwhile (said in words), or any other change."""
+    if totals.total != charged.total:
+        raise _Refusal(_why_changed(totals, locale, REFUNDED))
+
+
+def _why_changed(totals: _Totals, locale: str, payment: str) -> str:
+    """Why an order does not cost what the shopper was shown, in words: a code of the basket
+    that no longer applies, or else a change of price."""
+    for outcome in totals.priced.codes:
+        if outcome.refusal is not None:
+            why = outcome.refusal.words(locale)
+            return CODE_NO_LONGER_APPLIES.format(code=outcome.code.code, why=why, payment=payment)
+    return TOTAL_CHANGED.format(payment=payment)
 
 
 async def _checkout_to_place(
@@ -604,14 +691,18 @@ async def _state(
     checkout = await _checkout_row(conn, basket_id) if basket_id is not None else None
     rows = await line_rows(conn, basket_id) if basket_id is not None else []
     state = checkout_pb2.CheckoutState(next_step=_next_step(checkout), countries=SHIPPING_COUNTRIES)
-    subtotal = sum(row.price * row.quantity for row in rows)
+    priced = await _priced(
+        conn, ctx, rows, basket_id=basket_id, checkout=checkout, session_token=session_token
+    )
     currency = rows[0].currency if rows else CURRENCY
     country = checkout.ship_country if checkout is not None else "IE"
     for method in offered(country):
         state.shipping_methods.add(
             code=method.code,
             label=method.label,
-            price=money(method.price_for(subtotal), currency),
+            price=money(
+                priced.shipping(method.price, free_with_offer=method.free_with_offer), currency
+            ),
             min_days=method.min_days,
             max_days=method.max_days,
         )
@@ -622,7 +713,7 @@ async def _state(
         state.shipping_address.CopyFrom(address_message(checkout))
         if state.next_step > Step.CHECKOUT_STEP_SHIPPING:
             state.shipping_method = checkout.shipping_method
-            shipping = _totals(rows, checkout).shipping if rows else 0
+            shipping = next(m for m in SHIPPING_METHODS if m.code == checkout.shipping_method)
         if checkout.payment_token:
             state.payment.CopyFrom(card_message(checkout))
     else:
@@ -631,7 +722,15 @@ async def _state(
             state.email = (
                 await conn.scalar(select(users.c.email).where(users.c.id == user_id)) or ""
             )
-    state.basket.CopyFrom(basket_contents(token if basket_id else "", rows, shipping=shipping))
+    state.basket.CopyFrom(
+        basket_contents(
+            token if basket_id else "",
+            rows,
+            priced,
+            locale=ctx.settings.locale,
+            shipping=shipping,
+        )
+    )
     if not rows:
         state.next_step = Step.CHECKOUT_STEP_ADDRESS
     return state

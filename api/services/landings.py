@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from api import messages, validation
 from api.category_tree import CategoryTree, category_tree
 from api.context import CallContext
+from api.help_pages import HELP_PAGES, HELP_PAGES_BY_SLUG, description_figures
 from api.messages import AnyRow
+from api.promotions import free_delivery_from
 from api.queries import (
     SORT_COLUMNS,
     SUMMARY_COLUMNS,
@@ -21,8 +23,10 @@ from api.queries import (
     product_summaries,
     sort_order,
 )
+from api.sales import SALES_TTL_SECONDS, SalePrices, sale_prices
 from api.schema import banners, landing_blocks, landing_pages, landing_rail_products, products
-from contract import catalog_pb2, landings_pb2
+from api.shop_policies import shop_policies
+from contract import catalog_pb2, help_pb2, landings_pb2
 from contract.errors import NotFound
 
 HOME_SLUG = "home"
@@ -93,7 +97,8 @@ async def _landing_page(ctx: CallContext, slug: str, at: datetime) -> landings_p
         banners_by_block = await _banners_shown(
             conn, [block.id for block in blocks if block.kind == "banners"], at
         )
-        rails = await _rails(conn, tree, [block for block in blocks if block.kind == "rail"])
+        rail_blocks = [block for block in blocks if block.kind == "rail"]
+        rails = await _rails(conn, tree, rail_blocks, await sale_prices(ctx))
 
     message = landings_pb2.LandingPage(
         slug=page.slug,
@@ -138,7 +143,7 @@ async def _banners_shown(
 
 
 async def _rails(
-    conn: AsyncConnection, tree: CategoryTree, blocks: list[AnyRow]
+    conn: AsyncConnection, tree: CategoryTree, blocks: list[AnyRow], sales: SalePrices | None
 ) -> dict[int, landings_pb2.ProductRail]:
     """Every rail of the page: one query for the category rails, one for the hand-picked ones,
     and one summary load for all their products."""
@@ -162,7 +167,7 @@ async def _rails(
                 rows_by_block[row.block_id].append(row)
 
     all_rows = [row for block in blocks for row in rows_by_block.get(block.id, [])]
-    summaries = iter(await product_summaries(conn, all_rows))
+    summaries = iter(await product_summaries(conn, all_rows, sales))
     rails = {}
     for block in blocks:
         category = tree.by_id.get(block.rail_category_id) if block.rail_category_id else None
@@ -198,3 +203,59 @@ def _category_rails(tree: CategoryTree, blocks: list[AnyRow], limits: dict[int, 
         )
     rails = union_all(*members).subquery()
     return select(rails).order_by(rails.c.block_id, rails.c.rank)
+
+
+async def get_help_page(
+    ctx: CallContext, request: help_pb2.GetHelpPageRequest
+) -> help_pb2.HelpPage:
+    slug = validation.slug(request.slug, kind="help page", max_length=MAX_SLUG_LENGTH)
+    page = HELP_PAGES_BY_SLUG.get(slug)
+    if page is None:
+        raise NotFound(f"no help page has slug {slug!r}")
+    locale = ctx.settings.locale
+    policies = await _policies(ctx)
+    return help_pb2.HelpPage(
+        slug=page.slug,
+        title=page.title,
+        description=page.description.format(**description_figures(locale, policies)),
+        sections=page.sections(locale, policies),
+        updated_at=messages.timestamp(page.updated),
+    )
+
+
+async def list_help_pages(
+    ctx: CallContext,  # noqa: ARG001 - every method takes its context
+    request: help_pb2.ListHelpPagesRequest,  # noqa: ARG001 - every method takes its request
+) -> help_pb2.ListHelpPagesResponse:
+    return help_pb2.ListHelpPagesResponse(
+        pages=[
+            help_pb2.HelpPageLink(
+                slug=page.slug, title=page.title, updated_at=messages.timestamp(page.updated)
+            )
+            for page in HELP_PAGES
+        ]
+    )
+
+
+# The free-delivery threshold is a promotion's: read once per worker for as long as the sales.
+POLICIES_CACHE_KEY = "landings.shop_policies"
+POLICIES_TTL_SECONDS = SALES_TTL_SECONDS
+
+
+async def _load_policies(ctx: CallContext) -> help_pb2.ShopPolicies:
+    async with ctx.db.connect() as conn:
+        return shop_policies(await free_delivery_from(conn, ctx.now))
+
+
+async def _policies(ctx: CallContext) -> help_pb2.ShopPolicies:
+    policies: help_pb2.ShopPolicies = await ctx.cache.get(
+        POLICIES_CACHE_KEY, POLICIES_TTL_SECONDS, lambda: _load_policies(ctx)
+    )
+    return policies
+
+
+async def get_shop_policies(
+    ctx: CallContext,
+    request: help_pb2.GetShopPoliciesRequest,  # noqa: ARG001 - every method takes its request
+) -> help_pb2.ShopPolicies:
+    return await _policies(ctx)

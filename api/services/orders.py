@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from api import validation
 from api.context import CallContext
 from api.messages import AnyRow, money, timestamp
-from api.schema import order_lines, orders
+from api.schema import order_discounts, order_lines, orders
 from api.services.basket import account_of, plausible_token
-from contract import basket_pb2, orders_pb2
+from contract import basket_pb2, orders_pb2, promotions_pb2
 from contract.errors import NotFound, Unauthenticated
 
 MAX_NUMBER_LENGTH = 20  # the column's size
@@ -33,7 +33,8 @@ async def get_order(ctx: CallContext, request: orders_pb2.GetOrderRequest) -> or
         if row is None or not await _may_see(conn, ctx, row, request):
             raise NotFound(NO_SUCH_ORDER)
         lines = await _lines(conn, row.id)
-    return order_message(row, lines)
+        discounts = await _discounts(conn, row.id)
+    return order_message(row, lines, discounts)
 
 
 async def _may_see(
@@ -87,7 +88,7 @@ async def load_order(conn: AsyncConnection, where: ColumnElement[bool]) -> order
     row = (await conn.execute(select(orders).where(where))).one_or_none()
     if row is None:
         return None
-    return order_message(row, await _lines(conn, row.id))
+    return order_message(row, await _lines(conn, row.id), await _discounts(conn, row.id))
 
 
 async def _lines(conn: AsyncConnection, order_id: int) -> list[AnyRow]:
@@ -99,7 +100,18 @@ async def _lines(conn: AsyncConnection, order_id: int) -> list[AnyRow]:
     return list((await conn.execute(query)).all())
 
 
-def order_message(row: AnyRow, lines: list[AnyRow]) -> orders_pb2.Order:
+async def _discounts(conn: AsyncConnection, order_id: int) -> list[AnyRow]:
+    query = (
+        select(order_discounts)
+        .where(order_discounts.c.order_id == order_id)
+        .order_by(order_discounts.c.position)
+    )
+    return list((await conn.execute(query)).all())
+
+
+def order_message(
+    row: AnyRow, lines: list[AnyRow], discounts: list[AnyRow] | None = None
+) -> orders_pb2.Order:
     currency = row.currency
     order = orders_pb2.Order(
         id=row.id,
@@ -115,6 +127,7 @@ def order_message(row: AnyRow, lines: list[AnyRow]) -> orders_pb2.Order:
             max_days=row.shipping_max_days,
         ),
         subtotal=money(row.subtotal, currency),
+        discount=money(row.discount, currency),
         shipping=money(row.shipping, currency),
         total=money(row.total, currency),
         placed_at=timestamp(row.placed_at),
@@ -123,17 +136,32 @@ def order_message(row: AnyRow, lines: list[AnyRow]) -> orders_pb2.Order:
         payment_reference=row.payment_reference,
     )
     for line in lines:
-        order.lines.append(
-            basket_pb2.BasketLine(
-                variant_id=line.variant_id,
-                product_id=line.product_id,
-                product_slug=line.product_slug,
-                name=line.name,
-                variant_label=line.variant_label,
-                quantity=line.quantity,
-                unit_price=money(line.unit_price, currency),
-                line_total=money(line.line_total, currency),
-            )
+        message = basket_pb2.BasketLine(
+            variant_id=line.variant_id,
+            product_id=line.product_id,
+            product_slug=line.product_slug,
+            name=line.name,
+            variant_label=line.variant_label,
+            quantity=line.quantity,
+            unit_price=money(line.unit_price, currency),
+            line_total=money(line.line_total, currency),
+            discount=money(line.discount, currency),
+        )
+        if line.compare_at_unit_price is not None:
+            message.compare_at_unit_price.CopyFrom(money(line.compare_at_unit_price, currency))
+            message.sale.name = line.sale_name
+        order.lines.append(message)
+    for discount in discounts or []:
+        order.discounts.add(
+            promotion_id=discount.promotion_id,
+            name=discount.name,
+            code=discount.code,
+            amount=money(discount.amount, currency),
+            target=(
+                promotions_pb2.DISCOUNT_TARGET_DELIVERY
+                if discount.target == "delivery"
+                else promotions_pb2.DISCOUNT_TARGET_ITEMS
+            ),
         )
     order.item_count = sum(line.quantity for line in order.lines)
     return order

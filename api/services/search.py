@@ -20,6 +20,7 @@ from api.facets import FACETS, FacetSelection, count_facet, facet_messages
 from api.fulltext import FullText, for_dialect
 from api.messages import AnyRow
 from api.queries import SUMMARY_COLUMNS, is_live, product_summaries, sort_order
+from api.sales import sale_prices
 from api.schema import products
 from contract import catalog_pb2, search_pb2
 from contract.errors import Invalid
@@ -72,8 +73,9 @@ async def search_products(
             )
             if found_corrected.total:
                 found, words, searched_for = found_corrected, corrected, spellings[0]
+    sales = await sale_prices(ctx)
     async with ctx.db.connect() as conn:
-        summaries = await product_summaries(conn, found.rows)
+        summaries = await product_summaries(conn, found.rows, sales)
     facets = []
     if found.total or not selection.is_empty():
         facets = await _facets(ctx.db, [is_live(), fulltext.match(words).condition], selection)

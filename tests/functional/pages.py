@@ -40,6 +40,16 @@ class Page:
             for c in self.cards()
         ]
 
+    def card_regular_prices(self) -> list[float]:
+        """Each card's regular price: the struck-through one when a sale (named on the card)
+        sets its price, else the price."""
+        found = []
+        for card in self.cards():
+            css = "price__was" if "price__sale-name" in card else "price__now"
+            amount = re.search(css + r"\b[^>]*>€([\d,]+\.\d\d)<", card).group(1)
+            found.append(float(amount.replace(",", "")))
+        return found
+
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     """Shows a redirect as it is (status and Location) instead of following it."""

@@ -230,7 +230,7 @@ def test_listings_facets_search_links_and_feed_show_the_imported_products(shop):
 
     found = shop.search("organic cotton tee")
     assert [p.slug for p in found.products][:1] == ["organic-cotton-tee"]
-    assert shop.search("stoneware").products[0].slug == "speckled-stoneware-mug"
+    assert "speckled-stoneware-mug" in [p.slug for p in shop.search("speckled mug").products]
 
     links = shop.run(
         catalog.list_product_links(

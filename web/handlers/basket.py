@@ -49,7 +49,13 @@ class BasketPageHandler(BaseHandler):
         basket = batch.basket.GetBasket(token=self.shopper.basket_token())
         await self.wait_for_replies(batch)
         self.set_header("Cache-Control", "private, no-store")
-        self.render_page("basket/page.html", contents=basket.result(), xsrf_token=self.form_token())
+        self.render_page(
+            "basket/page.html",
+            contents=basket.result(),
+            xsrf_token=self.form_token(),
+            voucher_error="",
+            voucher_code="",
+        )
 
 
 class BasketChangeHandler(BaseHandler):

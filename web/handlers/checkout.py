@@ -7,12 +7,13 @@ the ones it needs redirects to the first step not done; an empty basket, to the 
 Nothing here may be cached: every answer is private, no-store.
 
 Placing the order posts the review page's idempotency key: a double click or a retried POST
-gets the same order, and the redirect to its page. Prices and totals always come from the API.
+gets the same order, and the redirect to its page. Prices and totals always come from the API;
+the total the review page showed only lets the API refuse an order that would cost more or less.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, TypedDict
+from typing import Any, ClassVar, TypedDict
 
 import tornado.web
 
@@ -20,6 +21,7 @@ from api_client import Batch, Call
 from contract import checkout_pb2
 from vitrine.urls import order_url
 from web.handlers.base import WRITE_DEADLINE_MS, BaseHandler, PageError
+from web.whole_numbers import parse_whole_number
 
 Step = checkout_pb2.CheckoutStep
 STEP_PATHS = {
@@ -42,6 +44,9 @@ ORDER_NOT_CONFIRMED = (
 )
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postcode", "country", "phone")
 DEFAULT_COUNTRY = "IE"
+# The catalogue's one currency (the API's totals are in it) and the most a total can be.
+CURRENCY = "EUR"
+MAX_TOTAL = 2**63 - 1
 
 
 class CheckoutIdentity(TypedDict):
@@ -218,10 +223,17 @@ class PlaceOrderHandler(CheckoutBaseHandler):
 
     async def post(self) -> None:
         batch = self.api_batch()
+        # The total the review page showed: the API refuses an order that would cost anything
+        # else (a code used up meanwhile) rather than charge it. It prices nothing.
+        shown = parse_whole_number(self.field("expected_total"), 0, MAX_TOTAL)
+        guard: dict[str, Any] = {}
+        if shown is not None:
+            guard["expected_total"] = {"amount": shown, "currency": CURRENCY}
         call = batch.checkout.PlaceOrder(
             **self.checkout_request(),
             idempotency_key=self.field("idempotency_key"),
             deadline_ms=PLACE_ORDER_DEADLINE_MS,
+            **guard,
         )
         try:
             await self.wait_for_replies(batch)
