@@ -12,7 +12,7 @@ GENERATED := contract/gen/.generated
 NODE_TOOLS := node_modules/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: constraints test-integration help setup protos run serve dev preview api seed migrate migration test test-unit test-functional test-e2e gates lint bench profile bootstrap clean seo-audit
+.PHONY: constraints test-integration help setup protos run serve dev preview api seed migrate migration test test-unit test-functional test-e2e gates lint bench bench-import profile bootstrap clean seo-audit
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -110,6 +110,9 @@ lint: setup $(TESTING) ## the quality gates: ruff (lint and format), import-lint
 
 bench: setup $(TESTING) bootstrap ## every scenario of bench/run.py side by side (~4 min); results in bench/results/
 	$(PY) bench/run.py $(ARGS)
+
+bench-import: setup $(TESTING) ## vitrine import of a 1,000,000-row file on SQLite and PostgreSQL: time and peak RSS (ARGS="--rows 100000")
+	$(PY) bench/import_catalogue.py $(ARGS)
 
 profile: setup $(TESTING) ## profile the product page under load with py-spy (bench/profile.py)
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[bench]'

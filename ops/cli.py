@@ -316,6 +316,55 @@ def command_reviews(settings: Settings, args: argparse.Namespace) -> int:
     return run(settings, args.action, args.review_id or 0, args.limit, sys.stdout)
 
 
+def command_import(settings: Settings, args: argparse.Namespace) -> int:
+    """`vitrine import FILE`: a catalogue (or stock) from CSV or JSON Lines (docs/import.md)."""
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
+
+    from api.catalogue_import.options import ImportOptions  # noqa: PLC0415
+    from api.catalogue_import.reading import FileError  # noqa: PLC0415
+    from api.catalogue_import.run import import_catalogue  # noqa: PLC0415
+    from api.db import create_engine, migrate  # noqa: PLC0415
+
+    if args.stock_only and args.discontinue_missing:
+        print(
+            "vitrine: --discontinue-missing needs the whole catalogue, not a stock feed",
+            file=sys.stderr,
+        )
+        return 2
+    options = ImportOptions(
+        file_format=args.format,
+        stock_only=args.stock_only,
+        skip_bad_rows=args.skip_bad_rows,
+        discontinue_missing=args.discontinue_missing,
+        dry_run=args.dry_run,
+        batch_rows=args.batch_rows,
+        currency=args.currency,
+        progress=not args.quiet,
+    )
+
+    async def run() -> int:
+        engine = create_engine(settings)
+        try:
+            await migrate(engine)
+            report = await import_catalogue(engine, args.file, options)
+        except FileError as error:
+            print(f"vitrine: {error}; nothing was imported", file=sys.stderr)
+            return 2
+        except SQLAlchemyError as error:
+            # Rolled back: a database that refused a write (locked too long, gone, read-only).
+            print(f"vitrine: the database failed: {error}; nothing was imported", file=sys.stderr)
+            return 1
+        finally:
+            await engine.dispose()
+        print("\n".join(report.summary()))
+        for line in report.problem_lines():
+            print(line, file=sys.stderr)
+        print(report.outcome(), file=sys.stderr if report.bad_rows else sys.stdout)
+        return 1 if report.bad_rows else 0
+
+    return asyncio.run(run())
+
+
 def command_seo_audit(_settings: Settings, args: argparse.Namespace) -> int:
     from ops.seo_audit import run_audit  # noqa: PLC0415
 
@@ -403,6 +452,7 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     moderation.add_argument("action", choices=("pending", "publish", "reject"))
     moderation.add_argument("review_id", nargs="?", type=int, help="the review's id (#N)")
     moderation.add_argument("--limit", type=int, default=50, help="most held reviews to list")
+    _import_parser(commands)
     audit = commands.add_parser(
         "seo-audit",
         help="crawl a site as a search engine would and report SEO errors (exit 1 on any)",
@@ -415,6 +465,52 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
         "--max-urls", type=int, default=10_000, help="most pages and links to fetch (default 10000)"
     )
     return parser
+
+
+def _import_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from api.catalogue_import.options import (  # noqa: PLC0415
+        DEFAULT_BATCH_ROWS,
+        DEFAULT_CURRENCY,
+        FORMATS,
+    )
+
+    command = commands.add_parser(
+        "import",
+        help="load products, variants, stock, prices and images from CSV or JSON Lines, "
+        "upserting by SKU (docs/import.md)",
+    )
+    command.add_argument("file", type=Path, metavar="FILE")
+    command.add_argument(
+        "--format", choices=FORMATS, default="", help="csv or jsonl (default: the extension)"
+    )
+    command.add_argument(
+        "--stock-only", action="store_true", help="a stock feed: update the stock of each sku"
+    )
+    command.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="import the good rows when some are bad (default: nothing when any row is bad)",
+    )
+    command.add_argument(
+        "--discontinue-missing",
+        action="store_true",
+        help="the file is the whole catalogue: discontinue live products it does not list",
+    )
+    command.add_argument(
+        "--dry-run", action="store_true", help="check and count everything, write nothing"
+    )
+    command.add_argument(
+        "--batch-rows",
+        type=int,
+        default=DEFAULT_BATCH_ROWS,
+        help=f"rows read and written together (default {DEFAULT_BATCH_ROWS})",
+    )
+    command.add_argument(
+        "--currency",
+        default=DEFAULT_CURRENCY,
+        help=f"of new products whose rows name none (default {DEFAULT_CURRENCY})",
+    )
+    command.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def command_keys(settings: Settings, args: argparse.Namespace) -> int:
@@ -449,6 +545,7 @@ COMMANDS = {
     "preview": command_preview,
     "fixtures": command_fixtures,
     "seed": command_seed,
+    "import": command_import,
     "seo-audit": command_seo_audit,
     "reviews": command_reviews,
     "migrate": command_migrate,
@@ -472,9 +569,11 @@ def main(argv: list[str] | None = None) -> int:
         or getattr(args, "max_urls", 1) < 1
         or getattr(args, "limit", 1) < 1
         or (getattr(args, "review_id", None) or 1) < 1
+        or getattr(args, "batch_rows", 1) < 1
     ):
         print(
-            "vitrine: --workers, --products, --max-urls, --limit and ids must be positive",
+            "vitrine: --workers, --products, --max-urls, --limit, --batch-rows and ids must be"
+            " positive",
             file=sys.stderr,
         )
         return 2
