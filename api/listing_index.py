@@ -1,5 +1,6 @@
 """Keeps the listing index (category_ancestors, category_products, category_facet_values,
-category_facet_counts in api/schema.py) in step with categories, products and variants.
+category_facet_counts, category_facet_pairs in api/schema.py) in step with categories, products
+and variants.
 
 Every write that changes a product's category, sort columns, live state, brand, price or
 variants' colours and sizes calls `refresh_products` in its own transaction (one that deletes
@@ -14,7 +15,21 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, literal, select, text, union, union_all, update
+from sqlalchemy import (
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    union,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api.facets import BRAND, COLOUR, PRICE_BAND, SIZE, price_band_of
@@ -23,6 +38,7 @@ from api.schema import (
     categories,
     category_ancestors,
     category_facet_counts,
+    category_facet_pairs,
     category_facet_values,
     category_products,
     products,
@@ -39,16 +55,25 @@ _INDEX_TABLES = (
     category_products,
     category_facet_values,
     category_facet_counts,
+    category_facet_pairs,
 )
 _listed = category_products.c
 _values = category_facet_values.c
 _counts = category_facet_counts.c
+_pairs = category_facet_pairs.c
+# The aggregates, each with the columns of its key: what _contributions counts and
+# _move_counts moves.
+_COUNT_KEYS = {
+    category_facet_counts: ("category_id", "facet", "value"),
+    category_facet_pairs: ("category_id", "facet", "value", "other_facet", "other_value"),
+}
 
 
 async def rebuild(conn: AsyncConnection) -> None:
     """The whole index again from the catalogue, inside the caller's transaction."""
-    for table in (category_facet_counts, category_facet_values, category_products):
+    for table in (category_facet_pairs, category_facet_counts, category_facet_values):
         await conn.execute(delete(table))
+    await conn.execute(delete(category_products))
     await conn.execute(delete(category_ancestors))
     await conn.execute(
         insert(category_ancestors).from_select(["category_id", "ancestor_id"], _closure())
@@ -68,10 +93,80 @@ async def rebuild(conn: AsyncConnection) -> None:
             ["category_id", "facet", "value", "count"], counted
         )
     )
+    await conn.execute(_insert_pairs())
     # The planners' statistics of the new rows now, not at autovacuum's next pass: the
     # filtered listings' plans depend on how many rows a facet value has.
     for table in _INDEX_TABLES:
         await conn.execute(text(f"ANALYZE {table.name}"))
+
+
+def _pairs_of(leaf_only: bool, product_ids: Sequence[int] | None = None) -> Select[Any]:
+    """(category, facet, value, other facet, other value, products) of the index's values,
+    with facet < other facet (each pair once).
+
+    `leaf_only` counts in each product's own category alone (a rebuild rolls those up through
+    category_ancestors: a third of the rows to pair)."""
+    mine, other = category_facet_values.alias("mine"), category_facet_values.alias("other")
+    statement = select(
+        mine.c.category_id,
+        mine.c.facet,
+        mine.c.value,
+        other.c.facet.label("other_facet"),
+        other.c.value.label("other_value"),
+        func.count().label("products"),
+    ).join(
+        other,
+        and_(
+            other.c.product_id == mine.c.product_id,
+            other.c.category_id == mine.c.category_id,
+            other.c.facet > mine.c.facet,
+        ),
+    )
+    if leaf_only:
+        statement = statement.join(
+            products,
+            and_(products.c.id == mine.c.product_id, products.c.category_id == mine.c.category_id),
+        )
+    if product_ids is not None:
+        statement = statement.where(mine.c.product_id.in_(product_ids))
+    return statement.group_by(
+        mine.c.category_id, mine.c.facet, mine.c.value, other.c.facet, other.c.value
+    )
+
+
+def _insert_pairs() -> Any:
+    """Every category's pairs, both ways round: each product's own category's, rolled up."""
+    leaf = _pairs_of(leaf_only=True).subquery("leaf")
+    up = category_ancestors.c
+    rolled = (
+        select(
+            up.ancestor_id,
+            leaf.c.facet,
+            leaf.c.value,
+            leaf.c.other_facet,
+            leaf.c.other_value,
+            func.sum(leaf.c.products).label("products"),
+        )
+        .join(category_ancestors, up.category_id == leaf.c.category_id)
+        .group_by(
+            up.ancestor_id, leaf.c.facet, leaf.c.value, leaf.c.other_facet, leaf.c.other_value
+        )
+        .cte("rolled")
+    )
+    both_ways = union_all(
+        select(rolled),
+        select(
+            rolled.c.ancestor_id,
+            rolled.c.other_facet,
+            rolled.c.other_value,
+            rolled.c.facet,
+            rolled.c.value,
+            rolled.c.products,
+        ),
+    )
+    return insert(category_facet_pairs).from_select(
+        ["category_id", "facet", "value", "other_facet", "other_value", "count"], both_ways
+    )
 
 
 async def vacuum(engine: AsyncEngine) -> None:
@@ -109,8 +204,9 @@ async def _reindex(conn: AsyncConnection, product_ids: Iterable[int], *, again: 
             await conn.execute(_insert_listed(chunk))
             await conn.execute(_insert_values(chunk))
         after = await _contributions(conn, chunk)
-        after.subtract(before)
-        await _move_counts(conn, after)
+        for table, counted in after.items():
+            counted.subtract(before[table])
+            await _move_counts(conn, table, counted)
 
 
 def _closure() -> Select[Any]:
@@ -173,8 +269,10 @@ def _insert_values(product_ids: Sequence[int] | None) -> Any:
     )
 
 
-async def _contributions(conn: AsyncConnection, product_ids: Sequence[int]) -> Counter[Any]:
-    """What these products add to category_facet_counts: {(category, facet, value): count}."""
+async def _contributions(
+    conn: AsyncConnection, product_ids: Sequence[int]
+) -> dict[Table, Counter[Any]]:
+    """What these products add to each aggregate: {table: {key: count}}."""
     counted = union_all(
         select(_values.category_id, _values.facet, _values.value, func.count())
         .where(_values.product_id.in_(product_ids))
@@ -183,24 +281,35 @@ async def _contributions(conn: AsyncConnection, product_ids: Sequence[int]) -> C
         .where(_listed.product_id.in_(product_ids))
         .group_by(_listed.category_id),
     )
-    result = await conn.execute(counted)
-    return Counter({(row[0], row[1], row[2]): row[3] for row in result})
+    counts = Counter({tuple(row[:3]): row[3] for row in await conn.execute(counted)})
+    pairs: Counter[Any] = Counter()
+    for category_id, facet, value, other_facet, other_value, n in await conn.execute(
+        _pairs_of(leaf_only=False, product_ids=product_ids)
+    ):
+        pairs[(category_id, facet, value, other_facet, other_value)] += n
+        pairs[(category_id, other_facet, other_value, facet, value)] += n
+    return {category_facet_counts: counts, category_facet_pairs: pairs}
 
 
-async def _move_counts(conn: AsyncConnection, changes: Counter[Any]) -> None:
-    # count = count + change keeps concurrent refreshes of other products from losing updates.
-    for (category_id, facet, value), change in changes.items():
-        if change == 0:
-            continue
-        key = (_counts.category_id == category_id, _counts.facet == facet, _counts.value == value)
-        moved = await conn.execute(
-            update(category_facet_counts).where(*key).values(count=_counts.count + change)
+async def _move_counts(conn: AsyncConnection, table: Table, changes: Counter[Any]) -> None:
+    """Add each change to its row (made at the change when missing), then drop the rows
+    brought to zero. count = count + change, in one upsert per row batched in one executemany,
+    keeps concurrent refreshes of other products from losing each other's updates."""
+    keys = _COUNT_KEYS[table]
+    moved = [dict(zip(keys, key, strict=True)) | {"count": n} for key, n in changes.items() if n]
+    if not moved:
+        return
+    upsert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+    await conn.execute(
+        upsert.on_conflict_do_update(
+            index_elements=list(keys), set_={"count": table.c.count + upsert.excluded.count}
+        ),
+        moved,
+    )
+    emptied = [row for row in moved if row["count"] < 0]
+    if emptied:
+        key_of = and_(*(table.c[k] == bindparam(f"key_{k}") for k in keys))
+        await conn.execute(
+            delete(table).where(key_of, table.c.count <= 0),
+            [{f"key_{k}": row[k] for k in keys} for row in emptied],
         )
-        if moved.rowcount == 0:
-            await conn.execute(
-                insert(category_facet_counts).values(
-                    category_id=category_id, facet=facet, value=value, count=change
-                )
-            )
-        elif change < 0:
-            await conn.execute(delete(category_facet_counts).where(*key, _counts.count <= 0))

@@ -3,9 +3,12 @@
 
 Bounds, per call, for a category whose subtree lists N live products:
 - unfiltered counts: one primary-key range of category_facet_counts (a row per facet value);
-- filtered counts: one statement per distinct set of filters (one with a single facet selected,
-  1 + k with k selected), each reading the products the selected values name (primary-key ranges
-  of category_facet_values), never the other products of N; the total is the price bands' sum;
+- one facet selected (one value of it, or any values of a facet a product has one of: brand,
+  price band): the other facets' counts are the selected values' primary-key ranges of
+  category_facet_pairs (a row per value of the other facets), whatever N;
+- other filtered counts: one statement per distinct set of filters (1 + k with k facets
+  selected), each reading the products the selected values name (primary-key ranges of
+  category_facet_values), never the other products of N; the total is the price bands' sum;
 - a page: the sort's index of category_products from its start, offset + page size entries
   (with filters, entries until that many match), then one primary-key read per shown product.
   Deep pages are an offset on that index: page P costs P x page size index entries, bounded by N
@@ -33,13 +36,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from api.facets import FACETS, PRICE_BAND, FacetCounts, FacetSelection
+from api.facets import BRAND, FACETS, PRICE_BAND, FacetCounts, FacetSelection
 from api.listing_index import TOTAL
 from api.messages import AnyRow
 from api.queries import sort_order, summary_statement
 from api.schema import (
     categories,
     category_facet_counts,
+    category_facet_pairs,
     category_facet_values,
     category_products,
     products,
@@ -48,6 +52,13 @@ from api.schema import (
 _listed = category_products.c
 _values = category_facet_values.c
 _counts = category_facet_counts.c
+_pairs = category_facet_pairs.c
+# Statements are built once per shape and bound per call: building a Core statement costs
+# about as much CPU as running a small one.
+_CATEGORY = bindparam("category_id", type_=Integer)
+# Facets a listed product has exactly one value of: the products having any of several selected
+# values are the sum of each value's, so pair counts add up (colours and sizes overlap).
+SINGLE_VALUED = frozenset({BRAND, PRICE_BAND})
 # category_products' columns under the names sort_order reads.
 _SORT_COLUMNS = SimpleNamespace(
     id=_listed.product_id,
@@ -72,13 +83,17 @@ async def listing_stats(
         unfiltered = await _unfiltered_counts(conn, category_id)
     if selection.is_empty():
         return ListingStats(unfiltered.get(TOTAL, {}).get(TOTAL, 0), unfiltered)
+    selected = _selected(selection)
+    if len(selected) == 1 and _pairs_add_up(selected[0], selection):
+        async with engine.connect() as conn:
+            counts = await _paired_counts(conn, category_id, selected[0], selection, unfiltered)
+        return ListingStats(_total(counts, selection), counts)
 
     # Facets whose counts apply the same filters are counted together, in one pass over the
     # products those filters leave: every unselected facet applies all of them, and each
     # selected one all but its own (none left: the unfiltered counts apply).
     counts: dict[str, dict[str, int]] = {}
     together: dict[str | None, list[str]] = {}
-    selected = _selected(selection)
     for facet in FACETS:
         if not [other for other in selected if other != facet]:
             counts[facet] = unfiltered.get(facet, {})
@@ -100,6 +115,39 @@ async def listing_stats(
     for task in tasks:
         counts |= task.result()
     return ListingStats(_total(counts, selection), counts)
+
+
+def _pairs_add_up(facet: str, selection: FacetSelection) -> bool:
+    return facet in SINGLE_VALUED or len(selection.selected(facet)) == 1
+
+
+_PAIRED_COUNTS = (
+    select(_pairs.other_facet, _pairs.other_value, func.sum(_pairs.count).label("products"))
+    .where(
+        _pairs.category_id == _CATEGORY,
+        _pairs.facet == bindparam("facet"),
+        _pairs.value.in_(bindparam("values", expanding=True)),
+    )
+    .group_by(_pairs.other_facet, _pairs.other_value)
+)
+
+
+async def _paired_counts(
+    conn: AsyncConnection,
+    category_id: int,
+    facet: str,
+    selection: FacetSelection,
+    unfiltered: FacetCounts,
+) -> dict[str, dict[str, int]]:
+    """With only `facet` selected: its own counts are the unfiltered ones, and each other
+    facet's are its values' pair counts with the selected values, summed."""
+    counts: dict[str, dict[str, int]] = {other: {} for other in FACETS if other != facet}
+    counts[facet] = dict(unfiltered.get(facet, {}))
+    parameters = {"category_id": category_id, "facet": facet, "values": selection.selected(facet)}
+    for other_facet, other_value, products_ in await conn.execute(_PAIRED_COUNTS, parameters):
+        if products_:
+            counts[other_facet][other_value] = int(products_)
+    return counts
 
 
 def _total(counts: FacetCounts, selection: FacetSelection) -> int:
@@ -124,11 +172,6 @@ async def listing_page(
     parameters = _parameters(category_id, selection) | {"offset": offset, "limit": limit}
     result = await conn.execute(_page_statement(sort, _selected(selection)), parameters)
     return result.all()
-
-
-# Statements are built once per shape (sort, which facets are selected) and bound per call:
-# building a Core statement costs about as much CPU as running a small one.
-_CATEGORY = bindparam("category_id", type_=Integer)
 
 
 def _selected(selection: FacetSelection) -> tuple[str, ...]:

@@ -69,6 +69,9 @@ Index("products_price", products.c.price)
 Index("products_created_at", products.c.created_at)
 Index("products_name", products.c.name, products.c.id)
 Index("products_brand", products.c.brand)
+# The latest change of a category's live products: one index probe per category for the
+# category sitemap's <lastmod> (ListCategoryLinks), not a grouped scan of every product.
+Index("products_category_updated", *_LIVE_IN_CATEGORY, products.c.updated_at)
 
 # The listing index: tables derived from categories, products and variants, so that a category
 # page (its whole subtree) and its facet counts are index range reads, never a count over the
@@ -136,6 +139,20 @@ category_facet_counts = Table(
     Column("category_id", Integer, ForeignKey("categories.id"), primary_key=True),
     Column("facet", String(20), primary_key=True),
     Column("value", String(100), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+# Live products per category having both of two values of different facets (each pair is held
+# both ways round): with one facet selected, every other facet's counts are one primary-key range
+# (the selected values' rows), not a count of the products those values name.
+category_facet_pairs = Table(
+    "category_facet_pairs",
+    metadata,
+    Column("category_id", Integer, ForeignKey("categories.id"), primary_key=True),
+    Column("facet", String(20), primary_key=True),
+    Column("value", String(100), primary_key=True),
+    Column("other_facet", String(20), primary_key=True),
+    Column("other_value", String(100), primary_key=True),
     Column("count", Integer, nullable=False),
 )
 

@@ -15,7 +15,7 @@ from api.listings import listing_page, listing_stats, related_page
 from api.messages import AnyRow
 from api.product_detail import ProductDetail, product_by_id, product_by_slug
 from api.queries import is_live, summaries, summary_statement
-from api.schema import product_old_slugs, products
+from api.schema import categories, product_old_slugs, products
 from contract import catalog_pb2
 from contract.errors import Invalid, NotFound
 
@@ -266,17 +266,16 @@ async def list_category_links(
 ) -> catalog_pb2.ListCategoryLinksResponse:
     tree = await category_tree(ctx)
     async with ctx.db.connect() as conn:
-        latest_in_leaf = {
-            row.category_id: row.latest
-            for row in await conn.execute(
-                select(products.c.category_id, func.max(products.c.updated_at).label("latest"))
-                .where(is_live())
-                .group_by(products.c.category_id)
-            )
+        latest_in_category = {
+            row.id: row.latest
+            for row in await conn.execute(_LATEST_CHANGES)
+            if row.latest is not None
         }
     links = []
     for node in tree.walk():
-        changes = [latest_in_leaf[i] for i in tree.subtree_ids(node.id) if i in latest_in_leaf]
+        changes = [
+            latest_in_category[i] for i in tree.subtree_ids(node.id) if i in latest_in_category
+        ]
         if changes:
             links.append(
                 catalog_pb2.CategoryLink(
@@ -284,3 +283,15 @@ async def list_category_links(
                 )
             )
     return catalog_pb2.ListCategoryLinksResponse(categories=links)
+
+
+# Each category's latest change of its own live products: per category, one probe at the end of
+# the products_category_updated index (a min/max look-up on both databases), never a grouped
+# read of every product. Subtrees are rolled up from these in memory (the tree is small).
+_LATEST_CHANGES = select(
+    categories.c.id,
+    select(func.max(products.c.updated_at))
+    .where(products.c.category_id == categories.c.id, is_live())
+    .scalar_subquery()
+    .label("latest"),
+)

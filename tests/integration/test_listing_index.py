@@ -33,6 +33,7 @@ from api.facets import FACETS, FacetSelection, count_facet, facet_messages
 from api.queries import in_categories, is_live, sort_order
 from api.schema import (
     category_facet_counts,
+    category_facet_pairs,
     category_facet_values,
     category_products,
     landing_rail_products,
@@ -138,7 +139,9 @@ async def _read_before(
 
 
 def _selections(facets: list[catalog_pb2.Facet]) -> list[catalog_pb2.FacetFilter]:
-    """Unfiltered, one facet, two, three, several values of one, and a value with no product."""
+    """Unfiltered, one facet, two, three, several values of one (a facet a product has one
+    value of, read from pair counts, and one it may have several of, counted), and a value with
+    no product."""
     values = {f.name: [v.value for v in f.values] for f in facets}
 
     def some(name: str, index: int) -> list[str]:
@@ -148,6 +151,8 @@ def _selections(facets: list[catalog_pb2.Facet]) -> list[catalog_pb2.FacetFilter
     return [
         catalog_pb2.FacetFilter(),
         catalog_pb2.FacetFilter(colours=some("colour", 1)),
+        catalog_pb2.FacetFilter(brands=some("brand", 0) + some("brand", 1)),
+        catalog_pb2.FacetFilter(colours=some("colour", 0) + some("colour", 3)),
         catalog_pb2.FacetFilter(colours=some("colour", 0), sizes=some("size", 1)),
         catalog_pb2.FacetFilter(brands=some("brand", 2), price_bands=some("price_band", 1)),
         catalog_pb2.FacetFilter(
@@ -195,7 +200,7 @@ def test_every_listing_shows_the_products_order_and_counts_it_showed_before(cata
 
 
 async def _index(conn: AsyncConnection) -> dict[str, list[Any]]:
-    tables = (category_products, category_facet_values, category_facet_counts)
+    tables = (category_products, category_facet_values, category_facet_counts, category_facet_pairs)
     snapshot = {}
     for table in tables:
         rows = await conn.execute(select(table).order_by(*table.primary_key.columns))
@@ -245,7 +250,47 @@ def test_writes_that_refresh_their_products_keep_the_index_as_a_rebuild_makes_it
                 await conn.execute(
                     update(products).where(products.c.id == product_id).values(**values)
                 )
+            # A product added, with variants of a new colour and an existing one.
+            added = max(ids) + 1
+            now = datetime(2025, 1, 2, tzinfo=UTC)
+            await conn.execute(
+                products.insert().values(
+                    id=added,
+                    slug=f"added-{added}",
+                    sku=f"ADDED-{added}",
+                    name="Added Jacket",
+                    brand="Newbrand",
+                    description="Added.",
+                    category_id=leaves[0],
+                    price=4_999,
+                    currency="EUR",
+                    discontinued=False,
+                    position=3,
+                    search_text="added jacket",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            await conn.execute(
+                variants.insert(),
+                [
+                    {
+                        "product_id": added,
+                        "sku": f"ADDED-{added}-{n}",
+                        "size": size,
+                        "colour": colour,
+                        "stock": n,
+                        "position": n,
+                    }
+                    for n, (colour, size) in enumerate([("Mauve", "M"), ("Black", "S")])
+                ],
+            )
+            changed.append(added)
             await listing_index.refresh_products(conn, changed)
+            # Stock is not indexed: a stock change (a checkout) needs no refresh.
+            await conn.execute(
+                update(variants).where(variants.c.product_id.in_(ids[:50])).values(stock=0)
+            )
             # Deleted products leave the index first, and their share of the counts with them.
             picked = select(landing_rail_products.c.product_id)
             gone = list(
@@ -273,6 +318,7 @@ def test_writes_that_refresh_their_products_keep_the_index_as_a_rebuild_makes_it
 
     kept, rebuilt = catalogue.run(snapshots())
     assert kept["category_facet_counts"] == rebuilt["category_facet_counts"]
+    assert kept["category_facet_pairs"] == rebuilt["category_facet_pairs"]
     assert kept == rebuilt
 
 

@@ -70,6 +70,7 @@ ADDED_AFTER_0001 = {
     "category_products",
     "category_facet_values",
     "category_facet_counts",
+    "category_facet_pairs",
     "basket_writes",
     "charges",
     "readiness",
