@@ -1,6 +1,6 @@
 """Keeps the listing index (category_ancestors, category_products, category_facet_values,
-category_facet_counts, category_facet_pairs in api/schema.py) in step with categories, products
-and variants.
+category_facet_counts, category_facet_combinations in api/schema.py) in step with categories,
+products and variants.
 
 Every write that changes a product's category, sort columns, live state, brand, price or
 variants' colours and sizes calls `refresh_products` in its own transaction (one that deletes
@@ -32,13 +32,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from api import facet_combinations
 from api.facets import BRAND, COLOUR, PRICE_BAND, SIZE, price_band_of
 from api.queries import is_live
 from api.schema import (
     categories,
     category_ancestors,
+    category_facet_combinations,
     category_facet_counts,
-    category_facet_pairs,
     category_facet_values,
     category_products,
     products,
@@ -55,23 +56,26 @@ _INDEX_TABLES = (
     category_products,
     category_facet_values,
     category_facet_counts,
-    category_facet_pairs,
+    category_facet_combinations,
 )
 _listed = category_products.c
 _values = category_facet_values.c
 _counts = category_facet_counts.c
-_pairs = category_facet_pairs.c
 # The aggregates, each with the columns of its key: what _contributions counts and
 # _move_counts moves.
 _COUNT_KEYS = {
     category_facet_counts: ("category_id", "facet", "value"),
-    category_facet_pairs: ("category_id", "facet", "value", "other_facet", "other_value"),
+    category_facet_combinations: ("category_id", "facets", BRAND, COLOUR, SIZE, PRICE_BAND),
 }
+# Rows of category_facet_combinations written per statement by a rebuild.
+INSERT_BATCH = 20_000
+# A separator no facet value holds, to join a product's colours (or sizes) into one text.
+_SEPARATOR = "\x1f"
 
 
 async def rebuild(conn: AsyncConnection) -> None:
     """The whole index again from the catalogue, inside the caller's transaction."""
-    for table in (category_facet_pairs, category_facet_counts, category_facet_values):
+    for table in (category_facet_combinations, category_facet_counts, category_facet_values):
         await conn.execute(delete(table))
     await conn.execute(delete(category_products))
     await conn.execute(delete(category_ancestors))
@@ -93,79 +97,85 @@ async def rebuild(conn: AsyncConnection) -> None:
             ["category_id", "facet", "value", "count"], counted
         )
     )
-    await conn.execute(_insert_pairs())
+    await _insert_combinations(conn)
     # The planners' statistics of the new rows now, not at autovacuum's next pass: the
     # filtered listings' plans depend on how many rows a facet value has.
     for table in _INDEX_TABLES:
         await conn.execute(text(f"ANALYZE {table.name}"))
 
 
-def _pairs_of(leaf_only: bool, product_ids: Sequence[int] | None = None) -> Select[Any]:
-    """(category, facet, value, other facet, other value, products) of the index's values,
-    with facet < other facet (each pair once).
+async def _insert_combinations(conn: AsyncConnection) -> None:
+    """Every category's facet combinations: the live products grouped by their own category and
+    facet values (one row per distinct group, read once), each group's combinations counted in
+    its category and every ancestor."""
+    ancestors: dict[int, list[int]] = {}
+    for category_id, ancestor_id in await conn.execute(select(category_ancestors)):
+        ancestors.setdefault(category_id, []).append(ancestor_id)
+    counts: Counter[Any] = Counter()
+    result = await conn.stream(_product_groups(conn.dialect.name))
+    async for category_id, brand, band, colours, sizes, grouped in result:
+        values = {
+            BRAND: (brand,) if brand else (),
+            PRICE_BAND: (band,),
+            COLOUR: _split(colours),
+            SIZE: _split(sizes),
+        }
+        facet_combinations.add_product(counts, ancestors.get(category_id, ()), values, grouped)
+    keys = _COUNT_KEYS[category_facet_combinations]
+    rows = [dict(zip(keys, key, strict=True)) | {"count": n} for key, n in counts.items()]
+    for start in range(0, len(rows), INSERT_BATCH):
+        await conn.execute(insert(category_facet_combinations), rows[start : start + INSERT_BATCH])
 
-    `leaf_only` counts in each product's own category alone (a rebuild rolls those up through
-    category_ancestors: a third of the rows to pair)."""
-    mine, other = category_facet_values.alias("mine"), category_facet_values.alias("other")
-    statement = select(
-        mine.c.category_id,
-        mine.c.facet,
-        mine.c.value,
-        other.c.facet.label("other_facet"),
-        other.c.value.label("other_value"),
-        func.count().label("products"),
-    ).join(
-        other,
-        and_(
-            other.c.product_id == mine.c.product_id,
-            other.c.category_id == mine.c.category_id,
-            other.c.facet > mine.c.facet,
-        ),
-    )
-    if leaf_only:
-        statement = statement.join(
-            products,
-            and_(products.c.id == mine.c.product_id, products.c.category_id == mine.c.category_id),
+
+def _split(joined: str | None) -> tuple[str, ...]:
+    return tuple(value for value in (joined or "").split(_SEPARATOR) if value)
+
+
+def _product_groups(dialect: str) -> Select[Any]:
+    """(category, brand, price band, colours, sizes, products) of live products, a row per
+    distinct group; colours and sizes each joined into one text (in any order: the groups are
+    made canonical in Python, so an order that differs only makes more groups)."""
+
+    def joined(column: str) -> Any:
+        distinct = (
+            select(variants.c.product_id, variants.c[column].label("value"))
+            .where(variants.c[column] != "")
+            .distinct()
+            .subquery()
         )
-    if product_ids is not None:
-        statement = statement.where(mine.c.product_id.in_(product_ids))
-    return statement.group_by(
-        mine.c.category_id, mine.c.facet, mine.c.value, other.c.facet, other.c.value
-    )
+        aggregate = (
+            func.string_agg(distinct.c.value, _SEPARATOR)
+            if dialect == "postgresql"
+            else func.group_concat(distinct.c.value, _SEPARATOR)
+        )
+        return (
+            select(distinct.c.product_id, aggregate.label("joined"))
+            .group_by(distinct.c.product_id)
+            .subquery(column)
+        )
 
-
-def _insert_pairs() -> Any:
-    """Every category's pairs, both ways round: each product's own category's, rolled up."""
-    leaf = _pairs_of(leaf_only=True).subquery("leaf")
-    up = category_ancestors.c
-    rolled = (
+    colours, sizes = joined(COLOUR), joined(SIZE)
+    # The band named in a subquery and grouped outside: PostgreSQL would not accept GROUP BY on
+    # a CASE whose bound parameters are numbered apart from the SELECT's (api/facets.py).
+    listed = (
         select(
-            up.ancestor_id,
-            leaf.c.facet,
-            leaf.c.value,
-            leaf.c.other_facet,
-            leaf.c.other_value,
-            func.sum(leaf.c.products).label("products"),
+            products.c.id,
+            products.c.category_id,
+            products.c.brand,
+            price_band_of().label("band"),
         )
-        .join(category_ancestors, up.category_id == leaf.c.category_id)
-        .group_by(
-            up.ancestor_id, leaf.c.facet, leaf.c.value, leaf.c.other_facet, leaf.c.other_value
+        .where(is_live())
+        .subquery("listed")
+    )
+    group = (listed.c.category_id, listed.c.brand, listed.c.band, colours.c.joined, sizes.c.joined)
+    return (
+        select(*group, func.count())
+        .select_from(
+            listed.outerjoin(colours, colours.c.product_id == listed.c.id).outerjoin(
+                sizes, sizes.c.product_id == listed.c.id
+            )
         )
-        .cte("rolled")
-    )
-    both_ways = union_all(
-        select(rolled),
-        select(
-            rolled.c.ancestor_id,
-            rolled.c.other_facet,
-            rolled.c.other_value,
-            rolled.c.facet,
-            rolled.c.value,
-            rolled.c.products,
-        ),
-    )
-    return insert(category_facet_pairs).from_select(
-        ["category_id", "facet", "value", "other_facet", "other_value", "count"], both_ways
+        .group_by(*group)
     )
 
 
@@ -282,13 +292,19 @@ async def _contributions(
         .group_by(_listed.category_id),
     )
     counts = Counter({tuple(row[:3]): row[3] for row in await conn.execute(counted)})
-    pairs: Counter[Any] = Counter()
-    for category_id, facet, value, other_facet, other_value, n in await conn.execute(
-        _pairs_of(leaf_only=False, product_ids=product_ids)
+    # Each product's values in each of its categories, from the index's own rows (before a
+    # refresh, what the index held; after it, what it holds now).
+    held: dict[tuple[int, int], dict[str, set[str]]] = {}
+    for category_id, product_id, facet, value in await conn.execute(
+        select(_values.category_id, _values.product_id, _values.facet, _values.value).where(
+            _values.product_id.in_(product_ids)
+        )
     ):
-        pairs[(category_id, facet, value, other_facet, other_value)] += n
-        pairs[(category_id, other_facet, other_value, facet, value)] += n
-    return {category_facet_counts: counts, category_facet_pairs: pairs}
+        held.setdefault((category_id, product_id), {}).setdefault(facet, set()).add(value)
+    combinations: Counter[Any] = Counter()
+    for (category_id, _product_id), values in held.items():
+        facet_combinations.add_product(combinations, (category_id,), values)
+    return {category_facet_counts: counts, category_facet_combinations: combinations}
 
 
 async def _move_counts(conn: AsyncConnection, table: Table, changes: Counter[Any]) -> None:
@@ -302,7 +318,7 @@ async def _move_counts(conn: AsyncConnection, table: Table, changes: Counter[Any
     upsert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
     await conn.execute(
         upsert.on_conflict_do_update(
-            index_elements=list(keys), set_={"count": table.c.count + upsert.excluded.count}
+            index_elements=list(keys), set_={"count": table.c["count"] + upsert.excluded["count"]}
         ),
         moved,
     )

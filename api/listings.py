@@ -3,12 +3,15 @@
 
 Bounds, per call, for a category whose subtree lists N live products:
 - unfiltered counts: one primary-key range of category_facet_counts (a row per facet value);
-- one facet selected (one value of it, or any values of a facet a product has one of: brand,
-  price band): the other facets' counts are the selected values' primary-key ranges of
-  category_facet_pairs (a row per value of the other facets), whatever N;
-- other filtered counts: one statement per distinct set of filters (1 + k with k facets
-  selected), each reading the products the selected values name (primary-key ranges of
-  category_facet_values), never the other products of N; the total is the price bands' sum;
+- filtered counts, any facets selected with one value each (or several values of a facet a
+  product has one of: brand, price band): one statement, a primary-key range of
+  category_facet_combinations per facet (the rows of the selected values: at most the facet's
+  values times the selected values), whatever N;
+- filtered counts with several colours or several sizes selected (a product may have more than
+  one: the rows would count it twice): one statement per distinct set of filters (1 + k with k
+  facets selected), each reading the products the selected values name (primary-key ranges of
+  category_facet_values), never the other products of N;
+- the total is the price bands' sum;
 - a page: the sort's index of category_products from its start, offset + page size entries
   (with filters, entries until that many match), then one primary-key read per shown product.
   Deep pages are an offset on that index: page P costs P x page size index entries, bounded by N
@@ -36,14 +39,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from api import facet_combinations
 from api.facets import BRAND, FACETS, PRICE_BAND, FacetCounts, FacetSelection
 from api.listing_index import TOTAL
 from api.messages import AnyRow
 from api.queries import sort_order, summary_statement
 from api.schema import (
     categories,
+    category_facet_combinations,
     category_facet_counts,
-    category_facet_pairs,
     category_facet_values,
     category_products,
     products,
@@ -52,12 +56,12 @@ from api.schema import (
 _listed = category_products.c
 _values = category_facet_values.c
 _counts = category_facet_counts.c
-_pairs = category_facet_pairs.c
+_combined = category_facet_combinations
 # Statements are built once per shape and bound per call: building a Core statement costs
 # about as much CPU as running a small one.
 _CATEGORY = bindparam("category_id", type_=Integer)
 # Facets a listed product has exactly one value of: the products having any of several selected
-# values are the sum of each value's, so pair counts add up (colours and sizes overlap).
+# values are the sum of each value's, so combination counts add up (colours and sizes overlap).
 SINGLE_VALUED = frozenset({BRAND, PRICE_BAND})
 # category_products' columns under the names sort_order reads.
 _SORT_COLUMNS = SimpleNamespace(
@@ -84,9 +88,9 @@ async def listing_stats(
     if selection.is_empty():
         return ListingStats(unfiltered.get(TOTAL, {}).get(TOTAL, 0), unfiltered)
     selected = _selected(selection)
-    if len(selected) == 1 and _pairs_add_up(selected[0], selection):
+    if _combinations_add_up(selection):
         async with engine.connect() as conn:
-            counts = await _paired_counts(conn, category_id, selected[0], selection, unfiltered)
+            counts = await _combined_counts(conn, category_id, selection, unfiltered)
         return ListingStats(_total(counts, selection), counts)
 
     # Facets whose counts apply the same filters are counted together, in one pass over the
@@ -117,37 +121,59 @@ async def listing_stats(
     return ListingStats(_total(counts, selection), counts)
 
 
-def _pairs_add_up(facet: str, selection: FacetSelection) -> bool:
-    return facet in SINGLE_VALUED or len(selection.selected(facet)) == 1
+def _combinations_add_up(selection: FacetSelection) -> bool:
+    """Whether category_facet_combinations' rows answer these filters exactly: the products
+    having any of several values are the sum of each value's only for a facet a product has
+    one value of; a product may have several colours or sizes."""
+    return all(facet in SINGLE_VALUED or len(selection.selected(facet)) <= 1 for facet in FACETS)
 
 
-_PAIRED_COUNTS = (
-    select(_pairs.other_facet, _pairs.other_value, func.sum(_pairs.count).label("products"))
-    .where(
-        _pairs.category_id == _CATEGORY,
-        _pairs.facet == bindparam("facet"),
-        _pairs.value.in_(bindparam("values", expanding=True)),
-    )
-    .group_by(_pairs.other_facet, _pairs.other_value)
-)
-
-
-async def _paired_counts(
-    conn: AsyncConnection,
-    category_id: int,
-    facet: str,
-    selection: FacetSelection,
-    unfiltered: FacetCounts,
+async def _combined_counts(
+    conn: AsyncConnection, category_id: int, selection: FacetSelection, unfiltered: FacetCounts
 ) -> dict[str, dict[str, int]]:
-    """With only `facet` selected: its own counts are the unfiltered ones, and each other
-    facet's are its values' pair counts with the selected values, summed."""
-    counts: dict[str, dict[str, int]] = {other: {} for other in FACETS if other != facet}
-    counts[facet] = dict(unfiltered.get(facet, {}))
-    parameters = {"category_id": category_id, "facet": facet, "values": selection.selected(facet)}
-    for other_facet, other_value, products_ in await conn.execute(_PAIRED_COUNTS, parameters):
+    """Each facet's counts under the other facets' filters, from the rows of the selected
+    values in category_facet_combinations (a facet with no other facet selected: the
+    unfiltered counts)."""
+    selected = _selected(selection)
+    counts: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
+    for facet in FACETS:
+        if not [other for other in selected if other != facet]:
+            counts[facet] = dict(unfiltered.get(facet, {}))
+    statement = _combinations_statement(selected)
+    for facet, value, products_ in await conn.execute(
+        statement, _parameters(category_id, selection)
+    ):
         if products_:
-            counts[other_facet][other_value] = int(products_)
+            counts[facet][value] = int(products_)
     return counts
+
+
+@functools.cache
+def _combinations_statement(selected: tuple[str, ...]) -> Any:
+    """A part per facet with another facet selected: its values' rows among those holding one
+    selected value of each other selected facet and no other facet (a primary-key range:
+    category, then the set of facets, then the selected values)."""
+    parts = []
+    for facet in FACETS:
+        others = [other for other in selected if other != facet]
+        if not others:
+            continue
+        value = _combined.c[facet]
+        parts.append(
+            select(
+                literal(facet).label("facet"), value.label("value"), func.sum(_combined.c["count"])
+            )
+            .where(
+                _combined.c.category_id == _CATEGORY,
+                _combined.c.facets == facet_combinations.mask([facet, *others]),
+                *(
+                    _combined.c[other].in_(bindparam(f"{other}_values", expanding=True))
+                    for other in others
+                ),
+            )
+            .group_by(value)
+        )
+    return union_all(*parts)
 
 
 def _total(counts: FacetCounts, selection: FacetSelection) -> int:

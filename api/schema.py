@@ -142,17 +142,19 @@ category_facet_counts = Table(
     Column("count", Integer, nullable=False),
 )
 
-# Live products per category having both of two values of different facets (each pair is held
-# both ways round): with one facet selected, every other facet's counts are one primary-key range
-# (the selected values' rows), not a count of the products those values name.
-category_facet_pairs = Table(
-    "category_facet_pairs",
+# Live products per category having one value of each facet of a set (`facets`, a bit per facet:
+# api/facet_combinations.py; the other facets' columns are ""), for every set and every choice of
+# values that a product has: a filtered listing's counts are one primary-key range per facet,
+# the rows of the selected values, whatever the number of products (api/listings.py).
+category_facet_combinations = Table(
+    "category_facet_combinations",
     metadata,
     Column("category_id", Integer, ForeignKey("categories.id"), primary_key=True),
-    Column("facet", String(20), primary_key=True),
-    Column("value", String(100), primary_key=True),
-    Column("other_facet", String(20), primary_key=True),
-    Column("other_value", String(100), primary_key=True),
+    Column("facets", Integer, primary_key=True),
+    Column("brand", String(100), primary_key=True),
+    Column("colour", String(100), primary_key=True),
+    Column("size", String(100), primary_key=True),
+    Column("price_band", String(100), primary_key=True),
     Column("count", Integer, nullable=False),
 )
 

@@ -32,8 +32,8 @@ from api.demo import seed_demo
 from api.facets import FACETS, FacetSelection, count_facet, facet_messages
 from api.queries import in_categories, is_live, sort_order
 from api.schema import (
+    category_facet_combinations,
     category_facet_counts,
-    category_facet_pairs,
     category_facet_values,
     category_products,
     landing_rail_products,
@@ -200,7 +200,12 @@ def test_every_listing_shows_the_products_order_and_counts_it_showed_before(cata
 
 
 async def _index(conn: AsyncConnection) -> dict[str, list[Any]]:
-    tables = (category_products, category_facet_values, category_facet_counts, category_facet_pairs)
+    tables = (
+        category_products,
+        category_facet_values,
+        category_facet_counts,
+        category_facet_combinations,
+    )
     snapshot = {}
     for table in tables:
         rows = await conn.execute(select(table).order_by(*table.primary_key.columns))
@@ -318,7 +323,7 @@ def test_writes_that_refresh_their_products_keep_the_index_as_a_rebuild_makes_it
 
     kept, rebuilt = catalogue.run(snapshots())
     assert kept["category_facet_counts"] == rebuilt["category_facet_counts"]
-    assert kept["category_facet_pairs"] == rebuilt["category_facet_pairs"]
+    assert kept["category_facet_combinations"] == rebuilt["category_facet_combinations"]
     assert kept == rebuilt
 
 

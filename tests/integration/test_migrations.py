@@ -70,7 +70,7 @@ ADDED_AFTER_0001 = {
     "category_products",
     "category_facet_values",
     "category_facet_counts",
-    "category_facet_pairs",
+    "category_facet_combinations",
     "basket_writes",
     "charges",
     "readiness",
