@@ -55,7 +55,13 @@ async def list_category_products(
     if page.offset < stats.total:  # a page past the end costs no read
         async with ctx.db.connect() as conn:
             rows = await listing_page(
-                conn, node.id, selection, sort, offset=page.offset, limit=page.size
+                conn,
+                node.id,
+                selection,
+                sort,
+                offset=page.offset,
+                limit=page.size,
+                total=stats.total,
             )
     return catalog_pb2.ListCategoryProductsResponse(
         category=messages.category_with_children(node),
