@@ -111,7 +111,8 @@ async def _insert_combinations(conn: AsyncConnection) -> None:
     ancestors: dict[int, list[int]] = {}
     for category_id, ancestor_id in await conn.execute(select(category_ancestors)):
         ancestors.setdefault(category_id, []).append(ancestor_id)
-    counts: Counter[Any] = Counter()
+    # Counted in each product's own category first, then rolled up: a third of the work.
+    own: Counter[Any] = Counter()
     result = await conn.stream(_product_groups(conn.dialect.name))
     async for category_id, brand, band, colours, sizes, grouped in result:
         values = {
@@ -120,7 +121,11 @@ async def _insert_combinations(conn: AsyncConnection) -> None:
             COLOUR: _split(colours),
             SIZE: _split(sizes),
         }
-        facet_combinations.add_product(counts, ancestors.get(category_id, ()), values, grouped)
+        facet_combinations.add_product(own, (category_id,), values, grouped)
+    counts: Counter[Any] = Counter()
+    for (category_id, *key), n in own.items():
+        for ancestor_id in ancestors.get(category_id, ()):
+            counts[(ancestor_id, *key)] += n
     keys = _COUNT_KEYS[category_facet_combinations]
     rows = [dict(zip(keys, key, strict=True)) | {"count": n} for key, n in counts.items()]
     for start in range(0, len(rows), INSERT_BATCH):

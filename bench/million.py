@@ -6,8 +6,8 @@ ones, through one front and one worker.
         [--rounds 40] [--zipf-seconds 8]
 
 Each engine's catalogue is seeded once (`vitrine seed --products N`) into a cached database
-(SQLite: var/bench-<N>.sqlite3; PostgreSQL: the database vitrine_bench_<N>, or
-VITRINE_BENCH_POSTGRES_URL) and reused while var/bench-<N>.<engine>.json says it holds that
+(SQLite: var/bench-1m.sqlite3; PostgreSQL: the database vitrine_bench_1m on 127.0.0.1:5432, or
+VITRINE_BENCH_POSTGRES_URL) and reused while var/bench-1m.<engine>.json says it holds that
 seed and count. The reads are timed in a fresh process per engine (`--measure`), calling the
 services as a worker's dispatcher does with the answer cache off: its first call of each kind is
 that kind's cold start. `bench/run.py` (make bench) runs this after its own scenarios and adds
@@ -48,7 +48,10 @@ TARGETS_MS = {
     "cold start": 200.0,
 }
 ZIPF_OVER_HOT = 0.6
-ZIPF_PATHS = 20_000
+# Zipf paths per wrk run: each run (warm-up, each block) takes a slice of its own, since wrk
+# walks its list from the start and a replayed slice would find every page cached.
+ZIPF_PATHS = 15_000
+ZIPF_SLICES = 6
 HOT_PRODUCTS = 50
 QUERIES = (
     "cardigan",
@@ -67,18 +70,26 @@ QUERIES = (
 PREFIXES = ("c", "ca", "car", "card", "li", "lin", "linen s", "dr", "bo", "mer", "back", "zz")
 
 
+def size_name(products: int) -> str:
+    """1m for a million, 20k for 20,000: the cached databases' names."""
+    for unit, name in ((1_000_000, "m"), (1_000, "k")):
+        if products % unit == 0:
+            return f"{products // unit}{name}"
+    return str(products)
+
+
 def database_url(engine: str, products: int) -> str:
     if engine == "sqlite":
-        return f"sqlite+aiosqlite:///{VAR / f'bench-{products}.sqlite3'}"
+        return f"sqlite+aiosqlite:///{VAR / f'bench-{size_name(products)}.sqlite3'}"
     return os.environ.get(
-        "VITRINE_BENCH_POSTGRES_URL", f"{POSTGRES_SERVER}/vitrine_bench_{products}"
+        "VITRINE_BENCH_POSTGRES_URL", f"{POSTGRES_SERVER}/vitrine_bench_{size_name(products)}"
     )
 
 
 def ensure_database(engine: str, products: int) -> str:
     """The engine's cached catalogue of `products`, seeded when missing or of another seed."""
     url = database_url(engine, products)
-    marker = VAR / f"bench-{products}.{engine}.json"
+    marker = VAR / f"bench-{size_name(products)}.{engine}.json"
     wanted = {"products": products, "seed": SEED, "url": url}
     if marker.is_file() and json.loads(marker.read_text()) == wanted:
         # This tree's migrations (a new one backfills from the catalogue there, once).
@@ -138,98 +149,30 @@ async def measure(url: str, rounds: int) -> dict[str, Any]:
     from api.cache import TtlCache  # noqa: PLC0415
     from api.context import CallContext  # noqa: PLC0415
     from api.db import create_engine  # noqa: PLC0415
-    from api.services import catalog, search  # noqa: PLC0415
-    from contract import catalog_pb2, common_pb2, search_pb2  # noqa: PLC0415
     from vitrine.config import Settings  # noqa: PLC0415
 
-    engine = create_engine(Settings(database_url=url))
+    settings = Settings(database_url=url)
+    engine = create_engine(settings)
     ctx = CallContext(
-        db=engine,
-        settings=Settings(database_url=url),
-        cache=TtlCache(),
-        trace_id="bench",
-        now=datetime.now(UTC),
+        db=engine, settings=settings, cache=TtlCache(), trace_id="bench", now=datetime.now(UTC)
     )
-    rng = random.Random(15)
-
-    def listing(slug: str, page: int = 1, sort: int = 0, **filters: list[str]) -> Call:
-        request = catalog_pb2.ListCategoryProductsRequest(
-            category_slug=slug,
-            sort=sort,
-            page=common_pb2.PageRequest(page=page, page_size=PAGE_SIZE),
-            filter=catalog_pb2.FacetFilter(**filters),
-        )
-        return lambda: catalog.list_category_products(ctx, request)
-
-    def get_product(product_id: int) -> Call:
-        request = catalog_pb2.GetProductRequest(id=product_id)
-        return lambda: catalog.get_product(ctx, request)
-
-    def searching(query: str) -> Call:
-        request = search_pb2.SearchProductsRequest(query=query)
-        return lambda: search.search_products(ctx, request)
-
-    def suggesting(prefix: str) -> Call:
-        request = search_pb2.SuggestRequest(prefix=prefix)
-        return lambda: search.suggest(ctx, request)
-
-    cold: dict[str, float] = {}
-
-    async def timed(call: Call) -> float:
-        began = time.perf_counter()
-        await call()
-        return (time.perf_counter() - began) * 1000
-
+    reads = _Reads(ctx)
     # A fresh worker's first request of each kind: connections, the category tree, statements.
-    cold["GetProduct"] = await timed(get_product(1))
-    tree = await catalog.get_category_tree(ctx, catalog_pb2.GetCategoryTreeRequest())
-    nodes = [node for root in tree.roots for node in _walk(root)]
-    biggest = max(tree.roots, key=lambda root: root.product_count)
-    cold["category page"] = await timed(listing(biggest.slug))
-    cold["SearchProducts"] = await timed(searching("cardigan"))
-    cold["Suggest"] = await timed(suggesting("car"))
-    highest = sum(root.product_count for root in tree.roots)
-    facets: dict[str, dict[str, list[str]]] = {}
-    for node in nodes:
-        answer = await listing(node.slug)()
-        facets[node.slug] = {f.name: [v.value for v in f.values] for f in answer.facets}
-    fields = {"brand": "brands", "colour": "colours", "size": "sizes", "price_band": "price_bands"}
-
-    def any_combination() -> Call:
-        """A category and one to three facets, one or two values each, drawn at random."""
-        node = rng.choice(nodes)
-        available = [name for name, values in facets[node.slug].items() if values]
-        chosen = rng.sample(available, rng.randint(1, min(3, len(available))))
-        filters = {
-            fields[name]: rng.sample(
-                facets[node.slug][name], min(rng.randint(1, 2), len(facets[node.slug][name]))
-            )
-            for name in chosen
-        }
-        return listing(node.slug, 1, rng.choice(range(5)), **filters)
-
-    def deep() -> Call:
-        node = rng.choice(nodes)
-        last = max(1, -(-node.product_count // PAGE_SIZE))
-        return listing(node.slug, rng.randint(max(1, last - 50), last), rng.choice(range(5)))
-
-    kinds: dict[str, Callable[[], Call]] = {
-        "category page": lambda: listing(
-            rng.choice(nodes).slug, rng.randint(1, 3), rng.choice(range(5))
-        ),
-        "filtered category page": any_combination,
-        "deep page": deep,
-        "SearchProducts": lambda: searching(rng.choice(QUERIES)),
-        "Suggest": lambda: suggesting(rng.choice(PREFIXES)),
-        "GetProduct": lambda: get_product(rng.randint(1, highest)),
+    cold = {
+        "GetProduct": await _timed(reads.get_product(1)),
+        "category page": await _timed(reads.listing("")),
+        "SearchProducts": await _timed(reads.searching("cardigan")),
+        "Suggest": await _timed(reads.suggesting("car")),
     }
+    await reads.explore()
+    kinds = reads.kinds()
     samples: dict[str, list[float]] = {name: [] for name in kinds}
     cpu: dict[str, float] = dict.fromkeys(kinds, 0.0)
     for _ in range(rounds):
         for name, make in kinds.items():
             call = make()
             began_cpu = time.process_time()
-            samples[name].append(await timed(call))
+            samples[name].append(await _timed(call))
             cpu[name] += time.process_time() - began_cpu
     await engine.dispose()
     return {
@@ -244,6 +187,110 @@ async def measure(url: str, rounds: int) -> dict[str, Any]:
             for name, times in samples.items()
         },
     }
+
+
+async def _timed(call: Call) -> float:
+    began = time.perf_counter()
+    await call()
+    return (time.perf_counter() - began) * 1000
+
+
+_FILTER_FIELDS = {
+    "brand": "brands",
+    "colour": "colours",
+    "size": "sizes",
+    "price_band": "price_bands",
+}
+
+
+class _Reads:
+    """Requests of each kind, drawn at random, as calls of the service functions."""
+
+    def __init__(self, ctx: Any) -> None:
+        from api.services import catalog, search  # noqa: PLC0415
+        from contract import catalog_pb2, common_pb2, search_pb2  # noqa: PLC0415
+
+        self.ctx, self.catalog, self.search = ctx, catalog, search
+        self.catalog_pb2, self.common_pb2, self.search_pb2 = catalog_pb2, common_pb2, search_pb2
+        self.rng = random.Random(15)
+        self.nodes: list[Any] = []
+        self.facets: dict[str, dict[str, list[str]]] = {}
+        self.products = 1
+
+    def listing(self, slug: str, page: int = 1, sort: int = 0, **filters: list[str]) -> Call:
+        """A category page; slug "" is the largest top-level category (after explore)."""
+        pb = self.catalog_pb2
+
+        async def call() -> Any:
+            if not slug:
+                tree = await self.catalog.get_category_tree(self.ctx, pb.GetCategoryTreeRequest())
+                chosen = max(tree.roots, key=lambda root: root.product_count).slug
+            else:
+                chosen = slug
+            request = pb.ListCategoryProductsRequest(
+                category_slug=chosen,
+                sort=sort,
+                page=self.common_pb2.PageRequest(page=page, page_size=PAGE_SIZE),
+                filter=pb.FacetFilter(**filters),
+            )
+            return await self.catalog.list_category_products(self.ctx, request)
+
+        return call
+
+    def get_product(self, product_id: int) -> Call:
+        request = self.catalog_pb2.GetProductRequest(id=product_id)
+        return lambda: self.catalog.get_product(self.ctx, request)
+
+    def searching(self, query: str) -> Call:
+        request = self.search_pb2.SearchProductsRequest(query=query)
+        return lambda: self.search.search_products(self.ctx, request)
+
+    def suggesting(self, prefix: str) -> Call:
+        request = self.search_pb2.SuggestRequest(prefix=prefix)
+        return lambda: self.search.suggest(self.ctx, request)
+
+    async def explore(self) -> None:
+        """Every category and the facet values of its unfiltered page."""
+        pb = self.catalog_pb2
+        tree = await self.catalog.get_category_tree(self.ctx, pb.GetCategoryTreeRequest())
+        self.nodes = [node for root in tree.roots for node in _walk(root)]
+        self.products = sum(root.product_count for root in tree.roots)
+        for node in self.nodes:
+            answer = await self.listing(node.slug)()
+            self.facets[node.slug] = {f.name: [v.value for v in f.values] for f in answer.facets}
+
+    def any_combination(self) -> Call:
+        """A category, a sort and one to three facets, one or two values each, at random."""
+        rng, node = self.rng, self.rng.choice(self.nodes)
+        values = self.facets[node.slug]
+        available = [name for name, found in values.items() if found]
+        chosen = rng.sample(available, rng.randint(1, min(3, len(available))))
+        filters = {
+            _FILTER_FIELDS[name]: rng.sample(
+                values[name], min(rng.randint(1, 2), len(values[name]))
+            )
+            for name in chosen
+        }
+        return self.listing(node.slug, 1, rng.choice(range(5)), **filters)
+
+    def deep(self) -> Call:
+        node = self.rng.choice(self.nodes)
+        last = max(1, -(-node.product_count // PAGE_SIZE))
+        page = self.rng.randint(max(1, last // 4), max(1, last * 3 // 4))
+        return self.listing(node.slug, page, self.rng.choice(range(5)))
+
+    def kinds(self) -> dict[str, Callable[[], Call]]:
+        rng = self.rng
+        return {
+            "category page": lambda: self.listing(
+                rng.choice(self.nodes).slug, rng.randint(1, 3), rng.choice(range(5))
+            ),
+            "filtered category page": self.any_combination,
+            "deep page": self.deep,
+            "SearchProducts": lambda: self.searching(rng.choice(QUERIES)),
+            "Suggest": lambda: self.suggesting(rng.choice(PREFIXES)),
+            "GetProduct": lambda: self.get_product(rng.randint(1, self.products)),
+        }
 
 
 def _walk(node: Any) -> list[Any]:
@@ -286,8 +333,8 @@ def zipf_ranks(count: int, draws: int, rng: random.Random) -> list[int]:
 
 
 def product_page_paths(url: str, products: int) -> tuple[list[str], list[str]]:
-    """(Zipf paths, hot paths): ranks map to live products through a fixed shuffle, so the most
-    popular products are spread over the catalogue, not the first ids."""
+    """(Zipf paths, ZIPF_SLICES slices of ZIPF_PATHS; hot paths): ranks map to live products
+    through a fixed shuffle, so the most popular products are spread over the catalogue."""
     return asyncio.run(_product_page_paths(url, products))
 
 
@@ -303,7 +350,7 @@ async def _product_page_paths(url: str, products: int) -> tuple[list[str], list[
     rng = random.Random(1)
     order = list(range(1, products + 1))
     rng.shuffle(order)
-    ranks = zipf_ranks(products, ZIPF_PATHS, rng)
+    ranks = zipf_ranks(products, ZIPF_PATHS * ZIPF_SLICES, rng)
     wanted = sorted({order[rank - 1] for rank in ranks} | set(order[: HOT_PRODUCTS * 2]))
     engine = create_engine(Settings(database_url=url))
     slugs: dict[int, str] = {}

@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api import spelling, validation
 from api.category_tree import CategoryTree, category_tree
 from api.context import CallContext
-from api.facets import FACETS, PRICE_BAND, FacetSelection, count_facet, facet_messages
+from api.facets import BRAND, FACETS, PRICE_BAND, FacetSelection, count_facet, facet_messages
 from api.fulltext import FullText, Match, for_dialect
 from api.messages import AnyRow
 from api.queries import SUMMARY_COLUMNS, is_live, product_summaries, sort_order
-from api.schema import products
+from api.schema import category_facet_counts, products
 from contract import catalog_pb2, search_pb2
 from contract.errors import Invalid
 
@@ -202,12 +202,15 @@ async def _vocabulary(ctx: CallContext) -> _Vocabulary:
 
 
 async def _load_vocabulary(engine: AsyncEngine, tree: CategoryTree) -> _Vocabulary:
+    # The brands of live products, from the listing index's counts (a row per category and
+    # brand): a few hundred rows, where a distinct read of products walked a million entries.
+    counts = category_facet_counts.c
     async with engine.connect() as conn:
         brands = await conn.scalars(
-            select(products.c.brand)
-            .where(is_live())
+            select(counts.value)
+            .where(counts.facet == BRAND, counts.count > 0)
             .distinct()
-            .order_by(products.c.brand)
+            .order_by(counts.value)
             .limit(VOCABULARY_MAX_BRANDS)
         )
         brand_names = tuple(brands.all())

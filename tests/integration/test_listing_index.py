@@ -43,8 +43,8 @@ from api.schema import (
     products,
     variants,
 )
-from api.services import catalog
-from contract import catalog_pb2, common_pb2
+from api.services import catalog, landings
+from contract import catalog_pb2, common_pb2, landings_pb2
 from tests.conftest import fresh_schema
 from vitrine.config import Settings
 
@@ -358,6 +358,21 @@ def _explain_reads(catalogue: Catalogue) -> None:
             sort=catalog_pb2.PRODUCT_SORT_NEWEST,
             page=common_pb2.PageRequest(page=5, page_size=24),
         ),
+        "last page": catalog_pb2.ListCategoryProductsRequest(
+            category_id=biggest.id,
+            sort=catalog_pb2.PRODUCT_SORT_PRICE_DESC,
+            page=common_pb2.PageRequest(page=-(-biggest.product_count // 24), page_size=24),
+        ),
+        "filtered page, three facets": catalog_pb2.ListCategoryProductsRequest(
+            category_id=biggest.id,
+            filter=catalog_pb2.FacetFilter(
+                colours=["Black"], sizes=["M"], price_bands=["25-50", "50-100"]
+            ),
+        ),
+        "filtered page, two colours": catalog_pb2.ListCategoryProductsRequest(
+            category_id=biggest.id,
+            filter=catalog_pb2.FacetFilter(colours=["Black", "Navy"]),
+        ),
     }
     plans: dict[str, list[str]] = {}
     event.listen(ctx.db.sync_engine, "before_cursor_execute", capture)
@@ -380,6 +395,16 @@ def _explain_reads(catalogue: Catalogue) -> None:
         plans["GetProduct, GetProductBySlug, GetRelatedProducts"] = catalogue.run(
             _plans(ctx, list(statements))
         )
+        statements.clear()
+        home = catalogue.run(landings.get_home_page(ctx, landings_pb2.GetHomePageRequest()))
+        assert any(block.rail.products for block in home.blocks)
+        plans["GetHomePage (its rails)"] = catalogue.run(_plans(ctx, list(statements)))
+        statements.clear()
+        links = catalogue.run(
+            catalog.list_category_links(ctx, catalog_pb2.ListCategoryLinksRequest())
+        )
+        assert links.categories
+        plans["ListCategoryLinks"] = catalogue.run(_plans(ctx, list(statements)))
     finally:
         event.remove(ctx.db.sync_engine, "before_cursor_execute", capture)
     # The category tree (a few hundred rows, read once per worker) may be read whole.
@@ -389,6 +414,18 @@ def _explain_reads(catalogue: Catalogue) -> None:
         for plan in explained:
             assert not scanned.search(plan), f"{name}:\n{plan}"
     assert any("category_products_created" in plan for plan in plans["deep page"])
+    # The last page walks the price index from its end, reading the index alone.
+    assert any(
+        "Index Only Scan Backward using category_products_price_desc" in plan
+        for plan in plans["last page"]
+    ), plans["last page"]
+    # Counts of one value per facet are primary-key ranges of the combinations.
+    assert any(
+        "category_facet_combinations_pkey" in plan for plan in plans["filtered page, three facets"]
+    )
+    # Rails walk the listing index; category links probe products_category_updated.
+    assert any("category_products_" in plan for plan in plans["GetHomePage (its rails)"])
+    assert any("products_category_updated" in plan for plan in plans["ListCategoryLinks"])
 
 
 async def _plans(ctx: CallContext, statements: list[tuple[str, Any]]) -> list[str]:

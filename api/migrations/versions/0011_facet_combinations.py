@@ -69,6 +69,7 @@ def _backfill(bind: Any) -> None:
         sa.text("SELECT category_id, ancestor_id FROM category_ancestors")
     ):
         ancestors.setdefault(category_id, []).append(ancestor_id)
+    own: Counter[Any] = Counter()  # in each product's own category, rolled up after
     counts: Counter[Any] = Counter()
     for category_id, brand, band, colours, sizes, grouped in bind.execute(
         sa.text(_GROUPS.format(aggregate=aggregate))
@@ -85,9 +86,10 @@ def _backfill(bind: Any) -> None:
                 mask = sum(_BIT[facet] for facet in chosen)
                 for picked in itertools.product(*(values[facet] for facet in chosen)):
                     row = dict(zip(chosen, picked, strict=True))
-                    key = (mask, *(row.get(facet, "") for facet in _FACETS))
-                    for ancestor_id in ancestors.get(category_id, ()):
-                        counts[(ancestor_id, *key)] += grouped
+                    own[(category_id, mask, *(row.get(facet, "") for facet in _FACETS))] += grouped
+    for (category_id, *key), n in own.items():
+        for ancestor_id in ancestors.get(category_id, ()):
+            counts[(ancestor_id, *key)] += n
     rows = [
         dict(zip(("category_id", "facets", *_FACETS, "count"), (*key, n), strict=True))
         for key, n in counts.items()
