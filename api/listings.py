@@ -32,6 +32,7 @@ from sqlalchemy import (
     Integer,
     Select,
     bindparam,
+    exists,
     func,
     literal,
     select,
@@ -78,6 +79,10 @@ _SORT_COLUMNS = SimpleNamespace(
 class ListingStats:
     total: int
     facet_counts: FacetCounts
+    # How the page is best read (listing_page): the entries of the sort's index a walk would
+    # read, against the products the narrowest selected facet names.
+    walk_per_match: float = 1.0  # index entries walked per matching product: N / total
+    narrowest: int = 0  # products having a selected value of the narrowest selected facet
 
 
 async def listing_stats(
@@ -86,13 +91,22 @@ async def listing_stats(
     """The total and every facet's counts: a facet's counts apply every filter but its own."""
     async with engine.connect() as conn:
         unfiltered = await _unfiltered_counts(conn, category_id)
+    listed = unfiltered.get(TOTAL, {}).get(TOTAL, 0)
     if selection.is_empty():
-        return ListingStats(unfiltered.get(TOTAL, {}).get(TOTAL, 0), unfiltered)
+        return ListingStats(listed, unfiltered)
     selected = _selected(selection)
+    narrowest = min(
+        sum(unfiltered.get(facet, {}).get(value, 0) for value in selection.selected(facet))
+        for facet in selected
+    )
+
+    def stats(counts: FacetCounts) -> ListingStats:
+        total = _total(counts, selection)
+        return ListingStats(total, counts, listed / max(1, total), narrowest)
+
     if _combinations_add_up(selection):
         async with engine.connect() as conn:
-            counts = await _combined_counts(conn, category_id, selection, unfiltered)
-        return ListingStats(_total(counts, selection), counts)
+            return stats(await _combined_counts(conn, category_id, selection, unfiltered))
 
     # Facets whose counts apply the same filters are counted together, in one pass over the
     # products those filters leave: every unselected facet applies all of them, and each
@@ -119,7 +133,7 @@ async def listing_stats(
         tasks = [group.create_task(count(besides, facets)) for besides, facets in together.items()]
     for task in tasks:
         counts |= task.result()
-    return ListingStats(_total(counts, selection), counts)
+    return stats(counts)
 
 
 def _combinations_add_up(selection: FacetSelection) -> bool:
@@ -194,18 +208,23 @@ async def listing_page(
     *,
     offset: int,
     limit: int,
-    total: int,
+    stats: ListingStats,
 ) -> Sequence[AnyRow]:
     """One page of summary rows (api/queries.py summary_statement), in the sort's order.
 
-    `total` is the listing's (listing_stats): a page in the second half is read walking the
-    sort's index from its end, so no page walks more than half of the listing."""
+    A page in the second half is read walking the sort's index from its end, so no page walks
+    more than half of the listing. A filtered page either walks the index probing each entry's
+    values (about (offset + page size) x N / total entries) or reads the products the narrowest
+    selected facet names and sorts those that pass: whichever reads fewer, by the counts."""
+    total = stats.total
     from_end = offset > total // 2
     if from_end:
         end = min(total, offset + limit)
         offset, limit = total - end, end - offset
+    probe = (offset + limit) * stats.walk_per_match <= stats.narrowest
     parameters = _parameters(category_id, selection) | {"offset": offset, "limit": limit}
-    result = await conn.execute(_page_statement(sort, _selected(selection), from_end), parameters)
+    statement = _page_statement(sort, _selected(selection), from_end=from_end, probe=probe)
+    result = await conn.execute(statement, parameters)
     return result.all()
 
 
@@ -219,14 +238,19 @@ def _parameters(category_id: int, selection: FacetSelection) -> dict[str, Any]:
 
 
 @functools.cache
-def _page_statement(sort: int, selected: tuple[str, ...], from_end: bool) -> Select[Any]:
+def _page_statement(
+    sort: int, selected: tuple[str, ...], *, from_end: bool, probe: bool
+) -> Select[Any]:
     # Only the sort's columns and the product: the walk reads its index alone (index-only on
     # PostgreSQL, a covering index on SQLite), however many entries an offset skips.
     order = sort_order(sort, _SORT_COLUMNS)
     columns = list(dict.fromkeys([_listed.product_id, *(term.element for term in order)]))
     listed = (
         select(*columns)
-        .where(_listed.category_id == _CATEGORY, *_filters(_listed.product_id, selected))
+        .where(
+            _listed.category_id == _CATEGORY,
+            *_filters(_listed.product_id, selected, probe=probe),
+        )
         .order_by(*(_reversed(term) for term in order) if from_end else order)
         .limit(bindparam("limit", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
@@ -272,21 +296,27 @@ def _counts_statement(
 
 
 def _filters(
-    product_id: Any, selected: tuple[str, ...], *, besides: str | None = None
+    product_id: Any, selected: tuple[str, ...], *, besides: str | None = None, probe: bool = False
 ) -> list[ColumnElement[bool]]:
     """`product_id` among the category's products having a selected value, for each selected
-    facet but `besides`: values of one facet OR-ed, facets AND-ed."""
-    return [
-        product_id.in_(
-            select(_values.product_id).where(
-                _values.category_id == _CATEGORY,
-                _values.facet == facet,
-                _values.value.in_(bindparam(f"{facet}_values", expanding=True)),
-            )
+    facet but `besides`: values of one facet OR-ed, facets AND-ed.
+
+    `probe`: as a correlated EXISTS, a primary-key probe per row (for a walk along a sort's
+    index); otherwise an IN of the selected values' ranges, which the databases read first."""
+    filters: list[ColumnElement[bool]] = []
+    for facet in selected:
+        if facet == besides:
+            continue
+        named = (
+            _values.category_id == _CATEGORY,
+            _values.facet == facet,
+            _values.value.in_(bindparam(f"{facet}_values", expanding=True)),
         )
-        for facet in selected
-        if facet != besides
-    ]
+        if probe:
+            filters.append(exists().where(*named, _values.product_id == product_id))
+        else:
+            filters.append(product_id.in_(select(_values.product_id).where(*named)))
+    return filters
 
 
 def _related_statement() -> Select[Any]:

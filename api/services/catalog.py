@@ -61,7 +61,7 @@ async def list_category_products(
                 sort,
                 offset=page.offset,
                 limit=page.size,
-                total=stats.total,
+                stats=stats,
             )
     return catalog_pb2.ListCategoryProductsResponse(
         category=messages.category_with_children(node),
