@@ -379,10 +379,16 @@ def main() -> int:
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--measure", help="(internal) time the reads of this database URL")
+    parser.add_argument(
+        "--zipf", action="store_true", help="only the Zipf product pages (as make bench runs them)"
+    )
+    parser.add_argument("--duration", type=int, default=8, help="seconds per wrk block (--zipf)")
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(asyncio.run(measure(args.measure, args.rounds))))
         return 0
+    if args.zipf:
+        return _zipf_alone(args)
     rows = []
     for engine in args.engines.split(","):
         figures = measure_in_fresh_process(ensure_database(engine, args.products), args.rounds)
@@ -391,6 +397,28 @@ def main() -> int:
     for row in rows:
         verdict = "PASS" if row["met"] else "FAIL"
         print(f"{verdict}  {row['target']}: {row['measured']} ({row['goal']})")
+    return 0
+
+
+def _zipf_alone(args: argparse.Namespace) -> int:
+    """The Zipf scenario of make bench alone, on the first engine: bench/run.py's blocks."""
+    import shutil  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    import run  # noqa: PLC0415 - bench/run.py, which imports this module
+
+    pin = (os.cpu_count() or 1) > 1 and shutil.which("taskset") is not None
+    options = argparse.Namespace(
+        million=args.products,
+        million_engines=args.engines.split(",")[0],
+        million_rounds=args.rounds,
+        rounds=2,
+        duration=args.duration,
+    )
+    with tempfile.TemporaryDirectory() as tmp, run.Stack(Path(tmp), pin) as stack:
+        bench = run.Bench(run.Wrk(run.WRK_THREADS, run.CLIENT_CORE if pin else None), Path(tmp), 32)
+        result = run.measure_million(options, stack, bench, reads=False)
+    print(json.dumps(result, indent=2))
     return 0
 
 

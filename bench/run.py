@@ -399,18 +399,20 @@ def run(args: argparse.Namespace, stack: Stack, tmp: Path) -> tuple[Bench, dict[
     return bench, extra
 
 
-def measure_million(args: argparse.Namespace, stack: Stack, bench: Bench) -> dict[str, Any]:
+def measure_million(
+    args: argparse.Namespace, stack: Stack, bench: Bench, *, reads: bool = True
+) -> dict[str, Any]:
     """Issue #15 at args.million products: each engine's uncached reads against their targets
     (bench/million.py, in a fresh process), and product pages Zipf(s=1.0) over the catalogue
     against 50 hot ones, caches on, through one front and one worker (on SQLite, the default)."""
-    reads: dict[str, Any] = {}
+    figures: dict[str, Any] = {}
     verdict_rows: list[dict[str, Any]] = []
     urls: dict[str, str] = {}
     for engine in args.million_engines.split(","):
         try:
             urls[engine] = million.ensure_database(engine, args.million)
         except (OSError, subprocess.CalledProcessError) as error:
-            reads[engine] = {"skipped": str(error)}
+            figures[engine] = {"skipped": str(error)}
             verdict_rows.append(
                 {
                     "target": f"{engine}, {args.million:,} products: uncached reads",
@@ -421,9 +423,11 @@ def measure_million(args: argparse.Namespace, stack: Stack, bench: Bench) -> dic
                 }
             )
             continue
+        if not reads:
+            continue
         print(f"{engine}, {args.million:,} products: uncached reads", flush=True)
-        reads[engine] = million.measure_in_fresh_process(urls[engine], args.million_rounds)
-        verdict_rows += million.read_verdicts(engine, args.million, reads[engine])
+        figures[engine] = million.measure_in_fresh_process(urls[engine], args.million_rounds)
+        verdict_rows += million.read_verdicts(engine, args.million, figures[engine])
     engine = next(iter(urls), None)
     zipf_result: dict[str, Any] = {}
     if engine is not None:
@@ -460,7 +464,12 @@ def measure_million(args: argparse.Namespace, stack: Stack, bench: Bench) -> dic
                 "met": ratio >= million.ZIPF_OVER_HOT,
             }
         )
-    return {"products": args.million, "reads": reads, "zipf": zipf_result, "targets": verdict_rows}
+    return {
+        "products": args.million,
+        "reads": figures,
+        "zipf": zipf_result,
+        "targets": verdict_rows,
+    }
 
 
 def main() -> int:
