@@ -69,6 +69,8 @@ def _backfill(bind: Any) -> None:
         sa.text("SELECT category_id, ancestor_id FROM category_ancestors")
     ):
         ancestors.setdefault(category_id, []).append(ancestor_id)
+    if not ancestors:
+        return  # no listing index yet (a new database): the first rebuild fills the table
     own: Counter[Any] = Counter()  # in each product's own category, rolled up after
     counts: Counter[Any] = Counter()
     for category_id, brand, band, colours, sizes, grouped in bind.execute(
