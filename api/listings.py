@@ -42,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import operators
 
 from api import facet_combinations
-from api.facets import BRAND, FACETS, PRICE_BAND, FacetCounts, FacetSelection
+from api.facets import BRAND, COLOUR, FACETS, PRICE_BAND, FacetCounts, FacetSelection
 from api.listing_index import TOTAL
 from api.messages import AnyRow
 from api.queries import sort_order, summary_statement
@@ -260,7 +260,11 @@ def _page_statement(
         id=listed.c.product_id,
         **{column.name: listed.c[column.name] for column in columns},
     )
-    return summary_statement(listed, listed.c.product_id).order_by(*sort_order(sort, page_order))
+    # Under a colour filter, cards show a picture of a selected colour.
+    colours: Any = bindparam(f"{COLOUR}_values", expanding=True) if COLOUR in selected else None
+    return summary_statement(listed, listed.c.product_id, colours).order_by(
+        *sort_order(sort, page_order)
+    )
 
 
 def _reversed(term: Any) -> Any:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from api import messages, validation
 from api.category_tree import CategoryTree, category_tree
 from api.context import CallContext
+from api.help_pages import HELP_PAGES, HELP_PAGES_BY_SLUG, description_figures
 from api.messages import AnyRow
 from api.queries import SUMMARY_COLUMNS, is_live, product_summaries, sort_order
 from api.schema import (
@@ -23,7 +24,8 @@ from api.schema import (
     landing_rail_products,
     products,
 )
-from contract import catalog_pb2, landings_pb2
+from api.shop_policies import shop_policies
+from contract import catalog_pb2, help_pb2, landings_pb2
 from contract.errors import NotFound
 
 HOME_SLUG = "home"
@@ -214,3 +216,41 @@ _LISTED_SORT_COLUMNS = SimpleNamespace(
     created_at=_listed.created_at,
     name=_listed.name,
 )
+
+
+async def get_help_page(
+    ctx: CallContext, request: help_pb2.GetHelpPageRequest
+) -> help_pb2.HelpPage:
+    slug = validation.slug(request.slug, kind="help page", max_length=MAX_SLUG_LENGTH)
+    page = HELP_PAGES_BY_SLUG.get(slug)
+    if page is None:
+        raise NotFound(f"no help page has slug {slug!r}")
+    locale = ctx.settings.locale
+    return help_pb2.HelpPage(
+        slug=page.slug,
+        title=page.title,
+        description=page.description.format(**description_figures(locale)),
+        sections=page.sections(locale),
+        updated_at=messages.timestamp(page.updated),
+    )
+
+
+async def list_help_pages(
+    ctx: CallContext,  # noqa: ARG001 - every method takes its context
+    request: help_pb2.ListHelpPagesRequest,  # noqa: ARG001 - every method takes its request
+) -> help_pb2.ListHelpPagesResponse:
+    return help_pb2.ListHelpPagesResponse(
+        pages=[
+            help_pb2.HelpPageLink(
+                slug=page.slug, title=page.title, updated_at=messages.timestamp(page.updated)
+            )
+            for page in HELP_PAGES
+        ]
+    )
+
+
+async def get_shop_policies(
+    ctx: CallContext,  # noqa: ARG001 - every method takes its context
+    request: help_pb2.GetShopPoliciesRequest,  # noqa: ARG001 - every method takes its request
+) -> help_pb2.ShopPolicies:
+    return shop_policies()

@@ -6,7 +6,7 @@ the live products grouped by category, brand, price band, colours and sizes in S
 combinations counted in Python in its category and every ancestor, then inserted.
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-05 09:30:00
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0006"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
