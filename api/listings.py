@@ -12,10 +12,12 @@ Bounds, per call, for a category whose subtree lists N live products:
   facets selected), each reading the products the selected values name (primary-key ranges of
   category_facet_values), never the other products of N;
 - the total is the price bands' sum;
-- a page: the sort's index of category_products from its start, offset + page size entries
-  (with filters, entries until that many match), then one primary-key read per shown product.
-  Deep pages are an offset on that index: page P costs P x page size index entries, bounded by N
-  (a page past the end is not read at all). See docs/catalogue.md for the measured figures.
+- a page: the sort's index of category_products alone (index-only), from its nearer end,
+  offset + page size entries (with filters, entries until that many match, or the narrowest
+  selected facet's products sorted, whichever the counts say is fewer), then one primary-key
+  read per shown product: page P of a listing of `pages` costs min(P, pages - P) x page size
+  index entries, at most N / 2 (a page past the end is not read at all). docs/catalogue.md
+  says why page numbers, not keyset cursors.
 """
 
 from __future__ import annotations
