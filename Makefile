@@ -72,8 +72,9 @@ seo-audit: setup ## crawl a running site as a search engine would: make seo-audi
 migrate: setup ## bring the database (VITRINE_DATABASE_URL) to the latest schema migration
 	$(VENV)/bin/vitrine migrate
 
-# The next revision number: 0001, 0002, ... in the order they were written.
-NEXT_REVISION = $(shell printf %04d $$(( $$(ls api/migrations/versions/[0-9]*.py | wc -l) + 1 )))
+# The next revision number: one past the highest, 0001, 0002, ... in the order they were written
+# (0007 was never used: branches written side by side took their numbers before merging).
+NEXT_REVISION = $(shell last=$$(ls api/migrations/versions | grep -o '^[0-9]*' | sort -n | tail -1 | sed 's/^0*//'); printf %04d $$(( $${last:-0} + 1 )))
 
 migration: setup ## write a new migration from api/schema.py changes: make migration MESSAGE="add x"
 	@test -n "$(MESSAGE)" || { echo 'usage: make migration MESSAGE="what it changes"'; exit 2; }

@@ -1,5 +1,6 @@
 """Keeps the listing index (category_ancestors, category_products, category_facet_values,
-category_facet_counts in api/schema.py) in step with categories, products and variants.
+category_facet_counts, category_facet_combinations in api/schema.py) in step with categories,
+products and variants.
 
 Every write that changes a product's category, sort columns, live state, brand, price or
 variants' colours and sizes calls `refresh_products` in its own transaction (one that deletes
@@ -14,14 +15,29 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, literal, select, text, union, union_all, update
+from sqlalchemy import (
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from api import facet_combinations
 from api.facets import BRAND, COLOUR, PRICE_BAND, SIZE, price_band_of
 from api.queries import is_live
 from api.schema import (
     categories,
     category_ancestors,
+    category_facet_combinations,
     category_facet_counts,
     category_facet_values,
     category_products,
@@ -39,16 +55,28 @@ _INDEX_TABLES = (
     category_products,
     category_facet_values,
     category_facet_counts,
+    category_facet_combinations,
 )
 _listed = category_products.c
 _values = category_facet_values.c
 _counts = category_facet_counts.c
+# The aggregates, each with the columns of its key: what _contributions counts and
+# _move_counts moves.
+_COUNT_KEYS = {
+    category_facet_counts: ("category_id", "facet", "value"),
+    category_facet_combinations: ("category_id", "facets", BRAND, COLOUR, SIZE, PRICE_BAND),
+}
+# Rows of category_facet_combinations written per statement by a rebuild.
+INSERT_BATCH = 20_000
+# A separator no facet value holds, to join a product's colours (or sizes) into one text.
+_SEPARATOR = "\x1f"
 
 
 async def rebuild(conn: AsyncConnection) -> None:
     """The whole index again from the catalogue, inside the caller's transaction."""
-    for table in (category_facet_counts, category_facet_values, category_products):
+    for table in (category_facet_combinations, category_facet_counts, category_facet_values):
         await conn.execute(delete(table))
+    await conn.execute(delete(category_products))
     await conn.execute(delete(category_ancestors))
     await conn.execute(
         insert(category_ancestors).from_select(["category_id", "ancestor_id"], _closure())
@@ -68,10 +96,91 @@ async def rebuild(conn: AsyncConnection) -> None:
             ["category_id", "facet", "value", "count"], counted
         )
     )
+    await _insert_combinations(conn)
     # The planners' statistics of the new rows now, not at autovacuum's next pass: the
     # filtered listings' plans depend on how many rows a facet value has.
     for table in _INDEX_TABLES:
         await conn.execute(text(f"ANALYZE {table.name}"))
+
+
+async def _insert_combinations(conn: AsyncConnection) -> None:
+    """Every category's facet combinations: the live products grouped by their own category and
+    facet values (one row per distinct group, read once), each group's combinations counted in
+    its category and every ancestor."""
+    ancestors: dict[int, list[int]] = {}
+    for category_id, ancestor_id in await conn.execute(select(category_ancestors)):
+        ancestors.setdefault(category_id, []).append(ancestor_id)
+    # Counted in each product's own category first, then rolled up: a third of the work.
+    own: Counter[Any] = Counter()
+    result = await conn.stream(_product_groups(conn.dialect.name))
+    async for category_id, brand, band, colours, sizes, grouped in result:
+        values = {
+            BRAND: (brand,) if brand else (),
+            PRICE_BAND: (band,),
+            COLOUR: _split(colours),
+            SIZE: _split(sizes),
+        }
+        facet_combinations.add_product(own, (category_id,), values, grouped)
+    counts: Counter[Any] = Counter()
+    for (category_id, *key), n in own.items():
+        for ancestor_id in ancestors.get(category_id, ()):
+            counts[(ancestor_id, *key)] += n
+    keys = _COUNT_KEYS[category_facet_combinations]
+    rows = [dict(zip(keys, key, strict=True)) | {"count": n} for key, n in counts.items()]
+    for start in range(0, len(rows), INSERT_BATCH):
+        await conn.execute(insert(category_facet_combinations), rows[start : start + INSERT_BATCH])
+
+
+def _split(joined: str | None) -> tuple[str, ...]:
+    return tuple(value for value in (joined or "").split(_SEPARATOR) if value)
+
+
+def _product_groups(dialect: str) -> Select[Any]:
+    """(category, brand, price band, colours, sizes, products) of live products, a row per
+    distinct group; colours and sizes each joined into one text (in any order: the groups are
+    made canonical in Python, so an order that differs only makes more groups)."""
+
+    def joined(column: str) -> Any:
+        distinct = (
+            select(variants.c.product_id, variants.c[column].label("value"))
+            .where(variants.c[column] != "")
+            .distinct()
+            .subquery()
+        )
+        aggregate = (
+            func.string_agg(distinct.c.value, _SEPARATOR)
+            if dialect == "postgresql"
+            else func.group_concat(distinct.c.value, _SEPARATOR)
+        )
+        return (
+            select(distinct.c.product_id, aggregate.label("joined"))
+            .group_by(distinct.c.product_id)
+            .subquery(column)
+        )
+
+    colours, sizes = joined(COLOUR), joined(SIZE)
+    # The band named in a subquery and grouped outside: PostgreSQL would not accept GROUP BY on
+    # a CASE whose bound parameters are numbered apart from the SELECT's (api/facets.py).
+    listed = (
+        select(
+            products.c.id,
+            products.c.category_id,
+            products.c.brand,
+            price_band_of().label("band"),
+        )
+        .where(is_live())
+        .subquery("listed")
+    )
+    group = (listed.c.category_id, listed.c.brand, listed.c.band, colours.c.joined, sizes.c.joined)
+    return (
+        select(*group, func.count())
+        .select_from(
+            listed.outerjoin(colours, colours.c.product_id == listed.c.id).outerjoin(
+                sizes, sizes.c.product_id == listed.c.id
+            )
+        )
+        .group_by(*group)
+    )
 
 
 async def vacuum(engine: AsyncEngine) -> None:
@@ -109,8 +218,9 @@ async def _reindex(conn: AsyncConnection, product_ids: Iterable[int], *, again: 
             await conn.execute(_insert_listed(chunk))
             await conn.execute(_insert_values(chunk))
         after = await _contributions(conn, chunk)
-        after.subtract(before)
-        await _move_counts(conn, after)
+        for table, counted in after.items():
+            counted.subtract(before[table])
+            await _move_counts(conn, table, counted)
 
 
 def _closure() -> Select[Any]:
@@ -148,9 +258,12 @@ def _insert_listed(product_ids: Sequence[int] | None) -> Any:
 
 
 def _insert_values(product_ids: Sequence[int] | None) -> Any:
-    """Each listed product's brand, price band, colours and sizes, under each of its categories."""
+    """Each listed product's brand, price band, colours and sizes, under each of its categories.
+
+    Each part is distinct by itself (a product's distinct colours and sizes are taken from its
+    variants first) and the parts hold different facets, so UNION ALL joins them: no sort of
+    every row to drop repeats (22 million rows for a million products)."""
     listed = category_products.join(products, products.c.id == _listed.product_id)
-    with_variants = category_products.join(variants, variants.c.product_id == _listed.product_id)
     parts = [
         select(_listed.category_id, literal(BRAND), products.c.brand, _listed.product_id)
         .select_from(listed)
@@ -158,23 +271,30 @@ def _insert_values(product_ids: Sequence[int] | None) -> Any:
         select(
             _listed.category_id, literal(PRICE_BAND), price_band_of(), _listed.product_id
         ).select_from(listed),
-        *(
-            select(_listed.category_id, literal(facet), variants.c[facet], _listed.product_id)
-            .select_from(with_variants)
-            .where(variants.c[facet] != "")
-            for facet in (COLOUR, SIZE)
-        ),
     ]
+    for facet in (COLOUR, SIZE):
+        distinct = select(variants.c.product_id, variants.c[facet].label("value")).where(
+            variants.c[facet] != ""
+        )
+        if product_ids is not None:
+            distinct = distinct.where(variants.c.product_id.in_(product_ids))
+        held = distinct.distinct().subquery(facet)
+        parts.append(
+            select(_listed.category_id, literal(facet), held.c.value, _listed.product_id).join(
+                held, held.c.product_id == _listed.product_id
+            )
+        )
     if product_ids is not None:
         parts = [part.where(_listed.product_id.in_(product_ids)) for part in parts]
-    # UNION drops the repeats of a colour that several of a product's sizes share.
     return insert(category_facet_values).from_select(
-        ["category_id", "facet", "value", "product_id"], union(*parts)
+        ["category_id", "facet", "value", "product_id"], union_all(*parts)
     )
 
 
-async def _contributions(conn: AsyncConnection, product_ids: Sequence[int]) -> Counter[Any]:
-    """What these products add to category_facet_counts: {(category, facet, value): count}."""
+async def _contributions(
+    conn: AsyncConnection, product_ids: Sequence[int]
+) -> dict[Table, Counter[Any]]:
+    """What these products add to each aggregate: {table: {key: count}}."""
     counted = union_all(
         select(_values.category_id, _values.facet, _values.value, func.count())
         .where(_values.product_id.in_(product_ids))
@@ -183,24 +303,41 @@ async def _contributions(conn: AsyncConnection, product_ids: Sequence[int]) -> C
         .where(_listed.product_id.in_(product_ids))
         .group_by(_listed.category_id),
     )
-    result = await conn.execute(counted)
-    return Counter({(row[0], row[1], row[2]): row[3] for row in result})
-
-
-async def _move_counts(conn: AsyncConnection, changes: Counter[Any]) -> None:
-    # count = count + change keeps concurrent refreshes of other products from losing updates.
-    for (category_id, facet, value), change in changes.items():
-        if change == 0:
-            continue
-        key = (_counts.category_id == category_id, _counts.facet == facet, _counts.value == value)
-        moved = await conn.execute(
-            update(category_facet_counts).where(*key).values(count=_counts.count + change)
+    counts = Counter({tuple(row[:3]): row[3] for row in await conn.execute(counted)})
+    # Each product's values in each of its categories, from the index's own rows (before a
+    # refresh, what the index held; after it, what it holds now).
+    held: dict[tuple[int, int], dict[str, set[str]]] = {}
+    for category_id, product_id, facet, value in await conn.execute(
+        select(_values.category_id, _values.product_id, _values.facet, _values.value).where(
+            _values.product_id.in_(product_ids)
         )
-        if moved.rowcount == 0:
-            await conn.execute(
-                insert(category_facet_counts).values(
-                    category_id=category_id, facet=facet, value=value, count=change
-                )
-            )
-        elif change < 0:
-            await conn.execute(delete(category_facet_counts).where(*key, _counts.count <= 0))
+    ):
+        held.setdefault((category_id, product_id), {}).setdefault(facet, set()).add(value)
+    combinations: Counter[Any] = Counter()
+    for (category_id, _product_id), values in held.items():
+        facet_combinations.add_product(combinations, (category_id,), values)
+    return {category_facet_counts: counts, category_facet_combinations: combinations}
+
+
+async def _move_counts(conn: AsyncConnection, table: Table, changes: Counter[Any]) -> None:
+    """Add each change to its row (made at the change when missing), then drop the rows
+    brought to zero. count = count + change, in one upsert per row batched in one executemany,
+    keeps concurrent refreshes of other products from losing each other's updates."""
+    keys = _COUNT_KEYS[table]
+    moved = [dict(zip(keys, key, strict=True)) | {"count": n} for key, n in changes.items() if n]
+    if not moved:
+        return
+    upsert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+    await conn.execute(
+        upsert.on_conflict_do_update(
+            index_elements=list(keys), set_={"count": table.c["count"] + upsert.excluded["count"]}
+        ),
+        moved,
+    )
+    emptied = [row for row in moved if row["count"] < 0]
+    if emptied:
+        key_of = and_(*(table.c[k] == bindparam(f"key_{k}") for k in keys))
+        await conn.execute(
+            delete(table).where(key_of, table.c.count <= 0),
+            [{f"key_{k}": row[k] for k in keys} for row in emptied],
+        )

@@ -3,13 +3,21 @@
 
 Bounds, per call, for a category whose subtree lists N live products:
 - unfiltered counts: one primary-key range of category_facet_counts (a row per facet value);
-- filtered counts: one statement per distinct set of filters (one with a single facet selected,
-  1 + k with k selected), each reading the products the selected values name (primary-key ranges
-  of category_facet_values), never the other products of N; the total is the price bands' sum;
-- a page: the sort's index of category_products from its start, offset + page size entries
-  (with filters, entries until that many match), then one primary-key read per shown product.
-  Deep pages are an offset on that index: page P costs P x page size index entries, bounded by N
-  (a page past the end is not read at all). See docs/catalogue.md for the measured figures.
+- filtered counts, any facets selected with one value each (or several values of a facet a
+  product has one of: brand, price band): one statement, a primary-key range of
+  category_facet_combinations per facet (the rows of the selected values: at most the facet's
+  values times the selected values), whatever N;
+- filtered counts with several colours or several sizes selected (a product may have more than
+  one: the rows would count it twice): one statement per distinct set of filters (1 + k with k
+  facets selected), each reading the products the selected values name (primary-key ranges of
+  category_facet_values), never the other products of N;
+- the total is the price bands' sum;
+- a page: the sort's index of category_products alone (index-only), from its nearer end,
+  offset + page size entries (with filters, entries until that many match, or the narrowest
+  selected facet's products sorted, whichever the counts say is fewer), then one primary-key
+  read per shown product: page P of a listing of `pages` costs min(P, pages - P) x page size
+  index entries, at most N / 2 (a page past the end is not read at all). docs/catalogue.md
+  says why page numbers, not keyset cursors.
 """
 
 from __future__ import annotations
@@ -26,19 +34,23 @@ from sqlalchemy import (
     Integer,
     Select,
     bindparam,
+    exists,
     func,
     literal,
     select,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql import operators
 
-from api.facets import COLOUR, FACETS, PRICE_BAND, FacetCounts, FacetSelection
+from api import facet_combinations
+from api.facets import BRAND, COLOUR, FACETS, PRICE_BAND, FacetCounts, FacetSelection
 from api.listing_index import TOTAL
 from api.messages import AnyRow
 from api.queries import sort_order, summary_statement
 from api.schema import (
     categories,
+    category_facet_combinations,
     category_facet_counts,
     category_facet_values,
     category_products,
@@ -48,6 +60,13 @@ from api.schema import (
 _listed = category_products.c
 _values = category_facet_values.c
 _counts = category_facet_counts.c
+_combined = category_facet_combinations
+# Statements are built once per shape and bound per call: building a Core statement costs
+# about as much CPU as running a small one.
+_CATEGORY = bindparam("category_id", type_=Integer)
+# Facets a listed product has exactly one value of: the products having any of several selected
+# values are the sum of each value's, so combination counts add up (colours and sizes overlap).
+SINGLE_VALUED = frozenset({BRAND, PRICE_BAND})
 # category_products' columns under the names sort_order reads.
 _SORT_COLUMNS = SimpleNamespace(
     id=_listed.product_id,
@@ -62,6 +81,10 @@ _SORT_COLUMNS = SimpleNamespace(
 class ListingStats:
     total: int
     facet_counts: FacetCounts
+    # How the page is best read (listing_page): the entries of the sort's index a walk would
+    # read, against the products the narrowest selected facet names.
+    walk_per_match: float = 1.0  # index entries walked per matching product: N / total
+    narrowest: int = 0  # products having a selected value of the narrowest selected facet
 
 
 async def listing_stats(
@@ -70,15 +93,28 @@ async def listing_stats(
     """The total and every facet's counts: a facet's counts apply every filter but its own."""
     async with engine.connect() as conn:
         unfiltered = await _unfiltered_counts(conn, category_id)
+    listed = unfiltered.get(TOTAL, {}).get(TOTAL, 0)
     if selection.is_empty():
-        return ListingStats(unfiltered.get(TOTAL, {}).get(TOTAL, 0), unfiltered)
+        return ListingStats(listed, unfiltered)
+    selected = _selected(selection)
+    narrowest = min(
+        sum(unfiltered.get(facet, {}).get(value, 0) for value in selection.selected(facet))
+        for facet in selected
+    )
+
+    def stats(counts: FacetCounts) -> ListingStats:
+        total = _total(counts, selection)
+        return ListingStats(total, counts, listed / max(1, total), narrowest)
+
+    if _combinations_add_up(selection):
+        async with engine.connect() as conn:
+            return stats(await _combined_counts(conn, category_id, selection, unfiltered))
 
     # Facets whose counts apply the same filters are counted together, in one pass over the
     # products those filters leave: every unselected facet applies all of them, and each
     # selected one all but its own (none left: the unfiltered counts apply).
     counts: dict[str, dict[str, int]] = {}
     together: dict[str | None, list[str]] = {}
-    selected = _selected(selection)
     for facet in FACETS:
         if not [other for other in selected if other != facet]:
             counts[facet] = unfiltered.get(facet, {})
@@ -99,7 +135,62 @@ async def listing_stats(
         tasks = [group.create_task(count(besides, facets)) for besides, facets in together.items()]
     for task in tasks:
         counts |= task.result()
-    return ListingStats(_total(counts, selection), counts)
+    return stats(counts)
+
+
+def _combinations_add_up(selection: FacetSelection) -> bool:
+    """Whether category_facet_combinations' rows answer these filters exactly: the products
+    having any of several values are the sum of each value's only for a facet a product has
+    one value of; a product may have several colours or sizes."""
+    return all(facet in SINGLE_VALUED or len(selection.selected(facet)) <= 1 for facet in FACETS)
+
+
+async def _combined_counts(
+    conn: AsyncConnection, category_id: int, selection: FacetSelection, unfiltered: FacetCounts
+) -> dict[str, dict[str, int]]:
+    """Each facet's counts under the other facets' filters, from the rows of the selected
+    values in category_facet_combinations (a facet with no other facet selected: the
+    unfiltered counts)."""
+    selected = _selected(selection)
+    counts: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
+    for facet in FACETS:
+        if not [other for other in selected if other != facet]:
+            counts[facet] = dict(unfiltered.get(facet, {}))
+    statement = _combinations_statement(selected)
+    for facet, value, products_ in await conn.execute(
+        statement, _parameters(category_id, selection)
+    ):
+        if products_:
+            counts[facet][value] = int(products_)
+    return counts
+
+
+@functools.cache
+def _combinations_statement(selected: tuple[str, ...]) -> Any:
+    """A part per facet with another facet selected: its values' rows among those holding one
+    selected value of each other selected facet and no other facet (a primary-key range:
+    category, then the set of facets, then the selected values)."""
+    parts = []
+    for facet in FACETS:
+        others = [other for other in selected if other != facet]
+        if not others:
+            continue
+        value = _combined.c[facet]
+        parts.append(
+            select(
+                literal(facet).label("facet"), value.label("value"), func.sum(_combined.c["count"])
+            )
+            .where(
+                _combined.c.category_id == _CATEGORY,
+                _combined.c.facets == facet_combinations.mask([facet, *others]),
+                *(
+                    _combined.c[other].in_(bindparam(f"{other}_values", expanding=True))
+                    for other in others
+                ),
+            )
+            .group_by(value)
+        )
+    return union_all(*parts)
 
 
 def _total(counts: FacetCounts, selection: FacetSelection) -> int:
@@ -119,16 +210,24 @@ async def listing_page(
     *,
     offset: int,
     limit: int,
+    stats: ListingStats,
 ) -> Sequence[AnyRow]:
-    """One page of summary rows (api/queries.py summary_statement), in the sort's order."""
+    """One page of summary rows (api/queries.py summary_statement), in the sort's order.
+
+    A page in the second half is read walking the sort's index from its end, so no page walks
+    more than half of the listing. A filtered page either walks the index probing each entry's
+    values (about (offset + page size) x N / total entries) or reads the products the narrowest
+    selected facet names and sorts those that pass: whichever reads fewer, by the counts."""
+    total = stats.total
+    from_end = offset > total // 2
+    if from_end:
+        end = min(total, offset + limit)
+        offset, limit = total - end, end - offset
+    probe = (offset + limit) * stats.walk_per_match <= stats.narrowest
     parameters = _parameters(category_id, selection) | {"offset": offset, "limit": limit}
-    result = await conn.execute(_page_statement(sort, _selected(selection)), parameters)
+    statement = _page_statement(sort, _selected(selection), from_end=from_end, probe=probe)
+    result = await conn.execute(statement, parameters)
     return result.all()
-
-
-# Statements are built once per shape (sort, which facets are selected) and bound per call:
-# building a Core statement costs about as much CPU as running a small one.
-_CATEGORY = bindparam("category_id", type_=Integer)
 
 
 def _selected(selection: FacetSelection) -> tuple[str, ...]:
@@ -141,24 +240,38 @@ def _parameters(category_id: int, selection: FacetSelection) -> dict[str, Any]:
 
 
 @functools.cache
-def _page_statement(sort: int, selected: tuple[str, ...]) -> Select[Any]:
+def _page_statement(
+    sort: int, selected: tuple[str, ...], *, from_end: bool, probe: bool
+) -> Select[Any]:
+    # Only the sort's columns and the product: the walk reads its index alone (index-only on
+    # PostgreSQL, a covering index on SQLite), however many entries an offset skips.
+    order = sort_order(sort, _SORT_COLUMNS)
+    columns = list(dict.fromkeys([_listed.product_id, *(term.element for term in order)]))
     listed = (
-        select(*_SORT_COLUMNS.__dict__.values())
-        .where(_listed.category_id == _CATEGORY, *_filters(_listed.product_id, selected))
-        .order_by(*sort_order(sort, _SORT_COLUMNS))
+        select(*columns)
+        .where(
+            _listed.category_id == _CATEGORY,
+            *_filters(_listed.product_id, selected, probe=probe),
+        )
+        .order_by(*(_reversed(term) for term in order) if from_end else order)
         .limit(bindparam("limit", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
         .subquery("listed")
     )
     page_order = SimpleNamespace(
         id=listed.c.product_id,
-        **{name: listed.c[name] for name in ("position", "price", "created_at", "name")},
+        **{column.name: listed.c[column.name] for column in columns},
     )
     # Under a colour filter, cards show a picture of a selected colour.
     colours: Any = bindparam(f"{COLOUR}_values", expanding=True) if COLOUR in selected else None
     return summary_statement(listed, listed.c.product_id, colours).order_by(
         *sort_order(sort, page_order)
     )
+
+
+def _reversed(term: Any) -> Any:
+    """ORDER BY term the other way round (sort_order's terms are column.asc() or .desc())."""
+    return term.element.asc() if term.modifier is operators.desc_op else term.element.desc()
 
 
 _UNFILTERED_COUNTS = select(_counts.facet, _counts.value, _counts.count).where(
@@ -189,21 +302,27 @@ def _counts_statement(
 
 
 def _filters(
-    product_id: Any, selected: tuple[str, ...], *, besides: str | None = None
+    product_id: Any, selected: tuple[str, ...], *, besides: str | None = None, probe: bool = False
 ) -> list[ColumnElement[bool]]:
     """`product_id` among the category's products having a selected value, for each selected
-    facet but `besides`: values of one facet OR-ed, facets AND-ed."""
-    return [
-        product_id.in_(
-            select(_values.product_id).where(
-                _values.category_id == _CATEGORY,
-                _values.facet == facet,
-                _values.value.in_(bindparam(f"{facet}_values", expanding=True)),
-            )
+    facet but `besides`: values of one facet OR-ed, facets AND-ed.
+
+    `probe`: as a correlated EXISTS, a primary-key probe per row (for a walk along a sort's
+    index); otherwise an IN of the selected values' ranges, which the databases read first."""
+    filters: list[ColumnElement[bool]] = []
+    for facet in selected:
+        if facet == besides:
+            continue
+        named = (
+            _values.category_id == _CATEGORY,
+            _values.facet == facet,
+            _values.value.in_(bindparam(f"{facet}_values", expanding=True)),
         )
-        for facet in selected
-        if facet != besides
-    ]
+        if probe:
+            filters.append(exists().where(*named, _values.product_id == product_id))
+        else:
+            filters.append(product_id.in_(select(_values.product_id).where(*named)))
+    return filters
 
 
 def _related_statement() -> Select[Any]:

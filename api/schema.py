@@ -70,6 +70,9 @@ Index("products_price", products.c.price)
 Index("products_created_at", products.c.created_at)
 Index("products_name", products.c.name, products.c.id)
 Index("products_brand", products.c.brand)
+# The latest change of a category's live products: one index probe per category for the
+# category sitemap's <lastmod> (ListCategoryLinks), not a grouped scan of every product.
+Index("products_category_updated", *_LIVE_IN_CATEGORY, products.c.updated_at)
 
 # The listing index: tables derived from categories, products and variants, so that a category
 # page (its whole subtree) and its facet counts are index range reads, never a count over the
@@ -137,6 +140,22 @@ category_facet_counts = Table(
     Column("category_id", Integer, ForeignKey("categories.id"), primary_key=True),
     Column("facet", String(20), primary_key=True),
     Column("value", String(100), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+# Live products per category having one value of each facet of a set (`facets`, a bit per facet:
+# api/facet_combinations.py; the other facets' columns are ""), for every set and every choice of
+# values that a product has: a filtered listing's counts are one primary-key range per facet,
+# the rows of the selected values, whatever the number of products (api/listings.py).
+category_facet_combinations = Table(
+    "category_facet_combinations",
+    metadata,
+    Column("category_id", Integer, ForeignKey("categories.id"), primary_key=True),
+    Column("facets", Integer, primary_key=True),
+    Column("brand", String(100), primary_key=True),
+    Column("colour", String(100), primary_key=True),
+    Column("size", String(100), primary_key=True),
+    Column("price_band", String(100), primary_key=True),
     Column("count", Integer, nullable=False),
 )
 

@@ -32,6 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import million
 from chart import write_chart
 from nginx import measure_microcache
 from stack import (
@@ -392,7 +393,83 @@ def run(args: argparse.Namespace, stack: Stack, tmp: Path) -> tuple[Bench, dict[
         pause_ms,
     )
     microcache = measure_microcache(stack, bench, front, categories, args.duration)
-    return bench, {"peak_product_rps": peak, "half_load_pause_ms": pause_ms, **microcache}
+    extra = {"peak_product_rps": peak, "half_load_pause_ms": pause_ms, **microcache}
+    if args.million:
+        extra["million"] = measure_million(args, stack, bench)
+    return bench, extra
+
+
+def measure_million(
+    args: argparse.Namespace, stack: Stack, bench: Bench, *, reads: bool = True
+) -> dict[str, Any]:
+    """Issue #15 at args.million products: each engine's uncached reads against their targets
+    (bench/million.py, in a fresh process), and product pages Zipf(s=1.0) over the catalogue
+    against 50 hot ones, caches on, through one front and one worker (on SQLite, the default)."""
+    figures: dict[str, Any] = {}
+    verdict_rows: list[dict[str, Any]] = []
+    urls: dict[str, str] = {}
+    for engine in args.million_engines.split(","):
+        try:
+            urls[engine] = million.ensure_database(engine, args.million)
+        except (OSError, subprocess.CalledProcessError) as error:
+            figures[engine] = {"skipped": str(error)}
+            verdict_rows.append(
+                {
+                    "target": f"{engine}, {args.million:,} products: uncached reads",
+                    "measured": None,
+                    "goal": "",
+                    "met": None,
+                    "note": f"not measured: {error}",
+                }
+            )
+            continue
+        if not reads:
+            continue
+        print(f"{engine}, {args.million:,} products: uncached reads", flush=True)
+        figures[engine] = million.measure_in_fresh_process(urls[engine], args.million_rounds)
+        verdict_rows += million.read_verdicts(engine, args.million, figures[engine])
+    engine = next(iter(urls), None)
+    zipf_result: dict[str, Any] = {}
+    if engine is not None:
+        worker = stack.api_worker(urls[engine])
+        front = stack.front([worker])
+        zipf, hot = million.product_page_paths(urls[engine], args.million)
+        slices = [zipf[i : i + million.ZIPF_PATHS] for i in range(0, len(zipf), million.ZIPF_PATHS)]
+        bench.warm(front, hot)
+        bench.warm(front, slices[0])
+        for round_number in range(args.rounds):
+            bench.block(
+                f"product page, Zipf over {args.million:,}",
+                front,
+                slices[1 + round_number % (len(slices) - 1)],
+                args.duration,
+            )
+            bench.block(f"product page, 50 hot of {args.million:,}", front, hot, args.duration)
+        spread = summarise(
+            [b for b in bench.blocks if b["scenario"].startswith("product page, Zipf")]
+        )
+        hot_rps = summarise(
+            [b for b in bench.blocks if b["scenario"].startswith("product page, 50 hot")]
+        )
+        ratio = spread["rps"] / hot_rps["rps"]
+        zipf_result = {"engine": engine, "zipf_rps": spread["rps"], "hot_rps": hot_rps["rps"]}
+        verdict_rows.append(
+            {
+                "target": (
+                    f"{engine}, {args.million:,} products: product pages Zipf(s=1.0) req/s / "
+                    "50 hot products req/s, caches on, one front and one worker"
+                ),
+                "measured": round(ratio, 3),
+                "goal": f">= {million.ZIPF_OVER_HOT:g}",
+                "met": ratio >= million.ZIPF_OVER_HOT,
+            }
+        )
+    return {
+        "products": args.million,
+        "reads": figures,
+        "zipf": zipf_result,
+        "targets": verdict_rows,
+    }
 
 
 def main() -> int:
@@ -401,6 +478,16 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
     parser.add_argument("--rounds", type=int, default=2, help="blocks of each throughput scenario")
     parser.add_argument("--products", type=int, default=2000, help="demo catalogue size")
+    parser.add_argument(
+        "--million",
+        type=int,
+        default=1_000_000,
+        help="catalogue size of issue #15's scenarios, seeded once per engine (0: skip them)",
+    )
+    parser.add_argument("--million-engines", default="sqlite,postgresql")
+    parser.add_argument(
+        "--million-rounds", type=int, default=60, help="calls of each read kind per engine"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not installed: make bootstrap (or apt-get install wrk)", file=sys.stderr)
@@ -437,7 +524,7 @@ def main() -> int:
         "half_load_over_peak": round(
             scenarios["product page at half load"]["rps"] / extra["peak_product_rps"], 3
         ),
-        "targets": verdicts(scenarios, extra),
+        "targets": verdicts(scenarios, extra) + extra.get("million", {}).get("targets", []),
         "blocks": bench.blocks,
         "seconds": round((datetime.now(UTC) - started).total_seconds()),
     }

@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Table, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tqdm import tqdm
 
@@ -139,11 +139,33 @@ async def _advance_postgres_sequences(conn: AsyncConnection) -> None:
 
 
 async def _insert_chunk(conn: AsyncConnection, chunk: ProductChunk) -> None:
-    await _insert(conn, schema.products, chunk.products)
-    await _insert(conn, schema.product_old_slugs, chunk.old_slugs)
-    await _insert(conn, schema.product_images, chunk.images)
-    await _insert(conn, schema.variants, chunk.variants)
-    await _insert(conn, schema.product_attributes, chunk.attributes)
+    insert_rows = _insert
+    if conn.dialect.name == "postgresql":
+        insert_rows = _copy
+        # A statement first: SQLAlchemy's asyncpg adapter begins its transaction with the first
+        # statement it runs, and a COPY straight on the driver would commit on its own.
+        await conn.execute(select(literal(1)))
+    await insert_rows(conn, schema.products, chunk.products)
+    await insert_rows(conn, schema.product_old_slugs, chunk.old_slugs)
+    await insert_rows(conn, schema.product_images, chunk.images)
+    await insert_rows(conn, schema.variants, chunk.variants)
+    await insert_rows(conn, schema.product_attributes, chunk.attributes)
+
+
+async def _copy(conn: AsyncConnection, table: Table, rows: list[Row]) -> None:
+    """PostgreSQL's COPY through asyncpg, in the connection's transaction: the rows travel in
+    one binary stream instead of one bound statement each (executemany). Every row of a
+    generated table has the same keys, each a column; the table is found by the search path
+    (VITRINE_DATABASE_SCHEMA)."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.copy_records_to_table(
+        table.name, records=[tuple(row[c] for c in columns) for row in rows], columns=columns
+    )
 
 
 async def _insert(conn: AsyncConnection, table: Table, rows: list[Row]) -> None:

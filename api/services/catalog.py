@@ -16,7 +16,7 @@ from api.messages import AnyRow
 from api.product_detail import ProductDetail, product_by_id, product_by_slug
 from api.queries import is_live, summaries, summary_statement
 from api.sales import sale_prices
-from api.schema import product_old_slugs, products
+from api.schema import categories, product_old_slugs, products
 from contract import catalog_pb2
 from contract.errors import Invalid, NotFound
 
@@ -57,7 +57,13 @@ async def list_category_products(
     if page.offset < stats.total:  # a page past the end costs no read
         async with ctx.db.connect() as conn:
             rows = await listing_page(
-                conn, node.id, selection, sort, offset=page.offset, limit=page.size
+                conn,
+                node.id,
+                selection,
+                sort,
+                offset=page.offset,
+                limit=page.size,
+                stats=stats,
             )
     return catalog_pb2.ListCategoryProductsResponse(
         category=messages.category_with_children(node),
@@ -272,17 +278,16 @@ async def list_category_links(
 ) -> catalog_pb2.ListCategoryLinksResponse:
     tree = await category_tree(ctx)
     async with ctx.db.connect() as conn:
-        latest_in_leaf = {
-            row.category_id: row.latest
-            for row in await conn.execute(
-                select(products.c.category_id, func.max(products.c.updated_at).label("latest"))
-                .where(is_live())
-                .group_by(products.c.category_id)
-            )
+        latest_in_category = {
+            row.id: row.latest
+            for row in await conn.execute(_LATEST_CHANGES)
+            if row.latest is not None
         }
     links = []
     for node in tree.walk():
-        changes = [latest_in_leaf[i] for i in tree.subtree_ids(node.id) if i in latest_in_leaf]
+        changes = [
+            latest_in_category[i] for i in tree.subtree_ids(node.id) if i in latest_in_category
+        ]
         if changes:
             links.append(
                 catalog_pb2.CategoryLink(
@@ -290,3 +295,15 @@ async def list_category_links(
                 )
             )
     return catalog_pb2.ListCategoryLinksResponse(categories=links)
+
+
+# Each category's latest change of its own live products: per category, one probe at the end of
+# the products_category_updated index (a min/max look-up on both databases), never a grouped
+# read of every product. Subtrees are rolled up from these in memory (the tree is small).
+_LATEST_CHANGES = select(
+    categories.c.id,
+    select(func.max(products.c.updated_at))
+    .where(products.c.category_id == categories.c.id, is_live())
+    .scalar_subquery()
+    .label("latest"),
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, literal, or_, select, union_all
@@ -16,15 +17,20 @@ from api.help_pages import HELP_PAGES, HELP_PAGES_BY_SLUG, description_figures
 from api.messages import AnyRow
 from api.promotions import free_delivery_from
 from api.queries import (
-    SORT_COLUMNS,
     SUMMARY_COLUMNS,
-    in_categories,
     is_live,
     product_summaries,
     sort_order,
 )
 from api.sales import SALES_TTL_SECONDS, SalePrices, sale_prices
-from api.schema import banners, landing_blocks, landing_pages, landing_rail_products, products
+from api.schema import (
+    banners,
+    category_products,
+    landing_blocks,
+    landing_pages,
+    landing_rail_products,
+    products,
+)
 from api.shop_policies import shop_policies
 from contract import catalog_pb2, help_pb2, landings_pb2
 from contract.errors import NotFound
@@ -153,7 +159,7 @@ async def _rails(
 
     rows_by_block: dict[int, list[AnyRow]] = defaultdict(list)
     if by_category:
-        for row in await conn.execute(_category_rails(tree, by_category, limits)):
+        for row in await conn.execute(_category_rails(by_category, limits)):
             rows_by_block[row.block_id].append(row)
     if picked:
         rows = await conn.execute(
@@ -178,31 +184,46 @@ async def _rails(
     return rails
 
 
-def _category_rails(tree: CategoryTree, blocks: list[AnyRow], limits: dict[int, int]) -> Any:
+def _category_rails(blocks: list[AnyRow], limits: dict[int, int]) -> Any:
     """One UNION ALL of each rail's top products, each ranked in its own order.
 
-    The rank is numbered over the few rows a rail keeps, outside its LIMIT, so that each
-    member stays a plain top-N query the database can answer from an index.
-    """
+    Each member walks its category's listing index (category_products, api/listing_index.py)
+    in the rail's sort for `limit` entries: the subtree is never read, however large. The rank
+    is numbered over the few rows a rail keeps, outside its LIMIT."""
     members = []
     for block in blocks:
         sort = block.rail_sort if block.rail_sort in _SORTS else 0
         top = (
-            select(*dict.fromkeys((*SUMMARY_COLUMNS, *SORT_COLUMNS)))
-            .where(is_live(), in_categories(tree.subtree_ids(block.rail_category_id)))
-            .order_by(*sort_order(sort))
+            select(*_LISTED_SORT_COLUMNS.__dict__.values())
+            .where(_listed.category_id == block.rail_category_id)
+            .order_by(*sort_order(sort, _LISTED_SORT_COLUMNS))
             .limit(limits[block.id])
             .subquery()
+        )
+        ranked = SimpleNamespace(
+            id=top.c.product_id,
+            **{name: top.c[name] for name in ("position", "price", "created_at", "name")},
         )
         members.append(
             select(
                 literal(block.id).label("block_id"),
-                func.row_number().over(order_by=sort_order(sort, top.c)).label("rank"),
-                *(top.c[column.name] for column in SUMMARY_COLUMNS),
-            )
+                func.row_number().over(order_by=sort_order(sort, ranked)).label("rank"),
+                *SUMMARY_COLUMNS,
+            ).join_from(top, products, products.c.id == top.c.product_id)
         )
     rails = union_all(*members).subquery()
     return select(rails).order_by(rails.c.block_id, rails.c.rank)
+
+
+# category_products' columns under the names sort_order reads.
+_listed = category_products.c
+_LISTED_SORT_COLUMNS = SimpleNamespace(
+    id=_listed.product_id,
+    position=_listed.position,
+    price=_listed.price,
+    created_at=_listed.created_at,
+    name=_listed.name,
+)
 
 
 async def get_help_page(

@@ -10,18 +10,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api import spelling, validation
 from api.category_tree import CategoryTree, category_tree
 from api.context import CallContext
-from api.facets import FACETS, FacetSelection, count_facet, facet_messages
-from api.fulltext import FullText, for_dialect
+from api.facets import BRAND, FACETS, PRICE_BAND, FacetSelection, count_facet, facet_messages
+from api.fulltext import FullText, Match, for_dialect
 from api.messages import AnyRow
 from api.queries import SUMMARY_COLUMNS, is_live, product_summaries, sort_order
 from api.sales import sale_prices
-from api.schema import products
+from api.schema import category_facet_counts, products
 from contract import catalog_pb2, search_pb2
 from contract.errors import Invalid
 
@@ -39,6 +39,11 @@ VOCABULARY_MAX_BRANDS = 2_000
 DID_YOU_MEAN_MAX = 3
 # Queries of more words than this are not corrected: each word costs a look-up or two.
 SPELLING_MAX_WORDS = 6
+# Facets of a search are counted over at most this many matches (the first ones by id, which
+# both engines give without ranking every match): a word found in 70,000 products would
+# otherwise join all of them to their variants on every search. The response says so
+# (facets_counted_over) and the page shows it.
+FACET_MATCHES_MAX = 1000
 
 
 @dataclass(frozen=True)
@@ -76,15 +81,16 @@ async def search_products(
     sales = await sale_prices(ctx)
     async with ctx.db.connect() as conn:
         summaries = await product_summaries(conn, found.rows, sales)
-    facets = []
+    facets = _Facets([], 0)
     if found.total or not selection.is_empty():
-        facets = await _facets(ctx.db, [is_live(), fulltext.match(words).condition], selection)
+        facets = await _facets(ctx.db, fulltext.match(words), selection)
     return search_pb2.SearchProductsResponse(
         products=summaries,
         page=page.info(found.total),
         did_you_mean=spellings,
         searched_for=searched_for,
-        facets=facets,
+        facets=facets.facets,
+        facets_counted_over=facets.counted_over,
     )
 
 
@@ -126,18 +132,34 @@ async def _search(
     return _Found([], total or 0)
 
 
-async def _facets(
-    engine: AsyncEngine, scope: list[ColumnElement[bool]], selection: FacetSelection
-) -> list[catalog_pb2.Facet]:
-    """The facets of the matching products, each counted on a connection of its own at once."""
+async def _facets(engine: AsyncEngine, match: Match, selection: FacetSelection) -> _Facets:
+    """The facets of the matching products, each counted on a connection of its own at once,
+    over the first FACET_MATCHES_MAX live matches that pass the other facets' filters."""
 
-    async def count(facet: str) -> dict[str, int]:
+    async def count(facet: str) -> tuple[dict[str, int], bool]:
+        first = (
+            select(products.c.id)
+            .where(is_live(), match.condition, *selection.conditions(besides=facet))
+            .order_by(products.c.id)
+            .limit(FACET_MATCHES_MAX)
+        )
         async with engine.connect() as conn:
-            return await count_facet(conn, facet, scope, selection)
+            counted = await count_facet(conn, facet, [products.c.id.in_(first)], FacetSelection())
+            # Every product has one price band: the bands' sum is how many were counted.
+            reached = facet == PRICE_BAND and sum(counted.values()) >= FACET_MATCHES_MAX
+            return counted, reached
 
     async with asyncio.TaskGroup() as group:
         tasks = {facet: group.create_task(count(facet)) for facet in FACETS}
-    return facet_messages({facet: task.result() for facet, task in tasks.items()}, selection)
+    counts = {facet: task.result()[0] for facet, task in tasks.items()}
+    partial = any(task.result()[1] for task in tasks.values())
+    return _Facets(facet_messages(counts, selection), FACET_MATCHES_MAX if partial else 0)
+
+
+@dataclass(frozen=True)
+class _Facets:
+    facets: list[catalog_pb2.Facet]
+    counted_over: int  # FACET_MATCHES_MAX when some facet's matches were more; else 0
 
 
 async def _spellings(ctx: CallContext, fulltext: FullText, words: list[str]) -> list[str]:
@@ -182,12 +204,15 @@ async def _vocabulary(ctx: CallContext) -> _Vocabulary:
 
 
 async def _load_vocabulary(engine: AsyncEngine, tree: CategoryTree) -> _Vocabulary:
+    # The brands of live products, from the listing index's counts (a row per category and
+    # brand): a few hundred rows, where a distinct read of products walked a million entries.
+    counts = category_facet_counts.c
     async with engine.connect() as conn:
         brands = await conn.scalars(
-            select(products.c.brand)
-            .where(is_live())
+            select(counts.value)
+            .where(counts.facet == BRAND, counts.count > 0)
             .distinct()
-            .order_by(products.c.brand)
+            .order_by(counts.value)
             .limit(VOCABULARY_MAX_BRANDS)
         )
         brand_names = tuple(brands.all())

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -27,11 +29,12 @@ from api import listing_index
 from api.cache import TtlCache
 from api.category_tree import load_category_tree
 from api.context import CallContext
-from api.db import create_engine
+from api.db import alembic_config, create_engine, migrate
 from api.demo import seed_demo
 from api.facets import FACETS, FacetSelection, count_facet, facet_messages
 from api.queries import in_categories, is_live, sort_order
 from api.schema import (
+    category_facet_combinations,
     category_facet_counts,
     category_facet_values,
     category_products,
@@ -42,8 +45,8 @@ from api.schema import (
     products,
     variants,
 )
-from api.services import catalog
-from contract import catalog_pb2, common_pb2
+from api.services import catalog, landings
+from contract import catalog_pb2, common_pb2, landings_pb2
 from tests.conftest import fresh_schema
 from vitrine.config import Settings
 
@@ -138,7 +141,9 @@ async def _read_before(
 
 
 def _selections(facets: list[catalog_pb2.Facet]) -> list[catalog_pb2.FacetFilter]:
-    """Unfiltered, one facet, two, three, several values of one, and a value with no product."""
+    """Unfiltered, one facet, two, three, several values of one (a facet a product has one
+    value of, read from pair counts, and one it may have several of, counted), and a value with
+    no product."""
     values = {f.name: [v.value for v in f.values] for f in facets}
 
     def some(name: str, index: int) -> list[str]:
@@ -148,6 +153,8 @@ def _selections(facets: list[catalog_pb2.Facet]) -> list[catalog_pb2.FacetFilter
     return [
         catalog_pb2.FacetFilter(),
         catalog_pb2.FacetFilter(colours=some("colour", 1)),
+        catalog_pb2.FacetFilter(brands=some("brand", 0) + some("brand", 1)),
+        catalog_pb2.FacetFilter(colours=some("colour", 0) + some("colour", 3)),
         catalog_pb2.FacetFilter(colours=some("colour", 0), sizes=some("size", 1)),
         catalog_pb2.FacetFilter(brands=some("brand", 2), price_bands=some("price_band", 1)),
         catalog_pb2.FacetFilter(
@@ -195,7 +202,12 @@ def test_every_listing_shows_the_products_order_and_counts_it_showed_before(cata
 
 
 async def _index(conn: AsyncConnection) -> dict[str, list[Any]]:
-    tables = (category_products, category_facet_values, category_facet_counts)
+    tables = (
+        category_products,
+        category_facet_values,
+        category_facet_counts,
+        category_facet_combinations,
+    )
     snapshot = {}
     for table in tables:
         rows = await conn.execute(select(table).order_by(*table.primary_key.columns))
@@ -245,7 +257,47 @@ def test_writes_that_refresh_their_products_keep_the_index_as_a_rebuild_makes_it
                 await conn.execute(
                     update(products).where(products.c.id == product_id).values(**values)
                 )
+            # A product added, with variants of a new colour and an existing one.
+            added = max(ids) + 1
+            now = datetime(2025, 1, 2, tzinfo=UTC)
+            await conn.execute(
+                products.insert().values(
+                    id=added,
+                    slug=f"added-{added}",
+                    sku=f"ADDED-{added}",
+                    name="Added Jacket",
+                    brand="Newbrand",
+                    description="Added.",
+                    category_id=leaves[0],
+                    price=4_999,
+                    currency="EUR",
+                    discontinued=False,
+                    position=3,
+                    search_text="added jacket",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            await conn.execute(
+                variants.insert(),
+                [
+                    {
+                        "product_id": added,
+                        "sku": f"ADDED-{added}-{n}",
+                        "size": size,
+                        "colour": colour,
+                        "stock": n,
+                        "position": n,
+                    }
+                    for n, (colour, size) in enumerate([("Mauve", "M"), ("Black", "S")])
+                ],
+            )
+            changed.append(added)
             await listing_index.refresh_products(conn, changed)
+            # Stock is not indexed: a stock change (a checkout) needs no refresh.
+            await conn.execute(
+                update(variants).where(variants.c.product_id.in_(ids[:50])).values(stock=0)
+            )
             # Deleted products leave the index first, and their share of the counts with them.
             picked = select(landing_rail_products.c.product_id)
             gone = list(
@@ -273,6 +325,7 @@ def test_writes_that_refresh_their_products_keep_the_index_as_a_rebuild_makes_it
 
     kept, rebuilt = catalogue.run(snapshots())
     assert kept["category_facet_counts"] == rebuilt["category_facet_counts"]
+    assert kept["category_facet_combinations"] == rebuilt["category_facet_combinations"]
     assert kept == rebuilt
 
 
@@ -307,6 +360,21 @@ def _explain_reads(catalogue: Catalogue) -> None:
             sort=catalog_pb2.PRODUCT_SORT_NEWEST,
             page=common_pb2.PageRequest(page=5, page_size=24),
         ),
+        "last page": catalog_pb2.ListCategoryProductsRequest(
+            category_id=biggest.id,
+            sort=catalog_pb2.PRODUCT_SORT_PRICE_DESC,
+            page=common_pb2.PageRequest(page=-(-biggest.product_count // 24), page_size=24),
+        ),
+        "filtered page, three facets": catalog_pb2.ListCategoryProductsRequest(
+            category_id=biggest.id,
+            filter=catalog_pb2.FacetFilter(
+                colours=["Black"], sizes=["M"], price_bands=["25-50", "50-100"]
+            ),
+        ),
+        "filtered page, two colours": catalog_pb2.ListCategoryProductsRequest(
+            category_id=biggest.id,
+            filter=catalog_pb2.FacetFilter(colours=["Black", "Navy"]),
+        ),
     }
     plans: dict[str, list[str]] = {}
     event.listen(ctx.db.sync_engine, "before_cursor_execute", capture)
@@ -329,6 +397,16 @@ def _explain_reads(catalogue: Catalogue) -> None:
         plans["GetProduct, GetProductBySlug, GetRelatedProducts"] = catalogue.run(
             _plans(ctx, list(statements))
         )
+        statements.clear()
+        home = catalogue.run(landings.get_home_page(ctx, landings_pb2.GetHomePageRequest()))
+        assert any(block.rail.products for block in home.blocks)
+        plans["GetHomePage (its rails)"] = catalogue.run(_plans(ctx, list(statements)))
+        statements.clear()
+        links = catalogue.run(
+            catalog.list_category_links(ctx, catalog_pb2.ListCategoryLinksRequest())
+        )
+        assert links.categories
+        plans["ListCategoryLinks"] = catalogue.run(_plans(ctx, list(statements)))
     finally:
         event.remove(ctx.db.sync_engine, "before_cursor_execute", capture)
     # The category tree (a few hundred rows, read once per worker) may be read whole.
@@ -337,7 +415,21 @@ def _explain_reads(catalogue: Catalogue) -> None:
         assert explained, name
         for plan in explained:
             assert not scanned.search(plan), f"{name}:\n{plan}"
-    assert any("category_products_created" in plan for plan in plans["deep page"])
+    assert any("category_products_created" in plan for plan in plans["deep page"]), plans[
+        "deep page"
+    ]
+    # The last page walks the price index from its end, reading the index alone.
+    assert any(
+        "Index Only Scan Backward using category_products_price_desc" in plan
+        for plan in plans["last page"]
+    ), plans["last page"]
+    # Counts of one value per facet are primary-key ranges of the combinations.
+    assert any(
+        "category_facet_combinations_pkey" in plan for plan in plans["filtered page, three facets"]
+    )
+    # Rails walk the listing index; category links probe products_category_updated.
+    assert any("category_products_" in plan for plan in plans["GetHomePage (its rails)"])
+    assert any("products_category_updated" in plan for plan in plans["ListCategoryLinks"])
 
 
 async def _plans(ctx: CallContext, statements: list[tuple[str, Any]]) -> list[str]:
@@ -355,3 +447,30 @@ async def _plans(ctx: CallContext, statements: list[tuple[str, Any]]) -> list[st
         await conn.exec_driver_sql("RESET enable_seqscan")
         await conn.exec_driver_sql("RESET enable_bitmapscan")
     return plans
+
+
+def test_migration_0011_fills_the_combinations_a_rebuild_makes(catalogue):
+    """A catalogue with its listing index, taken back to before 0011 and migrated again: the
+    combinations the migration's frozen backfill writes are the ones listing_index writes."""
+    engine = catalogue.ctx.db
+
+    async def combinations() -> list[Any]:
+        async with engine.connect() as conn:
+            table = category_facet_combinations
+            rows = await conn.execute(select(table).order_by(*table.primary_key.columns))
+            return [tuple(row) for row in rows]
+
+    def downgrade(connection: Any) -> None:
+        config = alembic_config(connection)
+        before = ScriptDirectory.from_config(config).get_revision("0011").down_revision
+        command.downgrade(config, str(before))
+
+    async def back_and_forth() -> None:
+        async with engine.begin() as conn:
+            await conn.run_sync(downgrade)
+        await migrate(engine)
+
+    rebuilt = catalogue.run(combinations())
+    assert len(rebuilt) > 1000
+    catalogue.run(back_and_forth())
+    assert catalogue.run(combinations()) == rebuilt

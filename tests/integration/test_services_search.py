@@ -69,6 +69,27 @@ def test_search_pages(shop):
         find(shop, "dress", page=common_pb2.PageRequest(page_size=500))
 
 
+def test_facets_count_every_match_while_they_are_few(shop):
+    response = find(shop, "dress")
+    counts = {f.name: {v.value: v.count for v in f.values} for f in response.facets}
+    assert sum(counts["price_band"].values()) == 3
+    assert response.facets_counted_over == 0
+
+
+def test_facets_of_many_matches_are_counted_over_the_first_ones_and_say_so(shop, monkeypatch):
+    monkeypatch.setattr(search, "FACET_MATCHES_MAX", 2)
+    response = find(shop, "dress")
+    assert response.page.total_items == 3  # the results and their total stay exact
+    assert response.facets_counted_over == 2
+    counts = {f.name: {v.value: v.count for v in f.values} for f in response.facets}
+    assert sum(counts["price_band"].values()) == 2
+    # A filter narrows the matches under the bound: every one of them is counted again.
+    brand = next(iter(counts["brand"]))
+    filtered = find(shop, "dress", filter=catalog_pb2.FacetFilter(brands=[brand]))
+    bands = next(f for f in filtered.facets if f.name == "price_band")
+    assert sum(v.count for v in bands.values) == min(2, filtered.page.total_items)
+
+
 def test_summaries_are_complete(shop):
     (summer,) = find(shop, "summer").products
     assert summer.slug == "summer-dress"
