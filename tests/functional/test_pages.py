@@ -196,7 +196,7 @@ def test_search_finds_products_and_offers_spellings_when_nothing_matches(site):
 def _card_names(page) -> list[str]:
     return [
         html.unescape(name)
-        for name in re.findall(r"<h3 class=\"product-card__name\">([^<]+)</h3>", page.body)
+        for name in re.findall(r'<h3 class="product-card__name"><a href="[^"]*">([^<]+)</a></h3>', page.body)
     ]
 
 
