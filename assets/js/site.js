@@ -180,8 +180,14 @@
       });
       update();
     } else {
+      // One group: a swatch's colour is named beside the legend, as the shopper picks it.
+      var named = function (radio) {
+        var label = radio && form.querySelector("label[for='" + radio.id + "'][title]");
+        if (chosenName && label) { chosenName.textContent = ": " + label.title; }
+      };
+      named(checked(form.querySelectorAll("input[name=variant_id]")));
       form.addEventListener("change", function (event) {
-        if (event.target.name === "variant_id") { showStock(byId(event.target.value)); }
+        if (event.target.name === "variant_id") { showStock(byId(event.target.value)); named(event.target); }
       });
     }
   }

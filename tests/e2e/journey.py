@@ -191,7 +191,23 @@ class FacetValue:
     count: int
 
 
+def reveal_filters(browser: WebDriver) -> None:
+    """The listing's filter drawer, opened if a shopper would have to open it (a phone)."""
+    drawer = browser.find_element(By.CSS_SELECTOR, "details.filter-drawer")
+    if attribute(drawer, "open"):
+        return
+    summary = drawer.find_element(By.TAG_NAME, "summary")
+    if summary.is_displayed():
+        summary.click()
+        return
+    # A wide screen shows the closed drawer's content as a sidebar (::details-content), but
+    # Selenium counts what is inside a closed <details> as hidden: it is opened for Selenium,
+    # and the page looks the same (tests/e2e/test_layout.py checks the sidebar is on screen).
+    browser.execute_script("arguments[0].open = true", drawer)
+
+
 def brand_values(browser: WebDriver) -> list[WebElement]:
+    reveal_filters(browser)
     return browser.find_elements(
         By.XPATH, "//section[@class='facet'][h3='Brand']//a[contains(@class, 'facet__value')]"
     )
@@ -274,7 +290,10 @@ def choose(form: WebElement, name: str, value: str) -> None:
     """Click the label of the radio button `name` = `value` (the button itself is hidden)."""
     for radio in form.find_elements(By.CSS_SELECTOR, f"input[type=radio][name={name}]"):
         if attribute(radio, "value") == value:
-            form.find_element(By.CSS_SELECTOR, f"label[for='{attribute(radio, 'id')}']").click()
+            label = form.find_element(By.CSS_SELECTOR, f"label[for='{attribute(radio, 'id')}']")
+            # Into the middle of the screen: a phone's sticky add-to-basket bar covers its foot.
+            label.parent.execute_script("arguments[0].scrollIntoView({block: 'center'})", label)
+            label.click()
             assert radio.is_selected(), f"{name}={value} could not be chosen"
             return
     raise AssertionError(f"no {name} button for {value!r}")

@@ -72,13 +72,20 @@ class Screens:
             "return [document.documentElement.scrollWidth, window.innerWidth, window.innerHeight]"
         )
         assert [viewport, height] == list(WIDTHS[self.width])
-        assert page_width <= viewport, f"{name}: the page scrolls sideways ({page_width} > {viewport})"
-        assert self.script("return getComputedStyle(document.querySelector('.site-header')).position") == "sticky"
+        assert page_width <= viewport, (
+            f"{name}: the page scrolls sideways ({page_width} > {viewport})"
+        )
+        assert (
+            self.script("return getComputedStyle(document.querySelector('.site-header')).position")
+            == "sticky"
+        )
         # The footer reaches the bottom of the window, however short the page.
         footer_bottom = self.script(
             "return document.querySelector('.site-footer').getBoundingClientRect().bottom"
         )
-        assert footer_bottom >= self.script("return window.innerHeight") - 1, f"{name}: footer floats"
+        assert footer_bottom >= self.script("return window.innerHeight") - 1, (
+            f"{name}: footer floats"
+        )
         if not self.phone:
             self.assert_footer_lines_up_with_the_content(name)
         self.photograph(name)
@@ -88,20 +95,25 @@ class Screens:
         main_left, footer_left = self.script(
             """
             function contentLeft(element) {
-              return element.getBoundingClientRect().left + parseFloat(getComputedStyle(element).paddingLeft);
+              var style = getComputedStyle(element);
+              return element.getBoundingClientRect().left + parseFloat(style.paddingLeft);
             }
             return [contentLeft(document.querySelector('main')),
                     contentLeft(document.querySelector('.site-footer__columns'))];
             """
         )
-        assert abs(main_left - footer_left) <= 1, f"{name}: footer at {footer_left}, content at {main_left}"
+        assert abs(main_left - footer_left) <= 1, (
+            f"{name}: footer at {footer_left}, content at {main_left}"
+        )
 
     def assert_header_stays(self, name: str) -> None:
         """Scrolled down, the header is still at the top of the window."""
         if self.script("return document.documentElement.scrollHeight - window.innerHeight") < 300:
             return
         self.script("window.scrollTo(0, 300)")
-        top = self.script("return document.querySelector('.site-header').getBoundingClientRect().top")
+        top = self.script(
+            "return document.querySelector('.site-header').getBoundingClientRect().top"
+        )
         self.script("window.scrollTo(0, 0)")
         assert top == 0, f"{name}: the header scrolled away"
 
@@ -111,7 +123,8 @@ class Screens:
         self.taken.append(name)
         self.browser.save_screenshot(str(self.folder / f"{index:02d}-{name}-screen.png"))
         self.script(
-            "document.querySelectorAll('img[loading=lazy]').forEach(function (i) { i.loading = 'eager'; })"
+            "document.querySelectorAll('img[loading=lazy]')"
+            ".forEach(function (image) { image.loading = 'eager'; })"
         )
         journey.wait(self.browser).until(
             lambda b: b.execute_script(
@@ -135,7 +148,9 @@ class Screens:
         bottom, height = self.script(
             "return [arguments[0].getBoundingClientRect().bottom, window.innerHeight]", element
         )
-        assert bottom <= height, f"{element.tag_name}.{attribute(element, 'class')} ends at {bottom}, the screen at {height}"
+        assert bottom <= height, (
+            f"{attribute(element, 'class')} ends at {bottom}, the screen at {height}"
+        )
         return True
 
 
@@ -250,18 +265,29 @@ def test_every_page_family_at_phone_and_laptop_width(
 
 
 @pytest.mark.parametrize("javascript", [False])
-def test_the_filter_drawer_opens_without_javascript_on_a_phone(
+def test_without_javascript_the_filters_are_a_drawer_on_a_phone_and_a_sidebar_on_a_laptop(
     browser: WebDriver, site: Process
 ) -> None:
     emulate(browser, "phone")
     journey.open_first_department(browser, site.url)
     drawer = browser.find_element(By.CSS_SELECTOR, "details.filter-drawer")
-    brands = journey.brand_values(browser)
+    values = browser.find_elements(By.CSS_SELECTOR, ".facet .facet__value")
     assert not drawer.get_attribute("open")
-    assert not brands[0].is_displayed()
+    assert not values[0].is_displayed()
     drawer.find_element(By.TAG_NAME, "summary").click()
     assert drawer.get_attribute("open")
-    assert brands[0].is_displayed()
+    assert values[0].is_displayed()
     journey.filter_by_first_brand(browser, site.url)
     assert "brand=" in browser.current_url
+    # On a laptop the same closed drawer is a sidebar, its filters on screen without a click.
+    emulate(browser, "desktop")
+    journey.open_first_department(browser, site.url)
+    drawer = browser.find_element(By.CSS_SELECTOR, "details.filter-drawer")
+    assert not drawer.get_attribute("open")
+    box = browser.execute_script(
+        "var r = document.querySelector('.facet__value').getBoundingClientRect();"
+        "return [r.left, r.top, r.width, r.height, window.innerHeight];"
+    )
+    left, top, width, height, screen_height = box
+    assert width > 0 and height > 0 and left >= 0 and top < screen_height, box
     browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -75,6 +75,7 @@ def test_choosing_a_brand_shows_only_that_brand(browser: WebDriver, site: Proces
     brand = journey.filter_by_first_brand(browser, site.url)
 
     assert journey.query_of(browser)["brand"] == [brand.label]
+    journey.reveal_filters(browser)
     selected = browser.find_elements(By.CSS_SELECTOR, ".facet a[aria-current=true]")
     # What a screen reader announces, the hidden part included.
     assert [" ".join(attribute(link, "textContent").split()) for link in selected] == [

@@ -181,13 +181,10 @@ class BasketLinesHandler(BasketChangeHandler):
             session_token=self.shopper.session_token(),
         )
 
-
     async def variant_of_choice(self) -> int:
         """The variant a product page's colour and size buttons name, when the form came without
         its variant_id (no JavaScript): the product's variants, asked of the API."""
-        product_id = parse_whole_number(
-            self.get_body_argument("product_id", ""), 1, MAX_VARIANT_ID
-        )
+        product_id = parse_whole_number(self.get_body_argument("product_id", ""), 1, MAX_VARIANT_ID)
         if product_id is None:
             raise PageError(400, "Choose an option first.")
         colour = self.get_body_argument("colour", "")
