@@ -239,6 +239,10 @@ def test_every_page_family_at_phone_and_laptop_width(
     journey.continue_checkout(browser, url, "Continue to review")
     items = browser.find_element(By.CSS_SELECTOR, ".checkout-summary__lines")
     place = browser.find_element(By.XPATH, "//button[normalize-space()='Place order and pay']")
+    # Read before the button, by eye on a phone and by a screen reader everywhere.
+    assert screens.script(
+        "return arguments[0].compareDocumentPosition(arguments[1]) & 4", items, place
+    )
     if screens.phone:
         assert items.location["y"] < place.location["y"], "the items come after 'Place order'"
     screens.check("checkout-review")
