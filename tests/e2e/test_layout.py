@@ -131,17 +131,15 @@ class Screens:
                 "return Array.from(document.images).every(function (i) { return i.complete; })"
             )
         )
-        width, _ = WIDTHS[self.width]
+        # A window as tall as the page, so that sticky bars sit where the page puts them.
         height = min(
             int(self.script("return document.documentElement.scrollHeight")), LONGEST_SCREENSHOT
         )
-        shot = self.browser.execute_cdp_cmd(
-            "Page.captureScreenshot",
-            {
-                "captureBeyondViewport": True,
-                "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
-            },
-        )
+        emulate(self.browser, self.width, height)
+        try:
+            shot = self.browser.execute_cdp_cmd("Page.captureScreenshot", {})
+        finally:
+            emulate(self.browser, self.width)
         (self.folder / f"{index:02d}-{name}-full.png").write_bytes(base64.b64decode(shot["data"]))
 
     def on_first_screen(self, element: WebElement) -> bool:
@@ -160,9 +158,11 @@ def screens(request: pytest.FixtureRequest, browser: WebDriver, site: Process) -
     browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
-def emulate(browser: WebDriver, width_name: str) -> WebDriver:
-    """A viewport of exactly that size (a window's size includes the browser's own bars)."""
-    width, height = WIDTHS[width_name]
+def emulate(browser: WebDriver, width_name: str, height: int = 0) -> WebDriver:
+    """A viewport of exactly that size (a window's size includes the browser's own bars); of
+    `height` when given."""
+    width, screen_height = WIDTHS[width_name]
+    height = height or screen_height
     browser.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width_name == "phone"},
@@ -293,5 +293,8 @@ def test_without_javascript_the_filters_are_a_drawer_on_a_phone_and_a_sidebar_on
         "return [r.left, r.top, r.width, r.height, window.innerHeight];"
     )
     left, top, width, height, screen_height = box
-    assert width > 0 and height > 0 and left >= 0 and top < screen_height, box
+    assert width > 0, box
+    assert height > 0, box
+    assert left >= 0, box
+    assert top < screen_height, box
     browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
