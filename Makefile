@@ -8,9 +8,11 @@ INSTALLED := $(VENV)/.installed
 TESTING := $(VENV)/.installed-test
 PROTOS := $(wildcard protos/shop/v1/*.proto)
 GENERATED := contract/gen/.generated
+# The quality gates' judges from npm (axe-core, vnu-jar, Lighthouse), pinned in package-lock.json.
+NODE_TOOLS := node_modules/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: constraints test-integration help setup protos run serve dev preview api seed migrate migration test test-unit test-functional test-e2e lint bench profile bootstrap clean seo-audit
+.PHONY: constraints test-integration help setup protos run serve dev preview api seed migrate migration test test-unit test-functional test-e2e gates lint bench profile bootstrap clean seo-audit
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -26,6 +28,13 @@ $(INSTALLED): pyproject.toml constraints.txt
 $(TESTING): $(INSTALLED)
 	@echo "setup: installing the test tools into $(VENV) (pinned in constraints.txt)..."
 	$(PY) -m pip install --progress-bar on -c constraints.txt -e '.[test]'
+	touch $@
+
+# --ignore-scripts: vnu-jar's install script would download a Java runtime; Debian's is used
+# (scripts/bootstrap installs default-jre-headless).
+$(NODE_TOOLS): package.json package-lock.json | bootstrap
+	@echo "setup: installing the quality gates' judges into node_modules (pinned in package-lock.json)..."
+	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
 $(GENERATED): $(PROTOS) $(INSTALLED)
@@ -72,10 +81,10 @@ migration: setup ## write a new migration from api/schema.py changes: make migra
 	$(VENV)/bin/alembic revision --autogenerate --rev-id $(NEXT_REVISION) -m "$(MESSAGE)"
 	$(VENV)/bin/ruff format api/migrations/versions
 
-bootstrap: ## install the system packages the tests need (nginx, chromium, chromium-driver, wrk, postgresql)
+bootstrap: ## install the system packages the tests need (nginx, chromium, chromium-driver, wrk, postgresql, java, node)
 	scripts/bootstrap
 
-test: setup $(TESTING) bootstrap lint ## install what the tests need, run the quality gates and the whole suite
+test: setup $(TESTING) bootstrap $(NODE_TOOLS) lint ## install what the tests need, run the quality gates and the whole suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: setup $(TESTING) ## only the unit tests (no sockets, no database)
@@ -89,6 +98,9 @@ test-functional: setup $(TESTING) ## only the functional tests (real processes o
 
 test-e2e: setup $(TESTING) bootstrap ## only the browser tests (Selenium with Debian's Chromium)
 	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+gates: setup $(TESTING) bootstrap $(NODE_TOOLS) ## only the page gates: axe-core, Nu HTML checker, Lighthouse over a running site (docs/quality-gates.md)
+	$(PY) -m pytest -m gates $(PYTEST_ARGS)
 
 lint: setup $(TESTING) ## the quality gates: ruff (lint and format), import-linter (the layers), mypy
 	$(VENV)/bin/ruff check .

@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from api.facets import FACETS, PRICE_BAND, FacetCounts, FacetSelection
+from api.facets import COLOUR, FACETS, PRICE_BAND, FacetCounts, FacetSelection
 from api.listing_index import TOTAL
 from api.messages import AnyRow
 from api.queries import sort_order, summary_statement
@@ -154,7 +154,11 @@ def _page_statement(sort: int, selected: tuple[str, ...]) -> Select[Any]:
         id=listed.c.product_id,
         **{name: listed.c[name] for name in ("position", "price", "created_at", "name")},
     )
-    return summary_statement(listed, listed.c.product_id).order_by(*sort_order(sort, page_order))
+    # Under a colour filter, cards show a picture of a selected colour.
+    colours: Any = bindparam(f"{COLOUR}_values", expanding=True) if COLOUR in selected else None
+    return summary_statement(listed, listed.c.product_id, colours).order_by(
+        *sort_order(sort, page_order)
+    )
 
 
 _UNFILTERED_COUNTS = select(_counts.facet, _counts.value, _counts.count).where(

@@ -2,7 +2,8 @@
 sent over SMTP when VITRINE_SMTP_URL is set, otherwise written to the outbox folder as .eml files.
 
 A registration's row (api/schema.py `registrations`) is the outbox of its one email, claimed and
-sent like a `mail_outbox` row.
+sent like a `mail_outbox` row; so is a back-in-stock request's (`stock_alerts`) once its stock
+has returned (`due_at`, set by api/back_in_stock.py).
 
 Placing an order writes a `mail_outbox` row in the order's own transaction, so no order lacks
 its email. A worker sends right after the commit (`send_soon`) and sweeps for unsent rows when
@@ -30,11 +31,11 @@ import jinja2
 from sqlalchemy import Table, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.schema import mail_outbox, orders, registrations
+from api.schema import mail_outbox, orders, products, registrations, stock_alerts, variants
 from api.services.orders import load_order
 from vitrine.config import PROJECT_ROOT, Settings
 from vitrine.formatting import country_name, date, money
-from vitrine.urls import confirm_registration_url, login_url, order_url
+from vitrine.urls import confirm_registration_url, login_url, order_url, product_path
 
 log = logging.getLogger("vitrine.mail")
 
@@ -150,9 +151,9 @@ async def keep_sending(engine: AsyncEngine, settings: Settings) -> None:
 async def send_pending(engine: AsyncEngine, settings: Settings) -> int:
     """Claims and sends every unsent message; how many were sent."""
     now = datetime.now(UTC)
-    return await _send_orders(engine, settings, now) + await _send_registrations(
-        engine, settings, now
-    )
+    sent = await _send_orders(engine, settings, now)
+    sent += await _send_registrations(engine, settings, now)
+    return sent + await _send_stock_alerts(engine, settings, now)
 
 
 def _unclaimed(table: Table, now: datetime) -> Any:
@@ -162,12 +163,12 @@ def _unclaimed(table: Table, now: datetime) -> Any:
     )
 
 
-async def _waiting(engine: AsyncEngine, table: Table, now: datetime) -> list[int]:
+async def _waiting(engine: AsyncEngine, table: Table, now: datetime, *due: Any) -> list[int]:
     async with engine.connect() as conn:
         return list(
             await conn.scalars(
                 select(table.c.id)
-                .where(*_unclaimed(table, now), table.c.attempts < MAX_ATTEMPTS)
+                .where(*_unclaimed(table, now), table.c.attempts < MAX_ATTEMPTS, *due)
                 .order_by(table.c.id)
             )
         )
@@ -259,6 +260,63 @@ async def _send_registrations(engine: AsyncEngine, settings: Settings, now: date
             continue
         await _mark_sent(engine, registrations, row_id)
         log.info("registration %s: email sent to the %s", row.id, _where(settings))
+        sent += 1
+    return sent
+
+
+def stock_alert_email(alert: Any, settings: Settings) -> EmailMessage:
+    """Word that a variant asked about is back, with the product's link."""
+    env = environment(settings)
+    base = settings.public_base
+    label = " / ".join(part for part in (alert.size, alert.colour) if part)
+    message = EmailMessage()
+    message["Subject"] = f"Back in stock: {alert.name}"
+    message["From"] = settings.mail_from
+    message["To"] = alert.email
+    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Message-ID"] = make_msgid(idstring=f"s{alert.id}", domain="vitrine.invalid")
+    message.set_content(
+        env.get_template("back_in_stock.txt").render(
+            name=alert.name,
+            variant_label=label,
+            product_url=base + product_path(alert.product_id, alert.slug),
+            shop_url=base + "/",
+        )
+    )
+    return message
+
+
+async def _send_stock_alerts(engine: AsyncEngine, settings: Settings, now: datetime) -> int:
+    sent = 0
+    due = stock_alerts.c.due_at.is_not(None)
+    for row_id in await _waiting(engine, stock_alerts, now, due):
+        if not await _claim(engine, stock_alerts, row_id, now):
+            continue
+        async with engine.connect() as conn:
+            alert = (
+                await conn.execute(
+                    select(
+                        stock_alerts.c.id,
+                        stock_alerts.c.email,
+                        variants.c.size,
+                        variants.c.colour,
+                        products.c.id.label("product_id"),
+                        products.c.slug,
+                        products.c.name,
+                    )
+                    .join(variants, variants.c.id == stock_alerts.c.variant_id)
+                    .join(products, products.c.id == variants.c.product_id)
+                    .where(stock_alerts.c.id == row_id)
+                )
+            ).one()
+        try:
+            message = stock_alert_email(alert, settings)
+            await asyncio.to_thread(deliver, message, settings, f"back-in-stock-{alert.id}")
+        except (OSError, smtplib.SMTPException) as error:
+            log.warning("stock alert %s: email not sent (%s); will retry", alert.id, error)
+            continue
+        await _mark_sent(engine, stock_alerts, row_id)
+        log.info("stock alert %s: email sent to the %s", alert.id, _where(settings))
         sent += 1
     return sent
 

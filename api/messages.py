@@ -42,11 +42,13 @@ def money(amount: int, currency: str) -> common_pb2.Money:
 
 def image(row: Any) -> common_pb2.Image:
     """From a row, or anything with the same attributes (api/product_detail.py's Image)."""
-    return common_pb2.Image(url=row.url, alt=row.alt, width=row.width, height=row.height)
+    return common_pb2.Image(
+        url=row.url, alt=row.alt, width=row.width, height=row.height, colour=row.colour
+    )
 
 
 def product_summary(
-    row: AnyRow, first_image: AnyRow | None, *, in_stock: bool
+    row: AnyRow, first_image: Any, *, in_stock: bool, second_image: Any = None
 ) -> catalog_pb2.ProductSummary:
     summary = catalog_pb2.ProductSummary(
         id=row.id,
@@ -60,6 +62,9 @@ def product_summary(
         summary.compare_at_price.CopyFrom(money(row.compare_at_price, row.currency))
     if first_image is not None:
         summary.image.CopyFrom(image(first_image))
+        summary.images.append(summary.image)
+        if second_image is not None:
+            summary.images.append(image(second_image))
     return summary
 
 

@@ -35,6 +35,7 @@ class Image(NamedTuple):
     alt: str
     width: int
     height: int
+    colour: str
 
 
 class Variant(NamedTuple):
@@ -74,7 +75,7 @@ def _statement(product_id: Any) -> Select[Any]:
             _no_number().label("id"),
             product_images.c.url.label("a"),
             product_images.c.alt.label("b"),
-            _no_text().label("c"),
+            product_images.c.colour.label("c"),
             product_images.c.width.label("n1"),
             product_images.c.height.label("n2"),
         ).where(product_images.c.product_id == product_id),
@@ -131,7 +132,7 @@ def _detail(rows: Sequence[AnyRow]) -> ProductDetail | None:
     images, product_variants, attributes = [], [], []
     for row in rows:
         if row.child_kind == IMAGE:
-            images.append(Image(row.child_a, row.child_b, row.child_n1, row.child_n2))
+            images.append(Image(row.child_a, row.child_b, row.child_n1, row.child_n2, row.child_c))
         elif row.child_kind == VARIANT:
             product_variants.append(
                 Variant(row.child_id, row.child_a, row.child_b, row.child_c, row.child_n1)

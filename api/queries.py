@@ -5,8 +5,9 @@ Everything here is SQLAlchemy Core that runs unchanged on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, FromClause, Select, and_, exists, false, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -66,16 +67,32 @@ def sort_order(sort: int, columns: Any = products.c) -> list[ColumnElement[Any]]
 
 
 _first_image = product_images.alias("first_image")
+_second_image = product_images.alias("second_image")
+_any_image = product_images.alias("any_image")
 
 
-def summary_statement(source: FromClause, product_id: Any) -> Select[Any]:
-    """SUMMARY_COLUMNS, the first image and whether a variant is in stock, for each product
-    `source` names by `product_id`: a page of summaries in one statement (see `summaries`)."""
-    first_position = (
-        select(func.min(product_images.c.position))
-        .where(product_images.c.product_id == products.c.id)
+def _first_position(colours: Any) -> Any:
+    """The position of the product's main picture: its first, or under a colour filter
+    (`colours`, an expanding bind parameter) its first of a selected colour if it has one."""
+    first = (
+        select(func.min(_any_image.c.position))
+        .where(_any_image.c.product_id == products.c.id)
         .scalar_subquery()
     )
+    if colours is None:
+        return first
+    of_colour = (
+        select(func.min(_any_image.c.position))
+        .where(_any_image.c.product_id == products.c.id, _any_image.c.colour.in_(colours))
+        .scalar_subquery()
+    )
+    return func.coalesce(of_colour, first)
+
+
+def summary_statement(source: FromClause, product_id: Any, colours: Any = None) -> Select[Any]:
+    """SUMMARY_COLUMNS, the main picture and the next of its colour (a card's hover), and
+    whether a variant is in stock, for each product `source` names by `product_id`: a page of
+    summaries in one statement (see `summaries`). `colours`: see _first_position."""
     in_stock = exists().where(variants.c.product_id == products.c.id, variants.c.stock > 0)
     return select(
         *SUMMARY_COLUMNS,
@@ -83,15 +100,46 @@ def summary_statement(source: FromClause, product_id: Any) -> Select[Any]:
         _first_image.c.alt,
         _first_image.c.width,
         _first_image.c.height,
+        _first_image.c.colour,
+        _second_image.c.url.label("second_url"),
+        _second_image.c.alt.label("second_alt"),
+        _second_image.c.width.label("second_width"),
+        _second_image.c.height.label("second_height"),
+        _second_image.c.colour.label("second_colour"),
         in_stock.label("in_stock"),
     ).select_from(
-        source.join(products, products.c.id == product_id).outerjoin(
+        source.join(products, products.c.id == product_id)
+        .outerjoin(
             _first_image,
             and_(
                 _first_image.c.product_id == products.c.id,
-                _first_image.c.position == first_position,
+                _first_image.c.position == _first_position(colours),
             ),
         )
+        .outerjoin(
+            _second_image,
+            and_(
+                _second_image.c.product_id == products.c.id,
+                _second_image.c.position == _first_image.c.position + 1,
+                _second_image.c.colour == _first_image.c.colour,
+            ),
+        )
+    )
+
+
+class _SecondImage(NamedTuple):
+    url: str
+    alt: str
+    width: int
+    height: int
+    colour: str
+
+
+def _second(row: AnyRow) -> _SecondImage | None:
+    if row.second_url is None:
+        return None
+    return _SecondImage(
+        row.second_url, row.second_alt, row.second_width, row.second_height, row.second_colour
     )
 
 
@@ -99,7 +147,10 @@ def summaries(rows: Sequence[AnyRow]) -> list[catalog_pb2.ProductSummary]:
     """ProductSummary messages of summary_statement's rows, in their order."""
     return [
         messages.product_summary(
-            row, row if row.url is not None else None, in_stock=bool(row.in_stock)
+            row,
+            row if row.url is not None else None,
+            in_stock=bool(row.in_stock),
+            second_image=_second(row),
         )
         for row in rows
     ]
@@ -112,14 +163,18 @@ async def product_summaries(
     ids = sorted({row.id for row in rows})
     if not ids:
         return []
-    first_images: dict[int, AnyRow] = {}
+    # A card's main picture (the first) and hover picture (the next, when it shows the same
+    # colour), as summary_statement picks them.
+    cards: dict[int, list[AnyRow]] = defaultdict(list)
     image_rows = await conn.execute(
         select(product_images)
         .where(product_images.c.product_id.in_(ids))
         .order_by(product_images.c.product_id, product_images.c.position)
     )
     for image in image_rows:
-        first_images.setdefault(image.product_id, image)
+        shown = cards[image.product_id]
+        if not shown or (len(shown) == 1 and image.colour == shown[0].colour):
+            shown.append(image)
     in_stock = set(
         (
             await conn.scalars(
@@ -130,6 +185,11 @@ async def product_summaries(
         ).all()
     )
     return [
-        messages.product_summary(row, first_images.get(row.id), in_stock=row.id in in_stock)
+        messages.product_summary(
+            row,
+            cards[row.id][0] if cards[row.id] else None,
+            in_stock=row.id in in_stock,
+            second_image=cards[row.id][1] if len(cards[row.id]) > 1 else None,
+        )
         for row in rows
     ]

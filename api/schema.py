@@ -156,6 +156,9 @@ product_images = Table(
     Column("alt", String(300), nullable=False),
     Column("width", Integer, nullable=False),
     Column("height", Integer, nullable=False),
+    # The variant colour the picture shows ("" when it shows none in particular): a colour
+    # filter, a variant's basket line and its page show pictures of that colour.
+    Column("colour", String(30), nullable=False, default="", server_default=""),
 )
 
 variants = Table(
@@ -437,6 +440,35 @@ mail_outbox = Table(
     Column("attempts", Integer, nullable=False, default=0),
 )
 Index("mail_outbox_unsent", mail_outbox.c.sent_at, mail_outbox.c.id)
+
+# "Email me when it is back": a shopper's request for word when a sold-out variant returns. The
+# row is also the outbox of its one email (api/mail.py): `due_at` is set in the transaction that
+# brings the variant's stock back (api/back_in_stock.py), and the mail is claimed and sent like
+# an order's. At most one request per email and variant is waiting at a time.
+stock_alerts = Table(
+    "stock_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("variant_id", Integer, ForeignKey("variants.id"), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("client_address", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=True),
+    Column("claimed_at", DateTime(timezone=True), nullable=True),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+)
+Index(
+    "stock_alerts_waiting",
+    stock_alerts.c.variant_id,
+    stock_alerts.c.email,
+    unique=True,
+    sqlite_where=stock_alerts.c.sent_at.is_(None),
+    postgresql_where=stock_alerts.c.sent_at.is_(None),
+)
+Index("stock_alerts_due", stock_alerts.c.due_at, stock_alerts.c.sent_at, stock_alerts.c.id)
+Index("stock_alerts_address", stock_alerts.c.client_address, stock_alerts.c.created_at)
+Index("stock_alerts_email", stock_alerts.c.email, stock_alerts.c.created_at)
 
 # The API workers that are up, each writing its heartbeat every few seconds; fronts learn the
 # workers' endpoints from here (through Operations/ListWorkers) and connect to new ones.

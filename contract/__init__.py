@@ -35,11 +35,13 @@ from shop.v1 import (  # noqa: E402
     checkout_pb2,
     common_pb2,
     envelope_pb2,
+    help_pb2,
     landings_pb2,
     operations_pb2,
     options_pb2,
     orders_pb2,
     search_pb2,
+    stock_alerts_pb2,
 )
 
 PACKAGE = "shop.v1"
@@ -60,6 +62,7 @@ SERVICE_MODULES = (
     checkout_pb2,
     orders_pb2,
     operations_pb2,
+    stock_alerts_pb2,
 )
 
 _NO_SIDE_EFFECTS = descriptor_pb2.MethodOptions.NO_SIDE_EFFECTS
@@ -154,10 +157,12 @@ __all__ = [
     "checkout_pb2",
     "common_pb2",
     "envelope_pb2",
+    "help_pb2",
     "landings_pb2",
     "operations_pb2",
     "options_pb2",
     "orders_pb2",
     "search_pb2",
     "snake_case",
+    "stock_alerts_pb2",
 ]

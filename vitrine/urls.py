@@ -59,6 +59,11 @@ def search_url(params: dict[str, Any]) -> str:
     return "/search" + ("?" + urlencode(pairs) if pairs else "")
 
 
+def help_path(slug: str) -> str:
+    """A help page: /help/delivery, /help/returns, /help/contact, ..."""
+    return f"/help/{slug}"
+
+
 def landing_url(page: Any) -> str:
     return f"/l/{page.slug}"
 

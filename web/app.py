@@ -15,7 +15,7 @@ import tornado.httputil
 import tornado.web
 
 from api_client import ApiClient
-from vitrine.config import Settings, cookie_secret
+from vitrine.config import PROJECT_ROOT, Settings, cookie_secret
 from vitrine.metrics import child
 from vitrine.proxies import apply_proxy_headers
 from web import metrics
@@ -46,7 +46,8 @@ from web.handlers.checkout import (
     ShippingStepHandler,
 )
 from web.handlers.feeds import ProductFeedHandler
-from web.handlers.media import AssetHandler, DemoImageHandler
+from web.handlers.help import HelpPageHandler
+from web.handlers.media import AssetHandler, BrandFileHandler, DemoImageHandler
 from web.handlers.operations import HealthHandler, ReadinessHandler
 from web.handlers.orders import AccountOrderHandler, AccountOrdersHandler, OrderPageHandler
 from web.handlers.preview import PreviewIndexHandler, PreviewPageHandler
@@ -58,6 +59,7 @@ from web.handlers.seo import (
     RobotsHandler,
     SitemapIndexHandler,
 )
+from web.handlers.stock_alerts import StockAlertHandler
 from web.logged_uri import logged_uri
 from web.rendered_pages import RenderedPages
 from web.templating import TEMPLATES_DIR, make_environment
@@ -69,6 +71,7 @@ PRODUCT_ID = r"([1-9][0-9]{0,17})"
 SITEMAP_NUMBER = r"([1-9][0-9]{0,5})"
 ORDER_NUMBER = r"([A-Z0-9]{1,20})"
 ORDER_ACCESS = r"([A-Za-z0-9_-]{1,64})"  # the token in a guest's order link
+BRAND_DIR = PROJECT_ROOT / "assets" / "brand"
 
 
 class Serves(enum.Enum):
@@ -99,6 +102,7 @@ ROUTES: tuple[Route, ...] = (
     Route(rf"/p/{PRODUCT_ID}/{SLUG}", ProductPageHandler, Serves.PAGE),
     Route(rf"/p/{PRODUCT_ID}", ProductPageHandler, Serves.PAGE),
     Route(rf"/p/{SLUG}", ProductSlugHandler, Serves.PAGE),
+    Route(rf"/help/{SLUG}", HelpPageHandler, Serves.PAGE),
     Route(r"/search", SearchPageHandler, Serves.PAGE),
     Route(r"/_preview/", PreviewIndexHandler, Serves.PREVIEW),
     Route(r"/_preview/([a-z0-9_/-]+\.html)", PreviewPageHandler, Serves.PREVIEW),
@@ -116,6 +120,7 @@ ROUTES: tuple[Route, ...] = (
     Route(r"/account/login", LogInHandler, Serves.SHOP),
     Route(r"/account/logout", LogOutHandler, Serves.SHOP),
     Route(r"/basket", BasketPageHandler, Serves.SHOP),
+    Route(r"/stock-alerts", StockAlertHandler, Serves.SHOP),
     Route(r"/basket/lines", BasketLinesHandler, Serves.SHOP),
     Route(rf"/basket/lines/{PRODUCT_ID}", BasketLineHandler, Serves.SHOP),
     Route(r"/checkout", CheckoutStartHandler, Serves.SHOP),
@@ -136,7 +141,13 @@ ROUTES: tuple[Route, ...] = (
     Route(r"/healthz", HealthHandler, Serves.ALWAYS),
     Route(r"/readyz", ReadinessHandler, Serves.ALWAYS),
     Route(
-        r"/media/demo/(products|banners)/([A-Za-z0-9-]{1,40})\.svg", DemoImageHandler, Serves.ALWAYS
+        r"/media/demo/(products|banners)/([a-z0-9-]{1,120})\.svg", DemoImageHandler, Serves.ALWAYS
+    ),
+    Route(
+        r"/media/brand/(logo\.svg)",
+        BrandFileHandler,
+        Serves.ALWAYS,
+        lambda _settings: {"path": str(BRAND_DIR)},
     ),
     Route(
         r"/static/(.+)",

@@ -1,5 +1,6 @@
 """schema.org JSON-LD for crawlers, built from the API's protobuf messages: products with their
-offers, breadcrumbs, category item lists, and the shop itself on the home page."""
+offers (with the shop's delivery and returns), breadcrumbs, category item lists, help pages,
+and the shop itself (on the home page and the contact page)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from babel.numbers import get_currency_precision
 from markupsafe import Markup
 
-from vitrine.urls import category_url, product_url
+from vitrine.urls import category_url, help_path, product_url
 
 SCHEMA = "https://schema.org"
 SITE_NAME = "Vitrine"
@@ -18,6 +19,9 @@ IN_STOCK = f"{SCHEMA}/InStock"
 OUT_OF_STOCK = f"{SCHEMA}/OutOfStock"
 DISCONTINUED = f"{SCHEMA}/Discontinued"
 NEW_CONDITION = f"{SCHEMA}/NewCondition"
+LOGO_PATH = "/media/brand/logo.svg"
+# Orders placed before the cut-off leave the same day: handling takes 0 to handling_days days.
+DAY = "DAY"
 # Inside <script>, "</script>" or "<!--" in a product name would end or confuse the element:
 # these characters are written as JSON escapes, which parse to the same text.
 _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
@@ -44,7 +48,9 @@ class StructuredData:
     def absolute(self, url: str) -> str:
         return self.base + url if url.startswith("/") else url
 
-    def product(self, product: Any) -> Markup:
+    def product(self, product: Any, policies: Any = None) -> Markup:
+        """The product and its offers; with the shop's `policies` (shop.v1.ShopPolicies), the
+        offer says what delivery costs and how returns work, as the help pages do."""
         url = self.absolute(product_url(product))
         data: dict[str, Any] = {
             "@context": SCHEMA,
@@ -57,6 +63,11 @@ class StructuredData:
             "url": url,
             "offers": self._offers(product, url),
         }
+        if policies is not None:
+            # Variants share the product's price, delivery and returns: said once, on the
+            # offer that covers them all.
+            data["offers"]["shippingDetails"] = self.shipping_details(policies, product.price)
+            data["offers"]["hasMerchantReturnPolicy"] = self.return_policy(policies)
         return json_ld(data)
 
     def _offers(self, product: Any, url: str) -> dict[str, Any]:
@@ -93,6 +104,120 @@ class StructuredData:
             "url": url,
             "offers": offers,
         }
+
+    def shipping_details(self, policies: Any, price: Any) -> list[dict[str, Any]]:
+        """Each delivery option for an order of this one item: its cost (nothing when the item
+        alone reaches the option's free-delivery amount), where it goes and how long it takes."""
+        details = []
+        for option in policies.shipping:
+            free = option.HasField("free_from") and price.amount >= option.free_from.amount
+            countries = list(option.countries) or list(policies.countries)
+            details.append(
+                {
+                    "@type": "OfferShippingDetails",
+                    "@id": self.base + help_path("delivery") + f"#{option.code}",
+                    "name": option.label,
+                    "shippingRate": {
+                        "@type": "MonetaryAmount",
+                        "value": "0" if free else decimal_price(option.price),
+                        "currency": option.price.currency,
+                    },
+                    "shippingDestination": [
+                        {"@type": "DefinedRegion", "addressCountry": code} for code in countries
+                    ],
+                    "deliveryTime": {
+                        "@type": "ShippingDeliveryTime",
+                        "handlingTime": _days(0, policies.handling_days),
+                        "transitTime": _days(option.min_days, option.max_days),
+                    },
+                }
+            )
+        return details
+
+    def return_policy(self, policies: Any) -> dict[str, Any]:
+        returns = policies.returns
+        fees = "FreeReturn" if returns.free else "ReturnFeesCustomerResponsibility"
+        return {
+            "@type": "MerchantReturnPolicy",
+            "@id": self.base + help_path("returns") + "#policy",
+            "applicableCountry": list(returns.countries),
+            "returnPolicyCategory": f"{SCHEMA}/MerchantReturnFiniteReturnWindow",
+            "merchantReturnDays": returns.days,
+            "returnMethod": f"{SCHEMA}/ReturnByMail",
+            "returnFees": f"{SCHEMA}/{fees}",
+            "merchantReturnLink": self.base + help_path("returns"),
+        }
+
+    def organization(self, policies: Any = None) -> dict[str, Any]:
+        """The shop; with its `policies`, how to reach it and its returns policy."""
+        data: dict[str, Any] = {
+            "@context": SCHEMA,
+            "@type": "Organization",
+            "@id": self.base + "/#organization",
+            "name": SITE_NAME,
+            "url": self.base + "/",
+            "logo": self.base + LOGO_PATH,
+        }
+        if policies is None:
+            return data
+        contact = policies.contact
+        hours = [
+            {
+                "@type": "OpeningHoursSpecification",
+                "dayOfWeek": [f"{SCHEMA}/{day}" for day in h.days],
+                "opens": h.opens,
+                "closes": h.closes,
+            }
+            for h in contact.hours
+        ]
+        data |= {
+            "legalName": contact.legal_name,
+            "email": contact.email,
+            "telephone": contact.telephone,
+            "address": {
+                "@type": "PostalAddress",
+                "streetAddress": contact.street,
+                "addressLocality": contact.city,
+                "postalCode": contact.postcode,
+                "addressCountry": contact.country,
+            },
+            "contactPoint": {
+                "@type": "ContactPoint",
+                "contactType": "customer service",
+                "email": contact.email,
+                "telephone": contact.telephone,
+                "areaServed": list(policies.countries),
+                "availableLanguage": ["English"],
+                "hoursAvailable": hours,
+            },
+            "hasMerchantReturnPolicy": self.return_policy(policies),
+        }
+        return data
+
+    def help_page(self, page: Any, policies: Any = None) -> Markup:
+        """A help page as a WebPage (the contact page as a ContactPage, with the shop and how
+        to reach it), and its place under the home page."""
+        url = self.base + help_path(page.slug)
+        kind = "ContactPage" if page.slug == "contact" else "WebPage"
+        data = {
+            "@context": SCHEMA,
+            "@type": kind,
+            "name": page.title,
+            "description": page.description,
+            "url": url,
+            "dateModified": page.updated_at.ToDatetime().date().isoformat(),
+            "publisher": {"@id": self.base + "/#organization"},
+        }
+        crumbs = {
+            "@context": SCHEMA,
+            "@type": "BreadcrumbList",
+            "itemListElement": [
+                {"@type": "ListItem", "position": 1, "name": "Home", "item": self.base + "/"},
+                {"@type": "ListItem", "position": 2, "name": page.title, "item": url},
+            ],
+        }
+        shop = json_ld(self.organization(policies)) if page.slug in {"contact", "returns"} else ""
+        return json_ld(data) + json_ld(crumbs) + shop
 
     def breadcrumbs(self, crumbs: Any, current: Any = None) -> Markup:
         """Home, the categories, and the product itself when `current` is one."""
@@ -136,14 +261,9 @@ class StructuredData:
             }
         )
 
-    def home(self) -> Markup:
+    def home(self, policies: Any = None) -> Markup:
         """The shop as an Organization, and the WebSite with its search for a sitelinks box."""
-        organization = {
-            "@context": SCHEMA,
-            "@type": "Organization",
-            "name": SITE_NAME,
-            "url": self.base + "/",
-        }
+        organization = self.organization(policies)
         website = {
             "@context": SCHEMA,
             "@type": "WebSite",
@@ -159,3 +279,7 @@ class StructuredData:
             },
         }
         return json_ld(organization) + json_ld(website)
+
+
+def _days(low: int, high: int) -> dict[str, Any]:
+    return {"@type": "QuantitativeValue", "minValue": low, "maxValue": high, "unitCode": DAY}

@@ -17,7 +17,15 @@ import jinja2.meta
 
 from vitrine.config import PROJECT_ROOT
 from vitrine.formatting import TRANSLATIONS, country_name, date, money
-from vitrine.urls import category_url, landing_url, listing_url, product_url, search_url
+from vitrine.urls import (
+    category_url,
+    help_path,
+    landing_url,
+    listing_url,
+    product_path,
+    product_url,
+    search_url,
+)
 from web.structured_data import StructuredData
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -84,6 +92,8 @@ def make_environment(
     env.globals.update(
         asset_urls=asset_urls,
         product_url=product_url,
+        product_path=product_path,
+        help_path=help_path,
         category_url=category_url,
         landing_url=landing_url,
         with_params=with_params,

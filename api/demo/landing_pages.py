@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from api.demo import kinds
+from api.demo.kinds import Kind
 from contract import catalog_pb2
 
 # Banner date windows, as (starts, ends) offsets from the catalogue's REFERENCE_TIME
@@ -24,11 +26,48 @@ SORT_NEWEST = catalog_pb2.PRODUCT_SORT_NEWEST
 SORT_NAME = catalog_pb2.PRODUCT_SORT_NAME
 
 
+# What each backdrop of web/demo_pictures/render.py looks like, for alt texts.
+BACKDROPS = {
+    "snow": "in the snow",
+    "studio": "against a plain studio wall",
+    "sun": "in warm sunshine",
+    "hills": "in front of green hills",
+    "room": "in a bright room",
+    "shelf": "on an oak shelf",
+}
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A banner's picture: products side by side before a backdrop. Its name (the picture's
+    URL) and its alt text are made from the same parts, so the words say what is drawn."""
+
+    backdrop: str
+    items: tuple[tuple[Kind, str], ...]  # left to right: a kind and its colour ("Camel")
+
+    def picture(self) -> str:
+        parts = [f"{kind.shape}-{colour.lower().replace(' ', '-')}" for kind, colour in self.items]
+        return "--".join((self.backdrop, *parts))
+
+    def alt(self) -> str:
+        things = [_thing(kind, colour) for kind, colour in self.items]
+        listed = things[0] if len(things) == 1 else f"{', '.join(things[:-1])} and {things[-1]}"
+        text = f"{listed} {BACKDROPS[self.backdrop]}"
+        return text[0].upper() + text[1:]
+
+
+def _thing(kind: Kind, colour: str) -> str:
+    words = f"{colour.lower()} {kind.noun.lower()}"
+    if kind.plural:
+        return words
+    return f"{'an' if words[0] in 'aeiou' else 'a'} {words}"
+
+
 @dataclass(frozen=True)
 class Banner:
     title: str
     link: str  # "/c/<category slug>" or "/l/<landing slug>"
-    alt: str
+    scene: Scene
     window: Window
 
 
@@ -68,25 +107,53 @@ LANDING_PAGES = (
                     Banner(
                         "The winter sale: up to 40% off",
                         "/l/winter-sale",
-                        "A model in a camel wool overcoat on a snowy street",
+                        Scene(
+                            "snow",
+                            (
+                                (kinds.OVERCOAT, "Camel"),
+                                (kinds.SCARF, "Burgundy"),
+                                (kinds.CHELSEA_BOOTS, "Black"),
+                            ),
+                        ),
                         CURRENT,
                     ),
                     Banner(
                         "New arrivals",
                         "/l/new-arrivals",
-                        "A rail of new-season knitwear in autumn colours",
+                        Scene(
+                            "studio",
+                            (
+                                (kinds.JUMPER, "Rust"),
+                                (kinds.CARDIGAN, "Sand"),
+                                (kinds.ROLL_NECK, "Olive"),
+                            ),
+                        ),
                         ALWAYS,
                     ),
                     Banner(
                         "The linen edit",
                         "/c/women-clothing-dresses",
-                        "A white linen dress drying in the sun",
+                        Scene(
+                            "sun",
+                            (
+                                (kinds.DRESS, "White"),
+                                (kinds.SHIRT, "Sky Blue"),
+                                (kinds.SANDALS, "Sand"),
+                            ),
+                        ),
                         ENDED,
                     ),
                     Banner(
                         "Gifts for the holidays",
                         "/c/home-living",
-                        "Wrapped presents beside a wool throw and cushions",
+                        Scene(
+                            "room",
+                            (
+                                (kinds.THROW, "Burgundy"),
+                                (kinds.CUSHION, "Sage"),
+                                (kinds.MUG, "Ivory"),
+                            ),
+                        ),
                         UPCOMING,
                     ),
                 ),
@@ -96,10 +163,58 @@ LANDING_PAGES = (
             Banners(
                 "Shop by department",
                 (
-                    Banner("Women", "/c/women", "A woman in a knitted cardigan and boots", ALWAYS),
-                    Banner("Men", "/c/men", "A man in an overshirt and chinos", ALWAYS),
-                    Banner("Outdoor", "/c/outdoor", "Hikers on a ridge in rain jackets", ALWAYS),
-                    Banner("Home", "/c/home", "A sofa with linen cushions and a throw", ALWAYS),
+                    Banner(
+                        "Women",
+                        "/c/women",
+                        Scene(
+                            "studio",
+                            (
+                                (kinds.CARDIGAN, "Sage"),
+                                (kinds.DRESS, "Navy"),
+                                (kinds.ANKLE_BOOTS, "Rust"),
+                            ),
+                        ),
+                        ALWAYS,
+                    ),
+                    Banner(
+                        "Men",
+                        "/c/men",
+                        Scene(
+                            "studio",
+                            (
+                                (kinds.OVERSHIRT, "Olive"),
+                                (kinds.CHINOS, "Sand"),
+                                (kinds.SNEAKERS, "White"),
+                            ),
+                        ),
+                        ALWAYS,
+                    ),
+                    Banner(
+                        "Outdoor",
+                        "/c/outdoor",
+                        Scene(
+                            "hills",
+                            (
+                                (kinds.RAIN_JACKET, "Rust"),
+                                (kinds.BACKPACK, "Navy"),
+                                (kinds.HIKING_BOOTS, "Grey"),
+                            ),
+                        ),
+                        ALWAYS,
+                    ),
+                    Banner(
+                        "Home",
+                        "/c/home",
+                        Scene(
+                            "room",
+                            (
+                                (kinds.CUSHION, "Terracotta"),
+                                (kinds.THROW, "Grey"),
+                                (kinds.RUG, "Sand"),
+                            ),
+                        ),
+                        ALWAYS,
+                    ),
                 ),
             ),
             Rail("Home favourites", "home", SORT_MERCHANDISED),
@@ -117,19 +232,33 @@ LANDING_PAGES = (
                     Banner(
                         "Up to 40% off coats and jackets",
                         "/c/men-clothing-jackets",
-                        "Wool overcoats on a clothes rail",
+                        Scene(
+                            "studio",
+                            (
+                                (kinds.OVERCOAT, "Navy"),
+                                (kinds.OVERCOAT, "Camel"),
+                                (kinds.OVERCOAT, "Grey"),
+                            ),
+                        ),
                         ALWAYS,
                     ),
                     Banner(
                         "Knitwear from 25 EUR",
                         "/c/women-clothing-knitwear",
-                        "A stack of folded merino jumpers",
+                        Scene(
+                            "studio",
+                            (
+                                (kinds.JUMPER, "Burgundy"),
+                                (kinds.JUMPER, "Sage"),
+                                (kinds.JUMPER, "Ivory"),
+                            ),
+                        ),
                         STARTED,
                     ),
                     Banner(
                         "Last chance: final reductions",
                         "/c/outdoor",
-                        "A red sale tag on a rain jacket",
+                        Scene("hills", ((kinds.RAIN_JACKET, "Red"), (kinds.FLEECE, "Navy"))),
                         UPCOMING,
                     ),
                 ),
@@ -149,12 +278,25 @@ LANDING_PAGES = (
                 "Just in",
                 (
                     Banner(
-                        "New this week", "/c/women", "A model in a new-season midi dress", ALWAYS
+                        "New this week",
+                        "/c/women",
+                        Scene(
+                            "studio",
+                            (
+                                (kinds.MIDI_DRESS, "Terracotta"),
+                                (kinds.BLOUSE, "Ivory"),
+                                (kinds.TOTE, "Sand"),
+                            ),
+                        ),
+                        ALWAYS,
                     ),
                     Banner(
                         "The new homeware collection",
                         "/c/home-kitchen",
-                        "Speckled stoneware mugs on an oak shelf",
+                        Scene(
+                            "shelf",
+                            ((kinds.MUG, "Sand"), (kinds.MUG, "Sage"), (kinds.CUP, "Ivory")),
+                        ),
                         CURRENT,
                     ),
                 ),

@@ -59,8 +59,8 @@ def generate_landings(
                             "position": banner_position,
                             "title": banner.title,
                             "link": banner.link,
-                            "image_url": f"/media/demo/banners/{banner_id}.svg",
-                            "alt": banner.alt,
+                            "image_url": f"/media/demo/banners/{banner.scene.picture()}.svg",
+                            "alt": banner.scene.alt(),
                             "starts_at": None if starts is None else REFERENCE_TIME + starts,
                             "ends_at": None if ends is None else REFERENCE_TIME + ends,
                         }

@@ -10,8 +10,14 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 from api.demo.categories import DemoCategory
-from api.demo.kinds import CLOSING_SENTENCES, COLOURS, IMAGE_VIEWS, ProductKind
-from api.demo.rows import ProductChunk
+from api.demo.kinds import (
+    CLOSING_SENTENCES,
+    COLOURS,
+    MATERIALS,
+    Kind,
+    price_range_eur,
+)
+from api.demo.rows import ProductChunk, Row
 
 # Products generated, inserted and committed together: big enough for fast executemany, small
 # enough that a chunk's rows (about ten variants per product) stay a few megabytes and the
@@ -36,7 +42,12 @@ SOLD_OUT_PER_BLOCK = 3  # every variant at zero stock
 COMPARE_AT_SHARE = 0.2  # products with a "was" price
 ZERO_STOCK_SHARE = 0.12  # variants at zero stock in products that are not sold out
 MAX_STOCK = 40
-MAX_IMAGES = 4
+# The pictures of a product: every view of its first colour, the first two of each other one
+# (front and back, what a card's hover shows), as variant colours and the colour filter need.
+VIEWS = ("front", "back", "detail", "styled")
+VIEWS_OF_OTHER_COLOURS = 2
+# Pictures of one kind and colour differ by a pattern or trim (web/demo_pictures/).
+PICTURE_VARIATIONS = 4
 # How many of a product's colours are offered: mostly one or two.
 COLOUR_COUNT_WEIGHTS = {1: 4, 2: 3, 3: 2, 4: 1}
 # Products made in a single colour that are named after it rather than their material.
@@ -83,7 +94,7 @@ class _SlugAllocator:
     The first product called "Classic Suede Trainers" gets classic-suede-trainers, the next
     ones classic-suede-trainers-2, -3... as a CMS would. Only one counter per distinct name is
     kept, and names are drawn from a fixed vocabulary, so the table is bounded by the
-    vocabulary (about 14,000 possible names), not by the number of products. Uniqueness
+    vocabulary (about 10,000 possible names), not by the number of products. Uniqueness
     holds by construction because vocabulary words hold no digits: a plain slug never ends in
     "-<number>", so it cannot equal a suffixed one, and suffixes of one name never repeat.
     """
@@ -146,21 +157,20 @@ class _ProductFactory:
         category = rng.choice(self._leaves)
         leaf = category.leaf
         assert leaf is not None  # _leaves holds only leaves
-        kind = leaf.kind
+        kind = rng.choice(leaf.kinds)
         product_id = index + 1
         sku = f"VT{product_id:08d}"
         colour_count = rng.choices(list(COLOUR_COUNT_WEIGHTS), list(COLOUR_COUNT_WEIGHTS.values()))
         colours = rng.sample(COLOURS, colour_count[0])
-        material = rng.choice(leaf.materials)
-        noun = rng.choice(leaf.nouns)
+        material = rng.choice(kind.materials)
         # Names say the material ("Relaxed Linen Shirt") or, for a product made in one colour
         # only, often that colour ("Relaxed Sage Shirt").
         one_colour = len(colours) == 1 and rng.random() < NAMED_BY_COLOUR_SHARE
         descriptor = colours[0] if one_colour else material
-        name = f"{rng.choice(kind.adjectives)} {descriptor} {noun}"
+        name = f"{rng.choice(kind.family.adjectives)} {descriptor} {kind.noun}"
         brand = rng.choice(category.brands)
         slug = self._slugs.allocate(name)
-        price = _price(rng, *leaf.price_eur)
+        price = _price(rng, *price_range_eur(kind, material))
         compare_at = _compare_at(rng, price) if rng.random() < COMPARE_AT_SHARE else None
         created_at = self._created_at(index)
         edited_after = timedelta(seconds=rng.randrange(int(MAX_EDIT_DELAY.total_seconds())))
@@ -172,7 +182,7 @@ class _ProductFactory:
                 "name": name,
                 "brand": brand,
                 "description": _description(
-                    rng, kind, noun=noun, brand=brand, material=material, colours=colours
+                    rng, kind, brand=brand, material=material, colours=colours
                 ),
                 "category_id": category.id,
                 "price": price,
@@ -187,20 +197,7 @@ class _ProductFactory:
         )
         if role == _MOVED:
             chunk.old_slugs.append({"slug": _old_slug(slug, sku), "product_id": product_id})
-
-        width, height = kind.image_size
-        for position in range(rng.randint(1, MAX_IMAGES)):
-            colour = colours[position % len(colours)]
-            chunk.images.append(
-                {
-                    "product_id": product_id,
-                    "position": position,
-                    "url": f"/media/demo/products/{product_id}-{position + 1}.svg",
-                    "alt": f"{name} in {colour.lower()}, {IMAGE_VIEWS[position]}",
-                    "width": width,
-                    "height": height,
-                }
-            )
+        chunk.images.extend(_pictures(kind, material, colours, product_id))
 
         options = list(itertools.product(colours, leaf.sizes or ("",)))
         stocks = [0 if role == _SOLD_OUT else _stock(rng.random()) for _ in options]
@@ -220,9 +217,11 @@ class _ProductFactory:
                 }
             )
 
-        extra = sorted(rng.sample(range(len(kind.attributes)), rng.randint(1, 3)))
-        attributes = [(kind.material_label, material)]
-        attributes += [(kind.attributes[i][0], rng.choice(kind.attributes[i][1])) for i in extra]
+        attributes = [
+            (kind.family.material_label, material),
+            ("Care", rng.choice(MATERIALS[material].care)),
+        ]
+        attributes += [(label, rng.choice(options)) for label, options in kind.details]
         chunk.attributes.extend(
             {"product_id": product_id, "position": position, "name": label, "value": value}
             for position, (label, value) in enumerate(attributes)
@@ -253,20 +252,47 @@ def _compare_at(rng: random.Random, price: int) -> int:
     return max(was, price + 100)
 
 
+def picture_url(kind: Kind, colour: str, view: str, variation: int) -> str:
+    """Where web/demo_pictures/ draws `kind` in `colour`, seen from `view`."""
+    return f"/media/demo/products/{kind.shape}-{slugify(colour)}-{view}-{variation}.svg"
+
+
+def picture_alt(kind: Kind, material: str, colour: str, view: str) -> str:
+    """What the picture shows, as a screen reader should say it: "Navy merino cardigan, front"."""
+    return f"{colour} {material.lower()} {kind.noun.lower()}, {kind.family.view_words[view]}"
+
+
+def _pictures(kind: Kind, material: str, colours: Sequence[str], product_id: int) -> list[Row]:
+    width, height = kind.family.image_size
+    variation = product_id % PICTURE_VARIATIONS
+    shown = [(colours[0], view) for view in VIEWS]
+    shown += [(colour, view) for colour in colours[1:] for view in VIEWS[:VIEWS_OF_OTHER_COLOURS]]
+    return [
+        {
+            "product_id": product_id,
+            "position": position,
+            "url": picture_url(kind, colour, view, variation),
+            "alt": picture_alt(kind, material, colour, view),
+            "width": width,
+            "height": height,
+            "colour": colour,
+        }
+        for position, (colour, view) in enumerate(shown)
+    ]
+
+
 def _description(
     rng: random.Random,
-    kind: ProductKind,
+    kind: Kind,
     *,
-    noun: str,
     brand: str,
     material: str,
     colours: Sequence[str],
 ) -> str:
-    plural = noun.endswith("s") and not noun.endswith("ss")  # "Boots" but not "Dress"
-    this, be = ("These", "are") if plural else ("This", "is")
+    this, be = ("These", "are") if kind.plural else ("This", "is")
     sentences = [
-        f"{this} {noun.lower()} from {brand} {be} made from {material.lower()}.",
-        rng.choice(kind.sentences),
+        f"{this} {kind.noun.lower()} from {brand} {be} made from {material.lower()}.",
+        rng.choice(kind.family.sentences),
     ]
     if len(colours) > 1:
         sentences.append(

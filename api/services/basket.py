@@ -382,12 +382,13 @@ def next_added_at(now: datetime, latest: datetime | None) -> datetime:
 
 
 async def line_rows(conn: AsyncConnection, basket_id: int) -> list[AnyRow]:
-    """The basket's lines with their variant, product and first image: one query for any count."""
+    """The basket's lines with their variant, product and picture (the first of the variant's
+    colour, else the product's first): one query for any count."""
     images = product_images.alias("images")
-    first_image_position = (
-        select(func.min(images.c.position))
-        .where(images.c.product_id == products.c.id)
-        .scalar_subquery()
+    first_position = select(func.min(images.c.position)).where(images.c.product_id == products.c.id)
+    first_image_position = func.coalesce(
+        first_position.where(images.c.colour == variants.c.colour).scalar_subquery(),
+        first_position.scalar_subquery(),
     )
     query = (
         select(

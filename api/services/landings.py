@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from api import messages, validation
 from api.category_tree import CategoryTree, category_tree
 from api.context import CallContext
+from api.help_pages import HELP_PAGES, HELP_PAGES_BY_SLUG, description_figures
 from api.messages import AnyRow
 from api.queries import (
     SORT_COLUMNS,
@@ -22,7 +23,8 @@ from api.queries import (
     sort_order,
 )
 from api.schema import banners, landing_blocks, landing_pages, landing_rail_products, products
-from contract import catalog_pb2, landings_pb2
+from api.shop_policies import shop_policies
+from contract import catalog_pb2, help_pb2, landings_pb2
 from contract.errors import NotFound
 
 HOME_SLUG = "home"
@@ -198,3 +200,41 @@ def _category_rails(tree: CategoryTree, blocks: list[AnyRow], limits: dict[int, 
         )
     rails = union_all(*members).subquery()
     return select(rails).order_by(rails.c.block_id, rails.c.rank)
+
+
+async def get_help_page(
+    ctx: CallContext, request: help_pb2.GetHelpPageRequest
+) -> help_pb2.HelpPage:
+    slug = validation.slug(request.slug, kind="help page", max_length=MAX_SLUG_LENGTH)
+    page = HELP_PAGES_BY_SLUG.get(slug)
+    if page is None:
+        raise NotFound(f"no help page has slug {slug!r}")
+    locale = ctx.settings.locale
+    return help_pb2.HelpPage(
+        slug=page.slug,
+        title=page.title,
+        description=page.description.format(**description_figures(locale)),
+        sections=page.sections(locale),
+        updated_at=messages.timestamp(page.updated),
+    )
+
+
+async def list_help_pages(
+    ctx: CallContext,  # noqa: ARG001 - every method takes its context
+    request: help_pb2.ListHelpPagesRequest,  # noqa: ARG001 - every method takes its request
+) -> help_pb2.ListHelpPagesResponse:
+    return help_pb2.ListHelpPagesResponse(
+        pages=[
+            help_pb2.HelpPageLink(
+                slug=page.slug, title=page.title, updated_at=messages.timestamp(page.updated)
+            )
+            for page in HELP_PAGES
+        ]
+    )
+
+
+async def get_shop_policies(
+    ctx: CallContext,  # noqa: ARG001 - every method takes its context
+    request: help_pb2.GetShopPoliciesRequest,  # noqa: ARG001 - every method takes its request
+) -> help_pb2.ShopPolicies:
+    return shop_policies()

@@ -34,15 +34,13 @@
       list.textContent = "";
       items.forEach(function (item, index) {
         var option = document.createElement("li");
-        var link = document.createElement("a");
         var kind = document.createElement("small");
         option.id = list.id + "-" + index;
         option.setAttribute("role", "option");
-        link.href = item.url;
-        link.textContent = item.text;
+        option.setAttribute("data-url", item.url);
+        option.textContent = item.text;
         kind.textContent = item.kind;
-        link.appendChild(kind);
-        option.appendChild(link);
+        option.appendChild(kind);
         list.appendChild(option);
       });
       list.hidden = items.length === 0;
@@ -77,8 +75,16 @@
       else if (event.key === "Escape") { close(); }
       else if (event.key === "Enter" && active >= 0) {
         event.preventDefault();
-        window.location.href = list.querySelectorAll("[role=option] a")[active].href;
+        choose(list.querySelectorAll("[role=option]")[active]);
       }
+    });
+
+    // An option is not a link (a control inside an option is out of reach of screen readers):
+    // choosing one, by click or by Enter, goes to its page.
+    function choose(option) { window.location.href = option.getAttribute("data-url"); }
+    list.addEventListener("click", function (event) {
+      var option = event.target.closest("[role=option]");
+      if (option) { choose(option); }
     });
 
     document.addEventListener("click", function (event) {

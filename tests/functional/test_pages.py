@@ -292,6 +292,7 @@ def test_server_timing_names_each_api_call_and_the_render(site):
         "api.catalog.GetCategoryTree",
         "api.catalog.GetProduct",
         "api.catalog.GetRelatedProducts",
+        "api.landings.GetShopPolicies",
         "render",
     ]
     assert all(re.search(r";dur=\d+\.\d", entry) for entry in timing.split(","))
@@ -325,7 +326,8 @@ def test_pages_stay_within_their_budgets_and_reach_no_third_party(site):
 
 
 def test_demo_images_are_svg_and_cacheable(site):
-    image = site.get(f"/media/demo/products/{site.facts.product_id}-1.svg")
+    product = site.get(f"/p/{site.facts.product_id}/{site.facts.product_slug}")
+    image = site.get(re.search(r'<img src="(/media/demo/products/[^"]+)"', product.body).group(1))
     assert image.status == 200
     assert image.headers["Content-Type"] == "image/svg+xml"
     assert image.body.startswith("<svg")

@@ -10,7 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from api.db import alembic_config, create_engine, migrate
@@ -74,14 +74,22 @@ ADDED_AFTER_0001 = {
     "charges",
     "readiness",
     "registrations",
+    "stock_alerts",
     "test_gateway_cards",
     "test_gateway_charges",
 }
 
 
+# Columns later revisions added to tables of 0001.
+COLUMNS_ADDED_AFTER_0001 = {"product_images": ("colour",)}
+
+
 def _create_tables_of_0001(connection: Connection) -> None:
     tables = [t for t in metadata.sorted_tables if t.name not in ADDED_AFTER_0001]
     metadata.create_all(connection, tables=tables)
+    for table, columns in COLUMNS_ADDED_AFTER_0001.items():
+        for column in columns:
+            connection.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
 
 
 async def _create_all_then_migrate(settings: Settings) -> list[Any]:

@@ -130,6 +130,7 @@ class ProductPageHandler(BaseHandler):
         related = batch.catalog.GetRelatedProducts(
             product_id=int(product_id), required=False, deadline_ms=RELATED_DEADLINE_MS
         )
+        policies = batch.landings.GetShopPolicies(required=False, deadline_ms=RELATED_DEADLINE_MS)
         await self.wait_for_replies(batch)
         product = found.result().product
         if slug != product.slug:
@@ -142,6 +143,7 @@ class ProductPageHandler(BaseHandler):
             reusable=True,
             product=product,
             related=related.value.products if related.value else [],
+            policies=policies.value,
         )
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import tornado.web
+
+from web.demo_pictures import UnknownPicture, banner_picture, product_picture
 
 # Hashed file names change with their content, so a browser may keep them for a year.
 IMMUTABLE = "public, max-age=31536000, immutable"
-DEMO_IMAGE_MAX_AGE = 86400
+BRAND_FILE_MAX_AGE = 86400
+# A picture's name says all it shows, so its answer only changes when the drawings do: a month,
+# then a revalidation that Tornado's ETag answers 304 when nothing changed.
+DEMO_IMAGE_CACHE = "public, max-age=2592000, stale-while-revalidate=86400"
 
 
 class AssetHandler(tornado.web.StaticFileHandler):
@@ -22,33 +25,23 @@ class AssetHandler(tornado.web.StaticFileHandler):
         self.set_header("Cache-Control", IMMUTABLE)
 
 
-class DemoImageHandler(tornado.web.RequestHandler):
-    """Product and banner pictures for the generated demo catalogue: a calm colour field and a
-    simple shape, derived from the image's name, so every image is different and stable."""
+class BrandFileHandler(tornado.web.StaticFileHandler):
+    """The shop's logo (assets/brand/), under a name that crawlers and structured data keep:
+    not hashed, so cached for a day rather than for ever."""
 
-    def get(self, kind: str, key: str) -> None:
-        digest = hashlib.sha256(f"{kind}/{key}".encode()).digest()
-        hue, accent = digest[0] * 360 // 256, digest[1] * 360 // 256
-        width, height = (1200, 400) if kind == "banners" else (800, 800)
-        shape = digest[2] % 3
-        if shape == 0:
-            figure = f'<circle cx="{width // 2}" cy="{height // 2}" r="{height // 3}"'
-        elif shape == 1:
-            figure = (
-                f'<rect x="{width // 2 - height // 4}" y="{height // 4}" '
-                f'width="{height // 2}" height="{height // 2}" rx="24"'
-            )
-        else:
-            figure = (
-                f'<path d="M{width // 2} {height // 5} L{width // 2 + height // 3} '
-                f'{height * 4 // 5} L{width // 2 - height // 3} {height * 4 // 5} Z"'
-            )
-        svg = (
-            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-            f'width="{width}" height="{height}" role="img">'
-            f'<rect width="{width}" height="{height}" fill="hsl({hue},35%,88%)"/>'
-            f'{figure} fill="hsl({accent},45%,45%)" opacity=".85"/></svg>'
-        )
+    def set_extra_headers(self, path: str) -> None:  # noqa: ARG002 - every file alike
+        self.set_header("Cache-Control", f"public, max-age={BRAND_FILE_MAX_AGE}")
+
+
+class DemoImageHandler(tornado.web.RequestHandler):
+    """Product and banner pictures of the generated demo catalogue, drawn from their names
+    (web/demo_pictures): a navy cardigan's front, a banner of boots in the snow."""
+
+    def get(self, kind: str, name: str) -> None:
+        try:
+            svg = banner_picture(name) if kind == "banners" else product_picture(name)
+        except UnknownPicture:
+            raise tornado.web.HTTPError(404, reason="No such picture") from None
         self.set_header("Content-Type", "image/svg+xml")
-        self.set_header("Cache-Control", f"public, max-age={DEMO_IMAGE_MAX_AGE}")
+        self.set_header("Cache-Control", DEMO_IMAGE_CACHE)
         self.finish(svg)

@@ -11,7 +11,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from api_client import Batch, Call
-from vitrine.urls import category_url, landing_url, product_url
+from vitrine.urls import category_url, help_path, landing_url, product_url
 from web.handlers.base import BaseHandler, PageError
 
 # Kept out of crawlers' way: the shopper's own pages, search results, filter combinations and
@@ -112,17 +112,20 @@ class SitemapIndexHandler(SitemapHandler):
 
 
 class LandingSitemapHandler(SitemapHandler):
-    """The home page and every landing page."""
+    """The home page, every landing page and every help page."""
 
     async def get(self) -> None:
         batch = self.api_batch()
         home = batch.landings.GetHomePage()
         pages = batch.landings.ListLandingPages()
+        help_pages = batch.landings.ListHelpPages()
         await self.wait_for_replies(batch)
         self.start_xml("urlset")
         self.write(self.url_entry("/", home.result().updated_at))
         for page in pages.result().pages:
             self.write(self.url_entry(landing_url(page), page.updated_at))
+        for help_page in help_pages.result().pages:
+            self.write(self.url_entry(help_path(help_page.slug), help_page.updated_at))
         self.finish("</urlset>\n")
 
 
