@@ -11,8 +11,17 @@ from typing import Any
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, get_currency_precision
+from babel.support import NullTranslations
 
 MONEY_TEXTS_CACHED = 8192
+# The shop's words are English today; a Babel catalogue put here (and installed in the pages'
+# Jinja environment, web/templating.py) would translate them, plurals included.
+TRANSLATIONS = NullTranslations()
+
+
+def item_count(count: int) -> str:
+    """ "1 item", "2 items": the basket's count in words, through gettext's ngettext."""
+    return TRANSLATIONS.ngettext("%(num)d item", "%(num)d items", count) % {"num": count}
 
 
 def money(value: Any, locale: str) -> str:

@@ -14,7 +14,8 @@ ASSETS_DIR = PROJECT_ROOT / "assets"
 STATIC_URL = "/static"
 # name -> (sources, filter, output); the output's %(version)s is the content hash.
 BUNDLES = {
-    "css": (["css/site.css"], "rcssmin", "site.%(version)s.css"),
+    # tokens.css first: site.css reads its custom properties (docs/templates.md, "The theme").
+    "css": (["css/tokens.css", "css/site.css"], "rcssmin", "site.%(version)s.css"),
     "js": (["js/site.js", "js/vouchers.js"], "rjsmin", "site.%(version)s.js"),
 }
 

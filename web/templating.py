@@ -16,7 +16,7 @@ import jinja2
 import jinja2.meta
 
 from vitrine.config import PROJECT_ROOT
-from vitrine.formatting import country_name, date, money
+from vitrine.formatting import TRANSLATIONS, country_name, date, money
 from vitrine.urls import (
     category_url,
     help_path,
@@ -78,8 +78,10 @@ def make_environment(
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=auto_reload,
-        extensions=["jinja2.ext.do"],
+        extensions=["jinja2.ext.do", "jinja2.ext.i18n"],
     )
+    # Plurals through gettext's ngettext ("1 item", "2 items"), from vitrine.formatting's catalogue.
+    env.install_gettext_translations(TRANSLATIONS, newstyle=True)  # type: ignore[attr-defined]
     env.filters["money"] = lambda value: money(value, locale)
     env.filters["date"] = lambda value, style="medium": date(value, locale, style)
     env.filters["country"] = lambda code: country_name(code, locale)

@@ -274,6 +274,7 @@ async def _charge_and_place(
     charge = await payments.charge(payment_token, totals.total, totals.currency, gateway_key)
     await charges.mark_charged(ctx.db, gateway_key, charge, ctx.now)
     if not charge.approved:
+        await _forget_card(ctx, payment_token)
         return checkout_pb2.PlaceOrderResponse(payment_error=charge.decline_message)
     try:
         order_id = await _place(ctx, request, key, gateway_key, charge.reference, charged=totals)
@@ -283,6 +284,25 @@ async def _charge_and_place(
         placed = await load_order(conn, orders.c.id == order_id)
     assert placed is not None  # committed just now
     return checkout_pb2.PlaceOrderResponse(order=placed)
+
+
+async def _forget_card(ctx: CallContext, payment_token: str) -> None:
+    """A declined card is not offered again ("Saved: Visa ending 0002"): the checkout goes back
+    to its payment step, and the review cannot be reached until another card is given."""
+    async with ctx.db.begin() as conn:
+        await conn.execute(
+            update(checkouts)
+            .where(checkouts.c.payment_token == payment_token)
+            .values(
+                payment_token="",
+                card_brand="",
+                card_last4="",
+                card_exp_month=0,
+                card_exp_year=0,
+                card_holder="",
+                updated_at=ctx.now,
+            )
+        )
 
 
 async def _not_placed(

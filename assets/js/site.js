@@ -1,5 +1,7 @@
 // Small enhancements over pages that work without JavaScript: search suggestions as the shopper
-// types (an ARIA combobox over the plain search form), and sorting as soon as a sort is chosen.
+// types (an ARIA combobox over the plain search form), sorting as soon as a sort is chosen, the
+// variant picker's sold-out sizes, adding to the basket in place, the filter drawer kept open on
+// wide screens.
 (function () {
   "use strict";
 
@@ -115,6 +117,99 @@
       .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   }
 
+  // The header's mini-basket, after a change: the count, its words ("2 items"), the subtotal.
+  function showBasket(answer) {
+    document.querySelectorAll("[data-basket-count]").forEach(function (badge) { badge.textContent = answer.item_count; });
+    document.querySelectorAll("[data-basket-label]").forEach(function (label) { label.textContent = ", " + answer.items; });
+    document.querySelectorAll("[data-basket-subtotal]").forEach(function (total) { total.textContent = answer.subtotal; });
+  }
+
+  // Colour swatches and size buttons of a product in both: the sizes sold out in the chosen
+  // colour are disabled, the chosen pair's stock is shown, and its variant_id is sent with the
+  // form (without the script the front finds it from product_id, colour and size).
+  function variantPicker(form) {
+    var table = JSON.parse(form.getAttribute("data-variants") || "[]");
+    var stock = form.querySelector("[data-variant-stock]");
+    var quantity = form.querySelector("input[name=quantity]");
+    var colours = form.querySelectorAll("input[name=colour]");
+    var sizes = form.querySelectorAll("input[name=size]");
+    var chosenName = form.querySelector("[data-chosen]");
+    var hidden = null;
+
+    function checked(inputs) {
+      for (var i = 0; i < inputs.length; i++) { if (inputs[i].checked) { return inputs[i]; } }
+      return null;
+    }
+    function find(colour, size) {
+      for (var i = 0; i < table.length; i++) {
+        if (table[i][1] === colour && table[i][2] === size) { return table[i]; }
+      }
+      return null;
+    }
+    function byId(id) {
+      for (var i = 0; i < table.length; i++) { if (String(table[i][0]) === id) { return table[i]; } }
+      return null;
+    }
+    function showStock(variant) {
+      var left = variant ? variant[3] : 0;
+      stock.className = "variant-stock stock " + (!left ? "stock--out" : left < 5 ? "stock--low" : "stock--in");
+      stock.textContent = !variant ? "Choose a size" : !left ? "Sold out in this size and colour" : left < 5 ? "Only " + left + " left" : "In stock";
+      if (quantity && left) { quantity.max = Math.min(left, 99); }
+    }
+    function update() {
+      var colour = checked(colours);
+      if (!colour) { return; }
+      if (chosenName) { chosenName.textContent = ": " + colour.value; }
+      sizes.forEach(function (size) {
+        var variant = find(colour.value, size.value);
+        var soldOut = !variant || !variant[3];
+        size.disabled = soldOut;
+        if (soldOut && size.checked) { size.checked = false; }
+        size.parentNode.querySelector("[data-sold-out]").textContent = soldOut ? ", sold out" : "";
+      });
+      var size = checked(sizes);
+      if (!size) {
+        for (var i = 0; i < sizes.length; i++) { if (!sizes[i].disabled) { sizes[i].checked = true; size = sizes[i]; break; } }
+      }
+      var variant = size ? find(colour.value, size.value) : null;
+      hidden.value = variant ? variant[0] : "";
+      showStock(variant);
+    }
+
+    if (colours.length && sizes.length) {
+      hidden = document.createElement("input");
+      hidden.type = "hidden";
+      hidden.name = "variant_id";
+      form.appendChild(hidden);
+      form.addEventListener("change", function (event) {
+        if (event.target.name === "colour" || event.target.name === "size") { update(); }
+      });
+      update();
+    } else {
+      // One group: a swatch's colour is named beside the legend, as the shopper picks it.
+      var named = function (radio) {
+        var label = radio && form.querySelector("label[for='" + radio.id + "'][title]");
+        if (chosenName && label) { chosenName.textContent = ": " + label.title; }
+      };
+      named(checked(form.querySelectorAll("input[name=variant_id]")));
+      form.addEventListener("change", function (event) {
+        if (event.target.name === "variant_id") { showStock(byId(event.target.value)); named(event.target); }
+      });
+    }
+  }
+
+  // The filter drawer is a sidebar on wide screens: open there, for browsers that cannot show a
+  // closed <details>'s content through CSS (::details-content).
+  function filterDrawer(drawer) {
+    var wide = window.matchMedia("(min-width: 64rem)");
+    function follow() { drawer.open = wide.matches; }
+    follow();
+    wide.addEventListener("change", follow);
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && drawer.open && !wide.matches) { drawer.open = false; drawer.querySelector("summary").focus(); }
+    });
+  }
+
   function addToBasket(form) {
     var status = form.querySelector(".form-status");
     // The key of an add whose outcome is unknown (no answer, or 503) is sent again with the same
@@ -141,10 +236,8 @@
           if (result.status !== 503) { pending = null; }
           status.classList.toggle("form-status--error", !result.ok);
           if (!result.ok) { status.textContent = result.answer.error; return; }
-          document.querySelectorAll("[data-basket-count]").forEach(function (badge) {
-            badge.textContent = result.answer.item_count;
-          });
-          status.textContent = "Added to your basket (" + result.answer.item_count + " items, " + result.answer.subtotal + ").";
+          showBasket(result.answer);
+          status.textContent = "Added to your basket (" + result.answer.items + ", " + result.answer.subtotal + ").";
         })
         .catch(function () {
           // Not sent again by itself; the shopper's next press repeats it with the same key.
@@ -215,6 +308,8 @@
   document.querySelectorAll(".review-form textarea[maxlength]").forEach(charactersLeft);
   document.querySelectorAll("input[data-suggest-url]").forEach(suggest);
   document.querySelectorAll("form[data-submit-once]").forEach(submitOnce);
+  document.querySelectorAll("form.add-to-basket").forEach(variantPicker);
   document.querySelectorAll("form.add-to-basket").forEach(addToBasket);
+  document.querySelectorAll("details.filter-drawer").forEach(filterDrawer);
   document.querySelectorAll(".sort-form").forEach(sortOnChange);
 }());

@@ -7,6 +7,7 @@ brand, a product) so that a test can assert on it.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -190,7 +191,23 @@ class FacetValue:
     count: int
 
 
+def reveal_filters(browser: WebDriver) -> None:
+    """The listing's filter drawer, opened if a shopper would have to open it (a phone)."""
+    drawer = browser.find_element(By.CSS_SELECTOR, "details.filter-drawer")
+    if attribute(drawer, "open"):
+        return
+    summary = drawer.find_element(By.TAG_NAME, "summary")
+    if summary.is_displayed():
+        summary.click()
+        return
+    # A wide screen shows the closed drawer's content as a sidebar (::details-content), but
+    # Selenium counts what is inside a closed <details> as hidden: it is opened for Selenium,
+    # and the page looks the same (tests/e2e/test_layout.py checks the sidebar is on screen).
+    browser.execute_script("arguments[0].open = true", drawer)
+
+
 def brand_values(browser: WebDriver) -> list[WebElement]:
+    reveal_filters(browser)
     return browser.find_elements(
         By.XPATH, "//section[@class='facet'][h3='Brand']//a[contains(@class, 'facet__value')]"
     )
@@ -250,15 +267,40 @@ def open_first_product_in_stock(
 
 
 def choose_option_with_stock(browser: WebDriver, quantity: int) -> bool:
-    """On a product page, pick the first option showing at least `quantity` in stock."""
-    for option in browser.find_elements(By.CSS_SELECTOR, ".add-to-basket .variant"):
-        radio = option.find_element(By.CSS_SELECTOR, "input[type=radio]")
-        stock = option.find_element(By.CSS_SELECTOR, ".stock").text
-        left = re.search(r"Only (\d+) left", stock)
-        if radio.is_enabled() and (int(left.group(1)) >= quantity if left else "In stock" in stock):
-            option.find_element(By.TAG_NAME, "label").click()
-            return True
+    """On a product page, pick the first option with at least `quantity` in stock, as a shopper
+    does: its colour swatch and size button, or its one button. The form's data-variants lists
+    each variant as [id, colour, size, stock]."""
+    forms = browser.find_elements(By.CSS_SELECTOR, "form.add-to-basket")
+    if not forms:
+        return False
+    for variant_id, colour, size, stock in json.loads(attribute(forms[0], "data-variants")):
+        if stock < quantity:
+            continue
+        if forms[0].find_elements(By.CSS_SELECTOR, "input[name=colour]"):
+            choose(forms[0], "colour", colour)
+            choose(forms[0], "size", size)
+        elif forms[0].find_elements(By.CSS_SELECTOR, "input[type=radio][name=variant_id]"):
+            choose(forms[0], "variant_id", str(variant_id))
+        wait(browser).until(lambda _b: "out" not in attribute(stock_line(forms[0]), "class"))
+        return True
     return False
+
+
+def choose(form: WebElement, name: str, value: str) -> None:
+    """Click the label of the radio button `name` = `value` (the button itself is hidden)."""
+    for radio in form.find_elements(By.CSS_SELECTOR, f"input[type=radio][name={name}]"):
+        if attribute(radio, "value") == value:
+            label = form.find_element(By.CSS_SELECTOR, f"label[for='{attribute(radio, 'id')}']")
+            # Into the middle of the screen: a phone's sticky add-to-basket bar covers its foot.
+            label.parent.execute_script("arguments[0].scrollIntoView({block: 'center'})", label)
+            label.click()
+            assert radio.is_selected(), f"{name}={value} could not be chosen"
+            return
+    raise AssertionError(f"no {name} button for {value!r}")
+
+
+def stock_line(form: WebElement) -> WebElement:
+    return form.find_element(By.CSS_SELECTOR, "[data-variant-stock]")
 
 
 def search_for(browser: WebDriver, site_url: str, text: str) -> None:

@@ -75,6 +75,7 @@ def test_choosing_a_brand_shows_only_that_brand(browser: WebDriver, site: Proces
     brand = journey.filter_by_first_brand(browser, site.url)
 
     assert journey.query_of(browser)["brand"] == [brand.label]
+    journey.reveal_filters(browser)
     selected = browser.find_elements(By.CSS_SELECTOR, ".facet a[aria-current=true]")
     # What a screen reader announces, the hidden part included.
     assert [" ".join(attribute(link, "textContent").split()) for link in selected] == [
@@ -122,12 +123,15 @@ def test_a_product_page_offers_its_options_and_add_to_basket(
     crumbs = browser.find_element(By.CSS_SELECTOR, "nav.breadcrumbs[aria-label=Breadcrumb]")
     assert text_of(browser, "[aria-current=page]", crumbs) == product.name
     assert text_of(browser, ".product__summary .price__now") == product.price
-    variants = browser.find_elements(By.CSS_SELECTOR, "input[type=radio][name=variant_id]")
-    assert variants
-    for variant in variants:
-        label = browser.find_element(By.CSS_SELECTOR, f"label[for='{attribute(variant, 'id')}']")
-        assert label.text.strip()
-    assert [v for v in variants if v.is_selected() and v.is_enabled()]
+    # Options are radio buttons: one group of variants, or a colour group and a size group.
+    options = browser.find_elements(By.CSS_SELECTOR, "form.add-to-basket input[type=radio]")
+    groups = {attribute(option, "name") for option in options}
+    assert groups in ({"variant_id"}, {"colour", "size"}, set())
+    for option in options:
+        label = browser.find_element(By.CSS_SELECTOR, f"label[for='{attribute(option, 'id')}']")
+        assert attribute(label, "textContent").strip()  # a swatch's name is for screen readers
+    for group in groups:
+        assert [o for o in options if attribute(o, "name") == group and o.is_selected()]
     form = browser.find_element(By.CSS_SELECTOR, "form.add-to-basket")
     assert attribute(form, "method") == "post"
     assert link_path(form, "action") == "/basket/lines"

@@ -6,6 +6,7 @@ import asyncio
 import email
 import email.policy
 import http.cookiejar
+import json
 import re
 import time
 import urllib.error
@@ -210,8 +211,15 @@ def product_option(shopper: Shopper, facts: Facts) -> str:
     """The product page's first option in stock, for its add-to-basket form (which needs no
     token: the shopper sends the site's Origin, as a browser does)."""
     page = shopper.request(f"/p/{facts.product_id}/{facts.product_slug}")
-    variant = re.search(r'name="variant_id" id="variant-\d+" value="(\d+)" checked', page.body)
-    return variant.group(1)
+    return str(next(variant[0] for variant in product_variants(page) if variant[3]))
+
+
+def product_variants(page: Page) -> list[list]:
+    """The variants a product page's form offers, as [id, colour, size, stock] each (what its
+    script reads from data-variants)."""
+    found = re.search(r"<form class=\"add-to-basket\"[^>]* data-variants='([^']*)'", page.body)
+    assert found, "the page has no add-to-basket form"
+    return json.loads(found.group(1))
 
 
 REGISTRATION_MAIL_SECONDS = 10

@@ -14,6 +14,7 @@ from tests.functional.pages import (
     Shopper,
     catalogue_facts,
     product_option,
+    product_variants,
     set_cookie,
     xsrf_field,
 )
@@ -86,7 +87,7 @@ def test_the_product_page_is_one_page_for_every_anonymous_shopper(shop):
     first, second = shop.shopper().request(path), shop.shopper().request(path)
     for page in (first, second):
         assert page.status == 200
-        assert '<form class="add-to-basket" action="/basket/lines" method="post">' in page.body
+        assert '<form class="add-to-basket" action="/basket/lines" method="post"' in page.body
         assert 'name="_xsrf"' not in page.body
         assert page.headers.get_all("Set-Cookie") is None
         assert page.headers["Cache-Control"] == "public, max-age=5"
@@ -290,3 +291,111 @@ def test_a_reused_product_page_carries_each_shoppers_own_basket(shop):
     assert again.status == 303
     assert basket_count(browser) == 1
     assert basket_count(buyer) == 2
+
+
+def test_item_counts_are_said_in_words_one_item_two_items(shop):
+    shopper = shop.shopper()
+    variant = product_option(shopper, shop.facts)
+    json_headers = {"Accept": "application/json"}
+    one = shopper.request("/basket/lines", {"variant_id": variant, "quantity": "1"}, json_headers)
+    assert json.loads(one.body)["items"] == "1 item"
+    page = shopper.request("/basket")
+    assert '<h1>Your basket <span class="count">(1 item)</span></h1>' in page.body
+    assert "data-basket-label>, 1 item</span>" in page.body
+    two = shopper.request("/basket/lines", {"variant_id": variant, "quantity": "1"}, json_headers)
+    assert json.loads(two.body)["items"] == "2 items"
+    page = shopper.request("/basket")
+    assert "(2 items)" in page.body
+    assert "data-basket-label>, 2 items</span>" in page.body
+    assert "1 items" not in page.body
+
+
+def test_a_quantity_beyond_stock_shows_the_basket_with_the_reason_inline(shop):
+    """Not a page that replaces the basket: the basket again (409), as it was, the reason beside
+    the line changed, or above the lines for an add from the product page."""
+    shopper = shop.shopper()
+    variant = product_option(shopper, shop.facts)
+    shopper.request("/basket/lines", {"variant_id": variant, "quantity": "1"})
+    token = basket_token(shopper)
+    changed = shopper.request(f"/basket/lines/{variant}", {"_xsrf": token, "quantity": "99"})
+    assert changed.status == 409
+    assert "<h1>Your basket" in changed.body
+    line = re.search(r'<li class="basket-line">(.*?)</li>', changed.body, re.DOTALL).group(1)
+    alert = re.search(r'<p class="alert" role="alert" id="problem-\d+">([^<]+)</p>', line)
+    assert alert, "the reason is not beside the line"
+    assert "left" in alert.group(1)
+    assert "This line is as it was." in alert.group(1)
+    assert 'aria-invalid="true"' in line
+    assert 'href="/checkout"' in changed.body
+    assert basket_quantities(shopper) == [1]
+
+    added = shopper.request("/basket/lines", {"variant_id": variant, "quantity": "99"})
+    assert added.status == 409
+    assert "<h1>Your basket" in added.body
+    assert re.search(r'<p class="alert" role="alert">[^<]*left[^<]*</p>', added.body) or (
+        "This line is as it was." in added.body
+    )
+    assert 'class="basket-line"' in added.body
+    assert basket_quantities(shopper) == [1]
+
+
+def split_product(shop: Shop, shopper: Shopper) -> tuple[str, list[list]]:
+    """A product sold in sizes and colours: its path and its variants [id, colour, size, stock]."""
+    listing = shopper.request(f"/c/{shop.facts.department_slug}")
+    for path in dict.fromkeys(re.findall(r'href="(/p/\d+/[^"]+)"', listing.body)):
+        page = shopper.request(path)
+        if 'name="colour"' in page.body and 'name="size"' in page.body:
+            return path, product_variants(page)
+    raise AssertionError("no product in sizes and colours on the department's first page")
+
+
+def test_a_size_and_colour_product_shows_one_group_of_each(shop):
+    shopper = shop.shopper()
+    path, variants = split_product(shop, shopper)
+    page = shopper.request(path)
+    colours = {colour for _id, colour, _size, _stock in variants}
+    sizes = {size for _id, _colour, size, _stock in variants}
+    assert len(re.findall(r'<input type="radio" name="colour"', page.body)) == len(colours)
+    assert len(re.findall(r'<input type="radio" name="size"', page.body)) == len(sizes)
+    assert 'name="variant_id"' not in page.body  # the script adds it; without it, these do
+    assert re.search(r'<input type="hidden" name="product_id" value="\d+">', page.body)
+    assert re.search(r"<legend>Colour<", page.body)
+    assert re.search(r"<legend>Size</legend>", page.body)
+
+
+def test_without_javascript_the_colour_and_size_buttons_find_the_variant(shop):
+    shopper = shop.shopper()
+    path, variants = split_product(shop, shopper)
+    product_id = path.split("/")[2]
+    variant_id, colour, size, _stock = next(v for v in variants if v[3])
+    added = shopper.request(
+        "/basket/lines",
+        {"product_id": product_id, "colour": colour, "size": size, "quantity": "1"},
+    )
+    assert added.status == 303
+    basket = shopper.request("/basket")
+    assert f'action="/basket/lines/{variant_id}"' in basket.body
+    other_sizes = {v[2] for v in variants} - {v[2] for v in variants if v[1] == colour}
+    if other_sizes:
+        missing = shopper.request(
+            "/basket/lines",
+            {
+                "product_id": product_id,
+                "colour": colour,
+                "size": other_sizes.pop(),
+                "quantity": "1",
+            },
+        )
+        assert missing.status == 400
+        assert "is not made in" in missing.body
+    unchosen = shopper.request(
+        "/basket/lines", {"product_id": product_id, "colour": colour, "quantity": "1"}
+    )
+    assert unchosen.status == 400
+    assert "Choose a colour and a size first." in unchosen.body
+    unknown = shopper.request(
+        "/basket/lines", {"product_id": "999999999", "colour": colour, "size": size}
+    )
+    assert unknown.status == 400
+    assert "That product does not exist." in unknown.body
+    assert basket_quantities(shopper) == [1]

@@ -267,6 +267,15 @@ def test_a_declined_card_places_nothing_and_asks_for_another(shop):
     assert 'action="/checkout/payment"' in page.body
     assert shop.order_count() == orders_before
     assert shop.stock(variant) == stock
+    # The declined card is not offered again, then or later, and the review waits for another.
+    assert "ending 0002" not in page.body
+    assert "go on to the review" not in page.body
+    again = shopper.request("/checkout/payment")
+    assert again.status == 200
+    assert "ending 0002" not in again.body
+    review = shopper.request("/checkout/review")
+    assert review.status == 303
+    assert review.headers["Location"] == "/checkout/payment"
     # Another card, and the order goes through.
     shopper.request("/checkout/payment", {"_xsrf": token, **GOOD_CARD})
     assert place(shopper, token, review_key(shopper)).status == 303
@@ -384,6 +393,21 @@ def test_the_confirmation_email_lands_in_the_outbox(shop):
     # A repeated "place order" sends no second email.
     assert place(shopper, token, key).headers["Location"] == order_path
     assert len(list(shop.outbox.glob(f"{number}-*.eml"))) == 1
+
+
+@pytest.mark.usefixtures("fresh_product")
+def test_free_delivery_says_free_in_the_email_as_on_the_site(shop):
+    shopper = shop.shopper()
+    token, _ = fill_basket(shop, shopper, quantity=20)  # over the free delivery threshold
+    key = to_review(shopper, token)  # standard delivery
+    assert "Standard delivery: Free" in shopper.request("/checkout/review").body
+    number = place(shopper, token, key).headers["Location"].split("/")[2]
+    message = _wait_for(shop.outbox / f"{number}-confirmation.eml")
+    plain = message.get_body(("plain",)).get_content()
+    assert "Standard delivery: Free" in plain
+    assert "€0.00" not in plain
+    html = message.get_body(("html",)).get_content()
+    assert re.search(r"<td>Standard delivery</td><td[^>]*>Free</td>", html)
 
 
 @pytest.mark.usefixtures("fresh_product")

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from ops.nginx import NginxParams, nginx_command, render_nginx_conf
-from tests.functional.pages import Shopper
+from tests.functional.pages import Shopper, product_variants
 from tests.processes import Process, Processes, free_port
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -122,8 +122,8 @@ def test_anonymous_product_pages_are_microcached_and_a_shopper_with_a_basket_byp
 
     shopper = Shopper(nginx.url)
     page = shopper.request(product.group(1))
-    variant = re.search(r'name="variant_id" id="variant-\d+" value="(\d+)" checked', page.body)
-    added = shopper.request("/basket/lines", {"variant_id": variant.group(1), "quantity": "1"})
+    variant = str(next(v[0] for v in product_variants(page) if v[3]))
+    added = shopper.request("/basket/lines", {"variant_id": variant, "quantity": "1"})
     assert added.status == 303
     for _ in range(2):
         own = shopper.request(product.group(1))
@@ -146,13 +146,13 @@ def test_a_form_through_nginx_is_from_the_address_the_browser_used(shop):
     shopper = Shopper(nginx.url)
     home = shopper.request("/").body
     page = shopper.request(re.search(r'href="(/p/\d+/[a-z0-9-]+)"', home).group(1))
-    variant = re.search(r'name="variant_id" id="variant-\d+" value="(\d+)" checked', page.body)
-    added = shopper.request("/basket/lines", {"variant_id": variant.group(1), "quantity": "1"})
+    variant = str(next(v[0] for v in product_variants(page) if v[3]))
+    added = shopper.request("/basket/lines", {"variant_id": variant, "quantity": "1"})
     assert added.status == 303
     assert re.search(r"data-basket-count>1<", shopper.request("/").body)
     # Another port, or another name for the same address, is another origin.
     elsewhere = {"Origin": nginx.url.replace("127.0.0.1", "localhost")}
-    refused = shopper.request("/basket/lines", {"variant_id": variant.group(1)}, elsewhere)
+    refused = shopper.request("/basket/lines", {"variant_id": variant}, elsewhere)
     assert refused.status == 403
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.functional.pages import Facts, catalogue_facts, fetch
+from tests.functional.pages import Facts, catalogue_facts, fetch, product_variants
 from tests.processes import Process, Processes, WorkerProcess, free_port
 
 # Budgets from the pages issue, on the demo catalogue.
@@ -121,8 +121,12 @@ def test_the_product_page_has_what_a_shopper_needs_to_choose(site):
     assert 'aria-label="Breadcrumb"' in page.body
     assert f'href="/c/{facts.leaf_slug}"' in page.body
     assert re.search(r'class="price__now[^"]*">€[\d,]+\.\d\d<', page.body)
-    assert re.search(r'<input type="radio" name="variant_id" id="variant-\d+"', page.body)
-    assert '<label for="quantity">Quantity</label>' in page.body
+    # One group of variant buttons, or a colour group and a size group (radio inputs).
+    radios = set(re.findall(r'<input type="radio" name="(\w+)"', page.body))
+    assert radios in ({"variant_id"}, {"colour", "size"})
+    assert product_variants(page)
+    assert re.search(r'<label class="buy-bar__quantity" for="quantity">Quantity', page.body)
+    assert "Add to basket</button>" in page.body
     assert re.findall(r'<img src="/media/demo/products/[^"]+" alt="([^"]+)"', page.body)
     assert "You may also like" in page.body
 
@@ -200,7 +204,9 @@ def test_search_finds_products_and_offers_spellings_when_nothing_matches(site):
 def _card_names(page) -> list[str]:
     return [
         html.unescape(name)
-        for name in re.findall(r"<h3 class=\"product-card__name\">([^<]+)</h3>", page.body)
+        for name in re.findall(
+            r'<h3 class="product-card__name"><a href="[^"]*">([^<]+)</a></h3>', page.body
+        )
     ]
 
 
@@ -437,3 +443,44 @@ def test_reused_pages_are_the_pages_a_fresh_render_gives(site, database, tmp_pat
                 assert page.body == rendered.body
     finally:
         processes.stop_all()
+
+
+def test_titles_name_the_shop_once_and_carry_no_sku(site):
+    facts = site.facts
+    for path in [
+        "/",
+        "/l/winter-sale",
+        f"/c/{facts.leaf_slug}",
+        f"/p/{facts.product_id}/{facts.product_slug}",
+    ]:
+        page = site.get(path)
+        title = html.unescape(re.search(r"<title>([^<]+)</title>", page.body).group(1))
+        assert title.count("Vitrine") == 1, title
+        assert not re.search(r"\bVT\d+", title), title
+    product = site.get(f"/p/{facts.product_id}/{facts.product_slug}")
+    title = html.unescape(re.search(r"<title>([^<]+)</title>", product.body).group(1))
+    assert title.startswith(f"{facts.product_name} by ")
+
+
+def test_every_page_ends_with_help_links_and_the_cards_the_shop_takes(site):
+    page = site.get("/")
+    footer = page.body[page.body.index('<footer class="site-footer">') :]
+    assert "demonstration shop" not in page.body
+    for path in ("delivery", "returns", "contact", "privacy", "terms", "size-guide"):
+        assert f'href="/help/{path}"' in footer
+    for card in ("Visa", "Mastercard", "American Express"):
+        assert f'role="img" aria-label="{card}"' in footer
+
+
+def test_the_header_is_one_bar_with_the_logo_search_account_and_mini_basket(site):
+    page = site.get("/")
+    header = page.body[
+        page.body.index('<header class="site-header">') : page.body.index("</header>")
+    ]
+    assert '<a class="logo" href="/" aria-label="Vitrine, home">' in header
+    assert "<svg" in header
+    assert 'role="search"' in header
+    assert 'href="/account/login"' in header
+    assert re.search(
+        r'href="/basket">.*data-basket-count>0<.*data-basket-label>, 0 items<', header, re.DOTALL
+    )

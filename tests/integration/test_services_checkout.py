@@ -287,7 +287,11 @@ def test_a_declined_card_places_nothing(shop):
     assert not answer.HasField("order")
     assert count(shop, orders) == 0
     assert stock(shop, 81) == 4
-    assert len(state(shop, token).basket.lines) == 1
+    after = state(shop, token)
+    assert len(after.basket.lines) == 1
+    # The declined card is forgotten: the checkout is back at its payment step.
+    assert after.next_step == Step.CHECKOUT_STEP_PAYMENT
+    assert not after.payment.last4
 
 
 def test_a_stale_or_malformed_key_places_nothing(shop):

@@ -2,7 +2,8 @@
 
 Without JavaScript each form POSTs and is answered with a redirect to the basket (303); with
 it, the same POST asking for JSON is answered with the new badge count. Quantities are checked
-here for shape and by the API against stock; prices and totals come only from the API.
+here for shape and by the API against stock; prices and totals come only from the API. A change
+the stock does not allow (409) shows the basket as it is, with the reason beside the line.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 import tornado.web
 
 from api_client import NotFound
-from vitrine.formatting import money
+from contract import catalog_pb2
+from vitrine.formatting import item_count, money
 from web.handlers.base import WRITE_DEADLINE_MS, BaseHandler, PageError, whole_number
 from web.request_origin import origin_of, site_evidence
 from web.whole_numbers import parse_whole_number
@@ -43,8 +45,12 @@ NOT_CONFIRMED = (
 )
 
 
-class BasketPageHandler(BaseHandler):
-    async def get(self) -> None:
+class BasketView(BaseHandler):
+    """Renders the basket page: for GET /basket, and again after a change that was refused."""
+
+    async def show_basket(self, problem: str = "", problem_variant: int = 0) -> None:
+        """The basket page; with `problem`, why the last change was not made (beside the line
+        of `problem_variant` when the basket has it, else above the lines)."""
         batch = self.page_batch()
         basket = batch.basket.GetBasket(token=self.shopper.basket_token())
         await self.wait_for_replies(batch)
@@ -55,10 +61,17 @@ class BasketPageHandler(BaseHandler):
             xsrf_token=self.form_token(),
             voucher_error="",
             voucher_code="",
+            problem=problem,
+            problem_variant=problem_variant,
         )
 
 
-class BasketChangeHandler(BaseHandler):
+class BasketPageHandler(BasketView):
+    async def get(self) -> None:
+        await self.show_basket()
+
+
+class BasketChangeHandler(BasketView):
     """What the add and change forms share: run one basket call, answer HTML or JSON."""
 
     def change_key(self) -> str:
@@ -82,6 +95,12 @@ class BasketChangeHandler(BaseHandler):
             if error.status_code == 503:
                 self.not_confirmed(key)
                 return
+            if error.status_code == 409 and not self.wants_json():
+                # Beyond stock: the basket as it is, the reason beside its line; never a page
+                # that replaces the basket.
+                self.set_status(409)
+                await self.show_basket(error.message, request.get("variant_id", 0))
+                return
             raise
         contents = call.result()
         self.shopper.keep_basket_token(contents.token)
@@ -93,6 +112,7 @@ class BasketChangeHandler(BaseHandler):
                 json.dumps(
                     {
                         "item_count": count,
+                        "items": item_count(count),
                         "subtotal": money(contents.totals.subtotal, self.application.config.locale),
                     }
                 )
@@ -150,18 +170,42 @@ class BasketLinesHandler(BasketChangeHandler):
         return {origin for origin in named if origin}
 
     async def post(self) -> None:
-        variant = parse_whole_number(self.get_body_argument("variant_id", ""), 1, MAX_VARIANT_ID)
-        if variant is None:
-            raise PageError(400, "Choose an option first.")
         quantity = whole_number(
             self.get_body_argument("quantity", "1"), name="Quantity", lowest=1, highest=MAX_QUANTITY
         )
+        variant = parse_whole_number(self.get_body_argument("variant_id", ""), 1, MAX_VARIANT_ID)
+        if variant is None:
+            variant = await self.variant_of_choice()
         await self.change(
             "AddLine",
             variant_id=variant,
             quantity=quantity,
             session_token=self.shopper.session_token(),
         )
+
+    async def variant_of_choice(self) -> int:
+        """The variant a product page's colour and size buttons name, when the form came without
+        its variant_id (no JavaScript): the product's variants, asked of the API."""
+        product_id = parse_whole_number(self.get_body_argument("product_id", ""), 1, MAX_VARIANT_ID)
+        if product_id is None:
+            raise PageError(400, "Choose an option first.")
+        colour = self.get_body_argument("colour", "")
+        size = self.get_body_argument("size", "")
+        if not colour or not size:
+            raise PageError(400, "Choose a colour and a size first.")
+        batch = self.api_batch()
+        found = batch.catalog.GetProduct(id=product_id)
+        try:
+            await self.wait_for_replies(batch)
+        except PageError as error:
+            if isinstance(error.__cause__, NotFound):
+                raise PageError(400, "That product does not exist.") from error
+            raise
+        product: catalog_pb2.Product = found.result().product
+        for variant in product.variants:
+            if (variant.colour, variant.size) == (colour, size):
+                return int(variant.id)
+        raise PageError(400, f"{product.name} is not made in {colour}, size {size}.")
 
 
 class BasketLineHandler(BasketChangeHandler):

@@ -54,6 +54,8 @@ class VoucherChangeHandler(BaseHandler):
             xsrf_token=self.form_token(),
             voucher_error=answer.refusal,
             voucher_code=typed,
+            problem="",
+            problem_variant=0,
         )
 
 
