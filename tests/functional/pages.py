@@ -210,7 +210,12 @@ def set_cookie(page: Page, name: str) -> str:
 def product_option(shopper: Shopper, facts: Facts) -> str:
     """The product page's first option in stock, for its add-to-basket form (which needs no
     token: the shopper sends the site's Origin, as a browser does)."""
-    page = shopper.request(f"/p/{facts.product_id}/{facts.product_slug}")
+    return first_in_stock(shopper.request(f"/p/{facts.product_id}/{facts.product_slug}"))
+
+
+def first_in_stock(page: Page) -> str:
+    """The id of the first option in stock a product page's form offers: the variant_id its
+    script posts (without the script a size x colour form posts the colour and size instead)."""
     return str(next(variant[0] for variant in product_variants(page) if variant[3]))
 
 

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from api_client.zmq_transport import RECONNECT_IVL_MAX_MS
 from ops.nginx import FAIL_TIMEOUT_SECONDS
 from tests.functional.load import Load
-from tests.functional.pages import fetch
+from tests.functional.pages import fetch, first_in_stock
 from tests.processes import Process, Processes, WorkerProcess
 
 EXIT_SECONDS = 12  # the 10 s grace and a little
@@ -108,10 +108,8 @@ def a_variant_to_add(site: str) -> str:
     listing = fetch(site + "/search?q=shirt").body
     product = re.search(r'href="(/p/\d+/[\w-]+)"', listing)
     assert product is not None, listing[:500]
-    page = fetch(site + product.group(1)).body
-    variant = re.search(r'name="variant_id" id="variant-\d+" value="(\d+)" checked', page)
-    assert variant is not None
-    return f"variant_id={variant.group(1)}&quantity=1"
+    page = fetch(site + product.group(1))
+    return f"variant_id={first_in_stock(page)}&quantity=1"
 
 
 def restart_worker(workers: Processes, worker: WorkerProcess) -> WorkerProcess:

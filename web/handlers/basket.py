@@ -14,13 +14,11 @@ import re
 import secrets
 from typing import Any
 
-import tornado.web
-
 from api_client import NotFound
 from contract import catalog_pb2
 from vitrine.formatting import item_count, money
 from web.handlers.base import WRITE_DEADLINE_MS, BaseHandler, PageError, whole_number
-from web.request_origin import origin_of, site_evidence
+from web.handlers.same_site import SameSiteWrite
 from web.whole_numbers import parse_whole_number
 
 log = logging.getLogger("vitrine.web")
@@ -29,11 +27,6 @@ MAX_QUANTITY = 99
 MAX_VARIANT_ID = 2**63 - 1  # the contract's int64
 # What a shopper reads (or the product page's script shows) when an add is refused as
 # cross-site: a page of this shop, reloaded, sends what is needed.
-NOT_FROM_THIS_SITE = (
-    "This request did not come from a page of this shop, so nothing was added to your basket. "
-    "Reload the product page and try again."
-)
-
 # A change's idempotency key (api/basket_writes.py): the retry page's form, or the product page's
 # script, sends the key of the attempt it repeats; anything else gets a new key.
 CHANGE_KEY = re.compile(r"[A-Za-z0-9_-]{22,64}")
@@ -143,31 +136,12 @@ class BasketChangeHandler(BasketView):
         )
 
 
-class BasketLinesHandler(BasketChangeHandler):
-    """POST /basket/lines: add a variant (from the product page's form).
+class BasketLinesHandler(SameSiteWrite, BasketChangeHandler):
+    """POST /basket/lines: add a variant (from the product page's form), taken without the
+    xsrf token from a page of this site (web/handlers/same_site.py)."""
 
-    The only POST taken without the xsrf token when the browser says it comes from this site:
-    the product page then needs no token, so it is one page for every anonymous shopper, which
-    nginx and browsers may cache (docs/storefront.md)."""
-
-    def check_xsrf_cookie(self) -> None:
-        try:
-            super().check_xsrf_cookie()
-        except tornado.web.HTTPError:
-            evidence = site_evidence(self.request.headers, self.site_origins())
-            if not evidence.same_origin:
-                log.info("add to basket refused: no valid xsrf token, and %s", evidence.said)
-                raise PageError(403, NOT_FROM_THIS_SITE) from None
-
-    def site_origins(self) -> set[str]:
-        """This site's origin as the request names it, and as shoppers know it
-        (VITRINE_PUBLIC_URL, when the front sits behind a proxy that renames it)."""
-        request = self.request
-        named = (
-            origin_of(f"{request.protocol}://{request.host}"),
-            origin_of(self.application.config.public_base),
-        )
-        return {origin for origin in named if origin}
+    WRITE = "add to basket"
+    NOT_DONE = "nothing was added to your basket"
 
     async def post(self) -> None:
         quantity = whole_number(

@@ -12,14 +12,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import tornado.web
-
 from api_client import NotFound
 from contract import METHODS, reviews_pb2
 from vitrine.urls import login_url
 from web.handlers.base import WRITE_DEADLINE_MS, BaseHandler, PageError, whole_number
+from web.handlers.same_site import SameSiteWrite
 from web.local_redirect import local_target
-from web.request_origin import origin_of, site_evidence
 from web.whole_numbers import parse_whole_number
 
 log = logging.getLogger("vitrine.web")
@@ -39,10 +37,6 @@ REVIEW_SORT_LABELS = {"": "Newest", "helpful": "Most helpful", "lowest": "Lowest
 # Longer input is cut before it reaches the API, which refuses it with a field error anyway.
 MAX_TITLE_FIELD = 200
 MAX_TEXT_FIELD = 6000
-NOT_FROM_THIS_SITE = (
-    "This request did not come from a page of this shop, so no vote was counted. "
-    "Reload the product page and try again."
-)
 
 
 @dataclass(frozen=True)
@@ -239,26 +233,15 @@ class ReviewDeleteHandler(BaseHandler):
         self.redirect(back, status=303)
 
 
-class HelpfulVoteHandler(BaseHandler):
+class HelpfulVoteHandler(SameSiteWrite):
     """POST /reviews/<id>/helpful, from the product page's "Helpful" button.
 
     Like add-to-basket, taken without the xsrf token when the browser says it comes from this
     site, so the product page carries no token and stays one page for every anonymous shopper.
     Without JavaScript: 303 back to the page (`next`); with it, JSON with the new count."""
 
-    def check_xsrf_cookie(self) -> None:
-        try:
-            super().check_xsrf_cookie()
-        except tornado.web.HTTPError:
-            request = self.request
-            named = (
-                origin_of(f"{request.protocol}://{request.host}"),
-                origin_of(self.application.config.public_base),
-            )
-            evidence = site_evidence(request.headers, {o for o in named if o})
-            if not evidence.same_origin:
-                log.info("helpful vote refused: no valid xsrf token, and %s", evidence.said)
-                raise PageError(403, NOT_FROM_THIS_SITE) from None
+    WRITE = "helpful vote"
+    NOT_DONE = "no vote was counted"
 
     async def post(self, review_id: str) -> None:
         back = local_target(self.get_body_argument("next", "/"), "/")

@@ -10,36 +10,19 @@ from __future__ import annotations
 
 import logging
 
-import tornado.web
-
-from web.handlers.base import WRITE_DEADLINE_MS, BaseHandler, PageError
-from web.request_origin import origin_of, site_evidence
+from web.handlers.base import WRITE_DEADLINE_MS, PageError
+from web.handlers.same_site import SameSiteWrite
 from web.whole_numbers import parse_whole_number
 
 log = logging.getLogger("vitrine.web")
 
 MAX_VARIANT_ID = 2**63 - 1  # the contract's int64
 MAX_EMAIL_FIELD = 1000  # far past any address; longer is cut before the API says it is too long
-NOT_FROM_THIS_SITE = (
-    "This request did not come from a page of this shop, so no alert was set. "
-    "Reload the product page and try again."
-)
 
 
-class StockAlertHandler(BaseHandler):
-    def check_xsrf_cookie(self) -> None:
-        try:
-            super().check_xsrf_cookie()
-        except tornado.web.HTTPError:
-            request = self.request
-            named = (
-                origin_of(f"{request.protocol}://{request.host}"),
-                origin_of(self.application.config.public_base),
-            )
-            evidence = site_evidence(request.headers, {origin for origin in named if origin})
-            if not evidence.same_origin:
-                log.info("stock alert refused: no valid xsrf token, and %s", evidence.said)
-                raise PageError(403, NOT_FROM_THIS_SITE) from None
+class StockAlertHandler(SameSiteWrite):
+    WRITE = "stock alert"
+    NOT_DONE = "no alert was set"
 
     async def post(self) -> None:
         self.set_header("Cache-Control", "private, no-store")
