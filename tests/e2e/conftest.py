@@ -61,7 +61,10 @@ def site(
     env = {**database, "VITRINE_OUTBOX_DIR": str(outbox), "VITRINE_API_ANSWER_CACHE": "off"}
     pool = Processes(env, tmp_path_factory.mktemp("e2e-site"))
     try:
-        yield pool.start_front(pool.start_worker())
+        # Trusting loopback as a proxy lets a journey that registers send an address of its
+        # own (journey.at_own_address): the registration limit counts per address, and every
+        # journey of the session shares the database.
+        yield pool.start_front(pool.start_worker(), env={"VITRINE_TRUSTED_PROXIES": "127.0.0.1"})
     finally:
         pool.stop_all()
 

@@ -36,6 +36,7 @@ def test_a_shopper_who_bought_a_product_writes_a_review_of_it(
     browser: WebDriver, site: Process, outbox: Path, javascript: bool
 ) -> None:
     account_email = f"reviewer-{secrets.token_hex(4)}@example.com"
+    journey.at_own_address(browser)
     journey.open_page(browser, site.url, "/account/register")
     journey.fill_form(
         browser, {"name": "Rosalind Franklin", "email": account_email, "password": PASSWORD}

@@ -8,6 +8,7 @@ import email.policy
 import http.cookiejar
 import json
 import re
+import secrets
 import time
 import urllib.error
 import urllib.parse
@@ -156,6 +157,13 @@ def catalogue_facts(database: dict[str, str]) -> Facts:
         database_schema=database.get("VITRINE_DATABASE_SCHEMA", ""),
     )
     return asyncio.run(_read_facts(settings))
+
+
+def own_address() -> str:
+    """An address of a shopper's own (TEST-NET-2), sent as X-Real-IP to a front that trusts
+    127.0.0.1 as its proxy: the registration and log-in limits count per address, and tests
+    sharing a database must not use up each other's turns."""
+    return f"198.51.100.{secrets.randbelow(250) + 1}"
 
 
 class Shopper:

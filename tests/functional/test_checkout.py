@@ -25,6 +25,7 @@ from tests.functional.pages import (
     Page,
     Shopper,
     catalogue_facts,
+    own_address,
     product_option,
     register_and_confirm,
     xsrf_field,
@@ -54,7 +55,7 @@ class Shop:
     outbox: Path
 
     def shopper(self) -> Shopper:
-        return Shopper(self.front.url)
+        return Shopper(self.front.url, own_address())
 
     def query(self, statement):
         async def run():
@@ -88,7 +89,11 @@ def shop(database: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> 
     outbox = tmp / "outbox"
     processes = Processes({**database, "VITRINE_OUTBOX_DIR": str(outbox)}, tmp)
     try:
-        front = processes.start_front(processes.start_worker(), processes.start_worker())
+        front = processes.start_front(
+            processes.start_worker(),
+            processes.start_worker(),
+            env={"VITRINE_TRUSTED_PROXIES": "127.0.0.1"},
+        )
         yield Shop(front, catalogue_facts(database), database, outbox)
     finally:
         processes.stop_all()

@@ -31,6 +31,7 @@ from tests.functional.pages import (
     catalogue_facts,
     fetch,
     first_in_stock,
+    own_address,
     register_and_confirm,
     xsrf_field,
 )
@@ -68,7 +69,7 @@ class ReviewShop:
         return asyncio.run(run())
 
     def shopper(self) -> Shopper:
-        return Shopper(self.front.url)
+        return Shopper(self.front.url, own_address())
 
     def page(self, path: str) -> Page:
         return with_reviews(lambda: fetch(self.front.url + path))
@@ -84,7 +85,9 @@ def shop(
     env = {**database, "VITRINE_OUTBOX_DIR": str(outbox), "VITRINE_API_ANSWER_CACHE": "off"}
     processes = Processes(env, tmp)
     try:
-        front = processes.start_front(processes.start_worker())
+        front = processes.start_front(
+            processes.start_worker(), env={"VITRINE_TRUSTED_PROXIES": "127.0.0.1"}
+        )
         yield ReviewShop(front, catalogue_facts(database), database, outbox)
     finally:
         processes.stop_all()

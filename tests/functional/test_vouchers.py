@@ -23,7 +23,7 @@ from sqlalchemy import and_, exists, select
 
 from api.db import create_engine
 from api.schema import categories, products, variants
-from tests.functional.pages import Page, Shopper, first_in_stock, xsrf_field
+from tests.functional.pages import Page, Shopper, first_in_stock, own_address, xsrf_field
 from tests.processes import Process, Processes
 from vitrine.config import Settings
 
@@ -47,7 +47,7 @@ class Shop:
     outbox: Path
 
     def shopper(self) -> Shopper:
-        return Shopper(self.front.url)
+        return Shopper(self.front.url, own_address())
 
     def query(self, statement):
         async def run():
@@ -84,7 +84,9 @@ def shop(database: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> 
     outbox = tmp / "outbox"
     processes = Processes({**database, "VITRINE_OUTBOX_DIR": str(outbox)}, tmp)
     try:
-        front = processes.start_front(processes.start_worker())
+        front = processes.start_front(
+            processes.start_worker(), env={"VITRINE_TRUSTED_PROXIES": "127.0.0.1"}
+        )
         yield Shop(front, database, outbox)
     finally:
         processes.stop_all()
