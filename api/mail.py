@@ -20,6 +20,8 @@ import logging
 import os
 import smtplib
 import ssl
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -29,7 +31,7 @@ from urllib.parse import unquote, urlsplit
 
 import jinja2
 from sqlalchemy import Table, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api.schema import mail_outbox, orders, products, registrations, stock_alerts, variants
 from api.services.orders import load_order
@@ -151,9 +153,7 @@ async def keep_sending(engine: AsyncEngine, settings: Settings) -> None:
 async def send_pending(engine: AsyncEngine, settings: Settings) -> int:
     """Claims and sends every unsent message; how many were sent."""
     now = datetime.now(UTC)
-    sent = await _send_orders(engine, settings, now)
-    sent += await _send_registrations(engine, settings, now)
-    return sent + await _send_stock_alerts(engine, settings, now)
+    return sum([await _send_each(engine, settings, now, kind) for kind in KINDS])
 
 
 def _unclaimed(table: Table, now: datetime) -> Any:
@@ -193,28 +193,9 @@ async def _mark_sent(engine: AsyncEngine, table: Table, row_id: int) -> None:
         )
 
 
-async def _send_orders(engine: AsyncEngine, settings: Settings, now: datetime) -> int:
-    sent = 0
-    for row_id in await _waiting(engine, mail_outbox, now):
-        if not await _claim(engine, mail_outbox, row_id, now):
-            continue  # another worker has it
-        async with engine.connect() as conn:
-            order_id = await conn.scalar(
-                select(mail_outbox.c.order_id).where(mail_outbox.c.id == row_id)
-            )
-            order = await load_order(conn, orders.c.id == order_id)
-        if order is None:
-            continue
-        message = order_confirmation(order, settings)
-        try:
-            await asyncio.to_thread(deliver, message, settings, f"{order.number}-confirmation")
-        except (OSError, smtplib.SMTPException) as error:
-            log.warning("order %s: confirmation not sent (%s); will retry", order.number, error)
-            continue
-        await _mark_sent(engine, mail_outbox, row_id)
-        log.info("order %s: confirmation sent to the %s", order.number, _where(settings))
-        sent += 1
-    return sent
+async def _read_order(conn: AsyncConnection, row_id: int) -> Any:
+    order_id = await conn.scalar(select(mail_outbox.c.order_id).where(mail_outbox.c.id == row_id))
+    return await load_order(conn, orders.c.id == order_id)
 
 
 def registration_email(registration: Any, settings: Settings) -> EmailMessage:
@@ -243,25 +224,8 @@ def registration_email(registration: Any, settings: Settings) -> EmailMessage:
     return message
 
 
-async def _send_registrations(engine: AsyncEngine, settings: Settings, now: datetime) -> int:
-    sent = 0
-    for row_id in await _waiting(engine, registrations, now):
-        if not await _claim(engine, registrations, row_id, now):
-            continue
-        async with engine.connect() as conn:
-            row = (
-                await conn.execute(select(registrations).where(registrations.c.id == row_id))
-            ).one()
-        try:
-            message = registration_email(row, settings)
-            await asyncio.to_thread(deliver, message, settings, f"registration-{row.id}")
-        except (OSError, smtplib.SMTPException) as error:
-            log.warning("registration %s: email not sent (%s); will retry", row.id, error)
-            continue
-        await _mark_sent(engine, registrations, row_id)
-        log.info("registration %s: email sent to the %s", row.id, _where(settings))
-        sent += 1
-    return sent
+async def _read_registration(conn: AsyncConnection, row_id: int) -> Any:
+    return (await conn.execute(select(registrations).where(registrations.c.id == row_id))).one()
 
 
 def stock_alert_email(alert: Any, settings: Settings) -> EmailMessage:
@@ -286,37 +250,78 @@ def stock_alert_email(alert: Any, settings: Settings) -> EmailMessage:
     return message
 
 
-async def _send_stock_alerts(engine: AsyncEngine, settings: Settings, now: datetime) -> int:
+async def _read_stock_alert(conn: AsyncConnection, row_id: int) -> Any:
+    return (
+        await conn.execute(
+            select(
+                stock_alerts.c.id,
+                stock_alerts.c.email,
+                variants.c.size,
+                variants.c.colour,
+                products.c.id.label("product_id"),
+                products.c.slug,
+                products.c.name,
+            )
+            .join(variants, variants.c.id == stock_alerts.c.variant_id)
+            .join(products, products.c.id == variants.c.product_id)
+            .where(stock_alerts.c.id == row_id)
+        )
+    ).one()
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """One kind of mail the outbox sends: its table, what else makes a row due, how a row is
+    read, what the delivered file is named and the log calls it, and its message."""
+
+    table: Table
+    read: Callable[[AsyncConnection, int], Awaitable[Any]]
+    names: Callable[[Any], tuple[str, str]]  # (file name, what it is in the log)
+    message: Callable[[Any, Settings], EmailMessage]
+    due: tuple[Any, ...] = ()
+
+
+KINDS = (
+    _Kind(
+        mail_outbox,
+        _read_order,
+        lambda order: (f"{order.number}-confirmation", f"order {order.number}: confirmation"),
+        order_confirmation,
+    ),
+    _Kind(
+        registrations,
+        _read_registration,
+        lambda row: (f"registration-{row.id}", f"registration {row.id}: email"),
+        registration_email,
+    ),
+    _Kind(
+        stock_alerts,
+        _read_stock_alert,
+        lambda row: (f"back-in-stock-{row.id}", f"stock alert {row.id}: email"),
+        stock_alert_email,
+        due=(stock_alerts.c.due_at.is_not(None),),
+    ),
+)
+
+
+async def _send_each(engine: AsyncEngine, settings: Settings, now: datetime, kind: _Kind) -> int:
     sent = 0
-    due = stock_alerts.c.due_at.is_not(None)
-    for row_id in await _waiting(engine, stock_alerts, now, due):
-        if not await _claim(engine, stock_alerts, row_id, now):
-            continue
+    for row_id in await _waiting(engine, kind.table, now, *kind.due):
+        if not await _claim(engine, kind.table, row_id, now):
+            continue  # another worker has it
         async with engine.connect() as conn:
-            alert = (
-                await conn.execute(
-                    select(
-                        stock_alerts.c.id,
-                        stock_alerts.c.email,
-                        variants.c.size,
-                        variants.c.colour,
-                        products.c.id.label("product_id"),
-                        products.c.slug,
-                        products.c.name,
-                    )
-                    .join(variants, variants.c.id == stock_alerts.c.variant_id)
-                    .join(products, products.c.id == variants.c.product_id)
-                    .where(stock_alerts.c.id == row_id)
-                )
-            ).one()
-        try:
-            message = stock_alert_email(alert, settings)
-            await asyncio.to_thread(deliver, message, settings, f"back-in-stock-{alert.id}")
-        except (OSError, smtplib.SMTPException) as error:
-            log.warning("stock alert %s: email not sent (%s); will retry", alert.id, error)
+            row = await kind.read(conn, row_id)
+        if row is None:
             continue
-        await _mark_sent(engine, stock_alerts, row_id)
-        log.info("stock alert %s: email sent to the %s", alert.id, _where(settings))
+        file_name, what = kind.names(row)
+        try:
+            message = kind.message(row, settings)
+            await asyncio.to_thread(deliver, message, settings, file_name)
+        except (OSError, smtplib.SMTPException) as error:
+            log.warning("%s not sent (%s); will retry", what, error)
+            continue
+        await _mark_sent(engine, kind.table, row_id)
+        log.info("%s sent to the %s", what, _where(settings))
         sent += 1
     return sent
 
