@@ -115,7 +115,7 @@ bench: setup $(TESTING) bootstrap ## every scenario of bench/run.py side by side
 bench-import: setup $(TESTING) ## vitrine import of a 1,000,000-row file on SQLite and PostgreSQL: time and peak RSS (ARGS="--rows 100000")
 	$(PY) bench/import_catalogue.py $(ARGS)
 
-profile: setup $(TESTING) ## profile the product page under load with py-spy (bench/profile.py)
+profile: setup $(TESTING) bootstrap ## profile the product page under load with py-spy (bench/profile.py)
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[bench]'
 	$(PY) bench/profile.py $(ARGS)
 

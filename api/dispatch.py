@@ -273,6 +273,35 @@ class Dispatcher:
             cache.put(method.full_name, key, answer, method.cache_seconds)
         return Outcome(envelope_pb2.OK, answer)
 
+    def reply_from_cache(self, call: Any, trace_id: str) -> Any | None:
+        """The reply to an envelope Call whose answer the cache holds, made on the spot: no
+        request decoded, no task, no timer. On a busy shop most calls are such (the product
+        page's navigation, product, related products and reviews), and each task and timeout
+        of the full path cost the worker more than the answer itself (docs/performance.md).
+
+        None sends the call the full way (run_call): not cacheable, not cached, an answer due
+        for renewal that nobody renews yet (the full path starts the read), a method with a
+        benchmark delay or an injected fault, or a caller that has already given up."""
+        started = time.perf_counter()
+        cache = self._cache
+        method = METHODS.get(call.method)
+        if cache is None or method is None or not method.cache_seconds:
+            return None
+        name = method.full_name
+        if name in self._delays or name in self._faults:
+            return None
+        if call.deadline_unix_ms and call.deadline_unix_ms <= time.time() * 1000:
+            return None
+        hit, due = cache.get(name, call.request)
+        if hit is None or (due and (name, call.request) not in self._shared_reads):
+            return None
+        reply = make_reply(call.id, trace_id, envelope_pb2.OK)
+        reply.response = hit.wire()
+        child(metrics.answer_cache, name, "hit").inc()
+        child(metrics.worker_call_seconds, name).observe(time.perf_counter() - started)
+        child(metrics.worker_calls, name, "OK").inc()
+        return reply
+
     async def run_call(self, call: Any, *, trace_id: str, now: datetime) -> Any:
         """One envelope Call to one envelope Reply."""
         method = METHODS.get(call.method)

@@ -143,21 +143,38 @@ class RouterServer:
         if self._in_flight + len(batch.calls) > MAX_CALLS_IN_FLIGHT:
             self._refuse_calls(identity, batch, envelope_pb2.UNAVAILABLE, "worker saturated")
             return
-        task = asyncio.create_task(self._run_batch(identity, batch))
+        worker_batch_calls.observe(len(batch.calls))
+        # Answers the cache holds go out at once; only the rest need a task.
+        to_run: list[Any] = []
+        for call in batch.calls:
+            reply = self._dispatcher.reply_from_cache(call, batch.trace_id)
+            if reply is None:
+                to_run.append(call)
+            else:
+                self._queue_reply(identity, reply)
+        cached = len(batch.calls) - len(to_run)
+        if not to_run:
+            self._log_batch(batch, [envelope_pb2.OK] * cached, time.perf_counter())
+            return
+        task = asyncio.create_task(self._run_batch(identity, batch, to_run, cached))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _run_batch(self, identity: bytes, batch: Any) -> None:
+    async def _run_batch(self, identity: bytes, batch: Any, calls: list[Any], cached: int) -> None:
+        """The calls of a batch the cache could not answer, concurrently (`cached` others
+        have been answered already)."""
         started = time.perf_counter()
         now = datetime.now(UTC)
-        worker_batch_calls.observe(len(batch.calls))
-        self._in_flight += len(batch.calls)
+        self._in_flight += len(calls)
         try:
             statuses = await asyncio.gather(
-                *(self._serve_call(identity, call, batch.trace_id, now) for call in batch.calls)
+                *(self._serve_call(identity, call, batch.trace_id, now) for call in calls)
             )
         finally:
-            self._in_flight -= len(batch.calls)
+            self._in_flight -= len(calls)
+        self._log_batch(batch, [*statuses, *[envelope_pb2.OK] * cached], started)
+
+    def _log_batch(self, batch: Any, statuses: list[int], started: float) -> None:
         if not log.isEnabledFor(logging.INFO):
             return  # at WARNING (as in bench/), the line's fields are not even built
         counts = Counter(envelope_pb2.Status.Name(s) for s in statuses)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
@@ -31,6 +32,10 @@ log = logging.getLogger("vitrine.api_client")
 # another worker; whichever reply comes first wins.
 RETRY_AFTER_SHARE = 0.5
 
+# A shop-wide answer (see SharedAnswers) is kept by a front for this share of its method's
+# `cache_seconds`: a page shows it at most 1.25 times those seconds old.
+KEEP_SHARE = 0.25
+
 # The message a call answers (services.pyi names it per method).
 Response = TypeVar("Response", bound=Message)
 
@@ -44,6 +49,7 @@ class Call(Generic[Response]):
         "duration",
         "error_text",
         "id",
+        "kept",
         "loop",
         "method",
         "on_settle",
@@ -86,6 +92,8 @@ class Call(Generic[Response]):
         self.loop: asyncio.AbstractEventLoop | None = None
         # When an idempotent call with no reply yet is sent again (loop time); 0: not (any more).
         self.retry_at = 0.0
+        # Answered from this front's SharedAnswers, never sent.
+        self.kept = False
 
     @property
     def done(self) -> bool:
@@ -185,6 +193,36 @@ Deliver = Callable[[Call, int, "bytes | Message | None", str, int], None]
 TransportFactory = Callable[[Deliver], Transport]
 
 
+class SharedAnswers:
+    """Shop-wide answers a front keeps for a moment: OK replies of cacheable methods (the
+    .proto's `cache_seconds`) asked with an empty request, such as the category tree and the
+    shop's policies. Nothing in such a request names a shopper or a page, so its answer is
+    the same for every page of every shopper; every page asks for the navigation, and the
+    product page for the policies too, so keeping them spares the worker and the front two
+    calls of every page (docs/performance.md). Kept for KEEP_SHARE of the method's seconds.
+    """
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._answers: dict[str, tuple[float, bytes]] = {}
+
+    @staticmethod
+    def shared(method: Method, request: Message) -> bool:
+        return bool(method.cache_seconds) and request.ByteSize() == 0
+
+    def get(self, method: Method) -> bytes | None:
+        kept = self._answers.get(method.full_name)
+        if kept is None or kept[0] <= self._clock():
+            return None
+        return kept[1]
+
+    def keep(self, method: Method, reply: bytes) -> None:
+        self._answers[method.full_name] = (
+            self._clock() + method.cache_seconds * KEEP_SHARE,
+            reply,
+        )
+
+
 class ApiClient(ClientServices):
     """One per process: `api.batch()` for pages; `await api.catalog.GetProduct(id=1)` alone."""
 
@@ -194,8 +232,11 @@ class ApiClient(ClientServices):
         *,
         default_deadline_ms: int = 1000,
         trace_ids: Callable[[], str] = lambda: secrets.token_hex(8),
+        keep_shared_answers: bool = False,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._transport = transport_factory(self._deliver)
+        self._shared = SharedAnswers(clock) if keep_shared_answers else None
         self._default_deadline = default_deadline_ms / 1000
         self._next_id = 0
         self._new_trace_id = trace_ids
@@ -208,6 +249,7 @@ class ApiClient(ClientServices):
             return cls(
                 lambda deliver: HttpTransport(settings.api_http_url, deliver),
                 default_deadline_ms=settings.api_deadline_ms,
+                keep_shared_answers=settings.api_answer_cache,
             )
         from api_client.zmq_transport import CurveClientKeys, ZmqTransport  # noqa: PLC0415
 
@@ -219,6 +261,7 @@ class ApiClient(ClientServices):
         return cls(
             lambda deliver: ZmqTransport(settings.api_endpoints, deliver, curve),
             default_deadline_ms=settings.api_deadline_ms,
+            keep_shared_answers=settings.api_answer_cache,
         )
 
     def batch(self, trace_id: str | None = None) -> Batch:
@@ -245,7 +288,13 @@ class ApiClient(ClientServices):
     ) -> Call:
         self._next_id += 1
         deadline = deadline_ms / 1000 if deadline_ms else self._default_deadline
-        return Call(self._next_id, method, request, required=required, deadline=deadline)
+        call: Call[Any] = Call(self._next_id, method, request, required=required, deadline=deadline)
+        if self._shared is not None and self._shared.shared(method, request):
+            reply = self._shared.get(method)
+            if reply is not None:
+                call.kept = True
+                call.settle(envelope_pb2.OK, reply, size=len(reply))
+        return call
 
     def send_batch(self, trace_id: str, calls: Sequence[Call]) -> None:
         """Start the clocks of a batch's calls and hand them to the transport as one message.
@@ -276,6 +325,13 @@ class ApiClient(ClientServices):
             return
         if call.settle(status, payload, error, size):
             _observe(call)
+            if (
+                self._shared is not None
+                and status == envelope_pb2.OK
+                and isinstance(payload, bytes)
+                and self._shared.shared(call.method, call.request)
+            ):
+                self._shared.keep(call.method, payload)
 
     def expire(self, call: Call) -> None:
         self._transport.forget(call)
@@ -397,13 +453,15 @@ class Batch(BatchServices):
         if self._sent:
             raise RuntimeError("a batch is awaited once")
         self._sent = True
-        if not self.calls:
+        # Calls answered from the front's shared answers are settled already.
+        to_send = [call for call in self.calls if not call.done]
+        if not to_send:
             return
         self._done = asyncio.get_running_loop().create_future()
-        self._unsettled = len(self.calls)
-        for call in self.calls:
+        self._unsettled = len(to_send)
+        for call in to_send:
             call.on_settle = self._settled
-        self._client.send_batch(self.trace_id, self.calls)
+        self._client.send_batch(self.trace_id, to_send)
         self._watch()
         await self._done
         for call in self.calls:

@@ -22,6 +22,7 @@ def call_rows(calls: Iterable[Call]) -> list[dict[str, Any]]:
             "required": call.required,
             "status": envelope_pb2.Status.Name(call.status) if call.done else "NOT SETTLED",
             "ms": round(call.duration * 1000, 1),
+            "kept": call.kept,
             "bytes": call.response_size,
         }
         for call in calls

@@ -267,3 +267,109 @@ def test_a_batch_is_sent_once():
         await client.close()
 
     asyncio.run(scenario())
+
+
+TREE = catalog_pb2.GetCategoryTreeResponse(roots=[catalog_pb2.Category(slug="women", name="Women")])
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_front_keeps_a_shop_wide_answer_for_a_quarter_of_its_declared_seconds():
+    """The navigation (an empty request, declared cacheable for 5 s) goes to a worker once,
+    and every page in the next 1.25 s reads the front's copy; a page's own calls still go."""
+    assert METHODS["shop.v1.Catalog/GetCategoryTree"].cache_seconds == 5
+    clock = Clock()
+    made: list[ScriptedTransport] = []
+    script = {
+        "GetCategoryTree": (0.0, envelope_pb2.OK, TREE),
+        "GetProduct": (0.0, envelope_pb2.OK, PRODUCT),
+    }
+
+    def factory(deliver: Deliver) -> ScriptedTransport:
+        made.append(ScriptedTransport(deliver, script))
+        return made[0]
+
+    client = ApiClient(factory, keep_shared_answers=True, clock=clock)
+
+    async def page() -> tuple[Call, Call]:
+        batch = client.batch()
+        nav = batch.catalog.GetCategoryTree(required=False)
+        product = batch.catalog.GetProduct(id=7)
+        await batch
+        return nav, product
+
+    async def scenario() -> list[tuple[Call, Call]]:
+        pages = [await page()]
+        clock.now = 1.2
+        pages.append(await page())
+        clock.now = 1.3  # its quarter of 5 s is over: asked again
+        pages.append(await page())
+        await client.close()
+        return pages
+
+    pages = asyncio.run(scenario())
+    assert [names for _, names in made[0].batches] == [
+        ["GetCategoryTree", "GetProduct"],
+        ["GetProduct"],
+        ["GetCategoryTree", "GetProduct"],
+    ]
+    assert [nav.kept for nav, _ in pages] == [False, True, False]
+    for nav, product in pages:
+        assert nav.result() == TREE
+        assert product.result() == PRODUCT
+        # Equal answers, equal pages: a kept answer keys a reused page as the sent one did.
+        assert nav.outcome() == pages[0][0].outcome()
+
+
+def test_answers_that_name_a_page_or_a_shopper_or_failed_are_never_kept():
+    script = {
+        "GetProduct": (0.0, envelope_pb2.OK, PRODUCT),
+        "GetShopPolicies": (0.0, envelope_pb2.UNAVAILABLE, None),
+        "GetBasketSummary": (0.0, envelope_pb2.OK, PRODUCT),
+    }
+    made: list[ScriptedTransport] = []
+
+    def factory(deliver: Deliver) -> ScriptedTransport:
+        made.append(ScriptedTransport(deliver, script, workers=1))
+        return made[0]
+
+    client = ApiClient(factory, keep_shared_answers=True)
+
+    async def scenario() -> None:
+        for _ in range(2):
+            batch = client.batch()
+            batch.catalog.GetProduct(id=7)  # cacheable, but asks for one product
+            batch.landings.GetShopPolicies(required=False)  # shop-wide, but it failed
+            batch.basket.GetBasketSummary(required=False)  # empty, but not cacheable
+            await batch
+        await client.close()
+
+    asyncio.run(scenario())
+    expected = ["GetProduct", "GetShopPolicies", "GetBasketSummary"]
+    assert [names for _, names in made[0].batches] == [expected, expected]
+
+
+def test_without_the_answer_cache_a_front_keeps_nothing():
+    made: list[ScriptedTransport] = []
+
+    def factory(deliver: Deliver) -> ScriptedTransport:
+        made.append(ScriptedTransport(deliver, {"GetCategoryTree": (0.0, envelope_pb2.OK, TREE)}))
+        return made[0]
+
+    client = ApiClient(factory)  # keep_shared_answers defaults to False, as with the cache off
+
+    async def scenario() -> None:
+        for _ in range(2):
+            batch = client.batch()
+            batch.catalog.GetCategoryTree()
+            await batch
+        await client.close()
+
+    asyncio.run(scenario())
+    assert [names for _, names in made[0].batches] == [["GetCategoryTree"], ["GetCategoryTree"]]

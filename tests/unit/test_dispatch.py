@@ -398,6 +398,51 @@ def call(call_id: int, product_id: int = 7) -> envelope_pb2.Call:
     )
 
 
+def test_a_cached_answer_is_replied_on_the_spot_the_same_as_the_full_path():
+    """What the router answers without a task: the same reply as the full path, for a call the
+    cache holds; a call it does not hold, or one due for renewal, takes the full path."""
+    clock = Clock()
+    d, asked = counting_dispatcher(AnswerCache(clock=clock, jitter=lambda: 0.0))
+    assert d.reply_from_cache(call(1), "t") is None  # not cached yet
+    full = asyncio.run(d.run_call(call(1), trace_id="t", now=NOW))
+    quick = d.reply_from_cache(call(2), "t-2")
+    assert quick is not None
+    assert (quick.call_id, quick.status, quick.trace_id) == (2, envelope_pb2.OK, "t-2")
+    assert quick.response == full.response
+    assert d.reply_from_cache(call(3, product_id=8), "t") is None  # another request
+    late = envelope_pb2.Call()
+    late.CopyFrom(call(4))
+    late.deadline_unix_ms = int(time.time() * 1000) - 1
+    assert d.reply_from_cache(late, "t") is None  # run_call says DEADLINE_EXCEEDED
+    clock.now += 4.0  # due for renewal: the full path starts the read
+    assert d.reply_from_cache(call(5), "t") is None
+    assert asked == [7]
+
+
+def test_a_batch_whose_answers_are_cached_is_answered_without_starting_a_task():
+    d, asked = counting_dispatcher(AnswerCache())
+    sock = FakeRouterSocket()
+    fake_context = types.SimpleNamespace(socket=lambda _kind: sock)
+
+    async def scenario() -> int:
+        server = RouterServer(d, "tcp://127.0.0.1:1", fake_context)  # type: ignore[arg-type]
+        server._take_message([b"peer", batch_frame(call(1))])
+        await server.close()
+        server._take_message([b"peer", batch_frame(call(2), call(3, product_id=8))])
+        running = len(server._tasks)  # only the uncached call's
+        await server.close()
+        return running
+
+    assert asyncio.run(scenario()) == 1
+    replies = [envelope_pb2.Reply.FromString(body) for _, *bodies in sock.sent for body in bodies]
+    assert sorted((r.call_id, r.status) for r in replies) == [
+        (1, envelope_pb2.OK),
+        (2, envelope_pb2.OK),
+        (3, envelope_pb2.OK),
+    ]
+    assert asked == [7, 8]
+
+
 def test_errors_are_never_cached():
     d, asked = counting_dispatcher(AnswerCache(clock=Clock()))
     for _ in range(2):

@@ -281,6 +281,8 @@ class BaseHandler(tornado.web.RequestHandler):
             entry = f"{call.method.timing_name};dur={call.duration * 1000:.1f}"
             if call.done and not call.ok:
                 entry += f';desc="{envelope_pb2.Status.Name(call.status)}"'
+            elif call.kept:
+                entry += ';desc="kept"'  # the front's copy of a shop-wide answer
             entries.append(entry)
         entries.append(f"render;dur={render_seconds * 1000:.1f}")
         return ", ".join(entries)
