@@ -12,14 +12,14 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 from google.protobuf.message import Message
 
 from api_client import metrics
 from api_client.services import BatchServices, ClientServices
-from contract import METHODS_BY_SERVICE_ATTR, Method, envelope_pb2
+from contract import METHODS, METHODS_BY_SERVICE_ATTR, Method, envelope_pb2
 from contract.errors import ApiError, error_for
 from vitrine.metrics import child
 
@@ -193,13 +193,22 @@ Deliver = Callable[[Call, int, "bytes | Message | None", str, int], None]
 TransportFactory = Callable[[Deliver], Transport]
 
 
+# Cacheable methods whose request message has no fields: nothing in it can name a shopper or
+# a page, so the answer is the same for everyone.
+SHOP_WIDE = frozenset(
+    method.full_name
+    for method in METHODS.values()
+    if method.cache_seconds and not method.request_class.DESCRIPTOR.fields
+)
+
+
 class SharedAnswers:
     """Shop-wide answers a front keeps for a moment: OK replies of cacheable methods (the
-    .proto's `cache_seconds`) asked with an empty request, such as the category tree and the
-    shop's policies. Nothing in such a request names a shopper or a page, so its answer is
-    the same for every page of every shopper; every page asks for the navigation, and the
-    product page for the policies too, so keeping them spares the worker and the front two
-    calls of every page (docs/performance.md). Kept for KEEP_SHARE of the method's seconds.
+    .proto's `cache_seconds`) whose request has no fields (SHOP_WIDE), such as the category
+    tree and the shop's policies: the same answer for every page of every shopper. Every page
+    asks for the navigation, and the product page for the policies too, so keeping them spares
+    the worker and the front two calls of every page (docs/performance.md). Kept for
+    KEEP_SHARE of the method's seconds.
     """
 
     def __init__(self, clock: Callable[[], float]) -> None:
@@ -207,8 +216,8 @@ class SharedAnswers:
         self._answers: dict[str, tuple[float, bytes]] = {}
 
     @staticmethod
-    def shared(method: Method, request: Message) -> bool:
-        return bool(method.cache_seconds) and request.ByteSize() == 0
+    def shared(method: Method) -> bool:
+        return method.full_name in SHOP_WIDE
 
     def get(self, method: Method) -> bytes | None:
         kept = self._answers.get(method.full_name)
@@ -268,7 +277,7 @@ class ApiClient(ClientServices):
         return Batch(self, trace_id or self._new_trace_id())
 
     def __getattr__(self, service: str) -> ServiceCalls:
-        return ServiceCalls(service, self._call_one)
+        return service_calls(service, self._call_one)
 
     async def _call_one(
         self,
@@ -289,7 +298,7 @@ class ApiClient(ClientServices):
         self._next_id += 1
         deadline = deadline_ms / 1000 if deadline_ms else self._default_deadline
         call: Call[Any] = Call(self._next_id, method, request, required=required, deadline=deadline)
-        if self._shared is not None and self._shared.shared(method, request):
+        if self._shared is not None and self._shared.shared(method):
             reply = self._shared.get(method)
             if reply is not None:
                 call.kept = True
@@ -329,7 +338,7 @@ class ApiClient(ClientServices):
                 self._shared is not None
                 and status == envelope_pb2.OK
                 and isinstance(payload, bytes)
-                and self._shared.shared(call.method, call.request)
+                and self._shared.shared(call.method)
             ):
                 self._shared.keep(call.method, payload)
 
@@ -366,42 +375,64 @@ def _observe(call: Call) -> None:
 
 
 class ServiceCalls:
-    """`x.catalog`: resolves `x.catalog.GetProduct` from the descriptors, nothing hand-written."""
+    """`x.catalog`: one class per service, made once from the descriptors with a method per rpc
+    (nothing hand-written); an instance binds them to a batch's `add` (or a client's single
+    call). A page names several calls per batch, so a call is a plain method call: no lookup
+    by name and no function made per batch (docs/performance.md)."""
 
-    def __init__(self, service: str, call: Callable[..., Any]) -> None:
-        methods = METHODS_BY_SERVICE_ATTR.get(service)
-        if methods is None:
-            raise AttributeError(
-                f"no service {service!r}; there are {sorted(METHODS_BY_SERVICE_ATTR)}"
-            )
-        self._service = service
-        self._methods = methods
+    __slots__ = ("_call",)
+    _service = ""
+    _methods: Mapping[str, Method] = {}
+
+    def __init__(self, call: Callable[..., Any]) -> None:
         self._call = call
 
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        method = self._methods.get(name)
-        if method is None:
-            raise AttributeError(
-                f"{self._service} has no method {name!r}; it has {sorted(self._methods)}"
-            )
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(
+            f"{self._service} has no method {name!r}; it has {sorted(self._methods)}"
+        )
 
-        def call(
-            request: Message | None = None,
-            *,
-            required: bool = True,
-            deadline_ms: int | None = None,
-            **fields: Any,
-        ) -> Any:
-            return self._call(
-                method,
-                method.new_request(request, **fields),
-                required=required,
-                deadline_ms=deadline_ms,
-            )
 
-        call.__name__ = name
-        self.__dict__[name] = call  # found without __getattr__ next time
-        return call
+def _service_method(method: Method) -> Callable[..., Any]:
+    def call(
+        self: ServiceCalls,
+        request: Message | None = None,
+        *,
+        required: bool = True,
+        deadline_ms: int | None = None,
+        **fields: Any,
+    ) -> Any:
+        return self._call(
+            method,
+            method.new_request(request, **fields),
+            required=required,
+            deadline_ms=deadline_ms,
+        )
+
+    call.__name__ = call.__qualname__ = method.name
+    return call
+
+
+SERVICE_CALLS: dict[str, type[ServiceCalls]] = {
+    service: type(
+        f"{service.title()}Calls",
+        (ServiceCalls,),
+        {
+            "__slots__": (),
+            "_service": service,
+            "_methods": methods,
+            **{name: _service_method(method) for name, method in methods.items()},
+        },
+    )
+    for service, methods in METHODS_BY_SERVICE_ATTR.items()
+}
+
+
+def service_calls(service: str, call: Callable[..., Any]) -> ServiceCalls:
+    calls = SERVICE_CALLS.get(service)
+    if calls is None:
+        raise AttributeError(f"no service {service!r}; there are {sorted(SERVICE_CALLS)}")
+    return calls(call)
 
 
 class Batch(BatchServices):
@@ -430,7 +461,7 @@ class Batch(BatchServices):
         if service.startswith("_"):
             raise AttributeError(service)
         # Kept on the batch: a page asks for `batch.catalog` for most of its calls.
-        calls = self.__dict__[service] = ServiceCalls(service, self.add)
+        calls = self.__dict__[service] = service_calls(service, self.add)
         return calls
 
     def add(

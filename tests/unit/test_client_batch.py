@@ -281,7 +281,7 @@ class Clock:
 
 
 def test_a_front_keeps_a_shop_wide_answer_for_a_quarter_of_its_declared_seconds():
-    """The navigation (an empty request, declared cacheable for 5 s) goes to a worker once,
+    """The navigation (no request fields, declared cacheable for 5 s) goes to a worker once,
     and every page in the next 1.25 s reads the front's copy; a page's own calls still go."""
     assert METHODS["shop.v1.Catalog/GetCategoryTree"].cache_seconds == 5
     clock = Clock()
@@ -346,7 +346,7 @@ def test_answers_that_name_a_page_or_a_shopper_or_failed_are_never_kept():
             batch = client.batch()
             batch.catalog.GetProduct(id=7)  # cacheable, but asks for one product
             batch.landings.GetShopPolicies(required=False)  # shop-wide, but it failed
-            batch.basket.GetBasketSummary(required=False)  # empty, but not cacheable
+            batch.basket.GetBasketSummary(required=False)  # names a basket, not cacheable
             await batch
         await client.close()
 
