@@ -5,6 +5,7 @@ it with py-spy meanwhile. Writes the collapsed stacks to bench/results/profile-<
 share of the samples.
 
     .venv/bin/python bench/profile.py [--seconds 15] [--rate 200] [--top 40] [--process worker]
+        [--render-every-time]
 
 `--process worker` samples the API worker under the same load instead (it shares core 1 with
 wrk: when it is the slower of the two, the front waits for it).
@@ -51,6 +52,11 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--products", type=int, default=2000)
     parser.add_argument("--process", choices=("front", "worker"), default="front")
+    parser.add_argument(
+        "--render-every-time",
+        action="store_true",
+        help="the front reuses no rendered page (VITRINE_RENDERED_PAGES=0): where rendering goes",
+    )
     args = parser.parse_args()
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not Path(py_spy).exists() or shutil.which("wrk") is None:
@@ -60,7 +66,9 @@ def main() -> int:
     out = ROOT / "bench" / "results" / f"profile{suffix}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.txt"
     with tempfile.TemporaryDirectory() as tmp, Stack(Path(tmp), pin=True) as stack:
         worker = stack.api_worker(stack.seed(args.products))
-        front = stack.front([worker])
+        front = stack.front(
+            [worker], env={"VITRINE_RENDERED_PAGES": "0"} if args.render_every_time else None
+        )
         paths = product_paths(worker.api_http, front.url, args.products)[:URLS_PER_SCENARIO]
         script = wrk_script(Path(tmp), "profile", paths)
         wrk = Wrk(1, CLIENT_CORE)
