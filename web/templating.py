@@ -26,6 +26,7 @@ from vitrine.urls import (
     product_url,
     search_url,
 )
+from web.product_page import colour_names, variant_choices
 from web.structured_data import StructuredData
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -103,6 +104,8 @@ def make_environment(
         public_url=public_url.rstrip("/"),
         absolute_url=lambda path: _absolute(public_url.rstrip("/"), path),
         structured_data=StructuredData(public_url.rstrip("/")),
+        variant_choices=variant_choices,
+        colour_names=colour_names,
     )
     return env
 
