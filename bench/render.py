@@ -2,7 +2,7 @@
 `--base <commit>`, the same templates of an earlier commit side by side.
 
     .venv/bin/python bench/render.py [--base <commit>] [--rounds 10] [--renders 20]
-        [--templates product/detail.html,catalog/category.html,landing/home.html]
+        [--templates product/detail.html,catalog/category.html,landing/home.html | all] [--diff]
 
 No server, no API, no database: each tree's Jinja environment (web/templating.py) renders the
 template with every fixture beside it (templates/<family>/<name>.fixtures/*.json, loaded by
@@ -124,6 +124,14 @@ class Tree:
         self.process.wait(timeout=10)
 
 
+def every_page() -> list[str]:
+    """Every template with fixtures: the pages."""
+    folders = (ROOT / "templates").glob("*/*.fixtures")
+    return sorted(
+        str(folder.relative_to(ROOT / "templates").with_suffix(".html")) for folder in folders
+    )
+
+
 def export(commit: str, into: Path) -> Path:
     """The tree at `commit` with its protobuf modules (bench/compare.py's export)."""
     sys.path.insert(0, str(BENCH))
@@ -167,7 +175,9 @@ def compare_html(before: Tree, after: Tree, template: str, show: bool) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--base", help="the commit to compare against")
-    parser.add_argument("--templates", default=DEFAULT_TEMPLATES, help="comma-separated")
+    parser.add_argument(
+        "--templates", default=DEFAULT_TEMPLATES, help="comma-separated, or all: every page's"
+    )
     parser.add_argument("--rounds", type=int, default=10, help="blocks of each template, each tree")
     parser.add_argument("--renders", type=int, default=20, help="renders of each fixture a block")
     parser.add_argument("--diff", action="store_true", help="show the first HTML difference")
@@ -177,7 +187,7 @@ def main() -> int:
         sys.path.insert(0, args.serve)
         Renderer().serve()
         return 0
-    templates = args.templates.split(",")
+    templates = args.templates.split(",") if args.templates != "all" else every_page()
     with tempfile.TemporaryDirectory() as tmp:
         trees = [Tree("this tree", ROOT)]
         if args.base:
