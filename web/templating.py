@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 
 import jinja2
 import jinja2.meta
+from google.protobuf.message import Message
+from markupsafe import Markup
 
 from vitrine.config import PROJECT_ROOT
 from vitrine.formatting import TRANSLATIONS, country_name, date, money
@@ -59,6 +61,40 @@ def category_link(category_slug: str, base: dict[str, Any], **changes: Any) -> s
 def search_link(base: dict[str, Any], **changes: Any) -> str:
     """The search URL of `base` (q and the listing parameters) with `changes` applied."""
     return search_url({**base, **changes})
+
+
+# Distinct shop-wide replies a front renders fragments for at once: a new category tree replaces
+# the old one every few minutes at most, so a handful is plenty; past it, all are dropped.
+SHOP_WIDE_FRAGMENTS = 16
+
+
+class ShopWideFragments:
+    """Pieces of every page that depend only on shop-wide replies (the footer on the category
+    tree), rendered once per distinct reply and reused: `{{ shop_wide("partials/footer.html",
+    nav=nav) }}` renders the partial with only `nav` in its context, and the next page with an
+    equal tree gets the same text. The key is the replies' bytes, so an edited category shows
+    at once; and the template itself, so `make dev`'s reloaded templates show too. Only messages
+    (or None) may be passed: anything else would not be a reply every shopper shares."""
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        self.env = env
+        self.rendered: dict[tuple[Any, ...], Markup] = {}
+
+    def __call__(self, template: str, **replies: Message | None) -> Markup:
+        page = self.env.get_template(template)
+        key = (page, *(self._bytes(name, reply) for name, reply in sorted(replies.items())))
+        html = self.rendered.get(key)
+        if html is None:
+            if len(self.rendered) >= SHOP_WIDE_FRAGMENTS:
+                self.rendered.clear()
+            html = self.rendered[key] = Markup(page.render(replies))  # noqa: S704 - rendered by Jinja, escaped there
+        return html
+
+    @staticmethod
+    def _bytes(name: str, reply: Message | None) -> tuple[str, bytes | None]:
+        if reply is not None and not isinstance(reply, Message):
+            raise TypeError(f"shop_wide: {name} must be a reply (a protobuf message) or none")
+        return name, None if reply is None else reply.SerializeToString(deterministic=True)
 
 
 def make_environment(
@@ -107,6 +143,7 @@ def make_environment(
         variant_choices=variant_choices,
         colour_names=colour_names,
     )
+    env.globals["shop_wide"] = ShopWideFragments(env)
     return env
 
 
