@@ -10,7 +10,6 @@ import re
 from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import jinja2
 import jinja2.meta
@@ -26,6 +25,8 @@ from vitrine.urls import (
     listing_url,
     product_path,
     product_url,
+    query_pairs,
+    query_string,
     search_url,
 )
 from web.product_page import colour_names, variant_choices
@@ -43,14 +44,8 @@ CONTRACT = re.compile(r"\A\{#-?(?P<comment>.*?)-?#\}", re.DOTALL)
 
 def with_params(base: dict[str, Any], **changes: Any) -> str:
     """The query string of `base` with `changes` applied; None removes a parameter."""
-    merged = {**base, **changes}
-    pairs = [
-        (k, v)
-        for k, values in merged.items()
-        if values is not None
-        for v in (values if isinstance(values, list | tuple) else [values])
-    ]
-    return "?" + urlencode(pairs) if pairs else ""
+    pairs = query_pairs({**base, **changes})
+    return "?" + query_string(pairs) if pairs else ""
 
 
 def category_link(category_slug: str, base: dict[str, Any], **changes: Any) -> str:
