@@ -20,11 +20,8 @@ def tree(*names: str) -> catalog_pb2.GetCategoryTreeResponse:
 @pytest.fixture
 def fragments() -> ShopWideFragments:
     env = make_environment("en_IE", lambda _name: [])
-    env.loader = jinja2.DictLoader(
-        {
-            "nav.html": "{% if nav %}{% for d in nav.roots %}<a>{{ d.name }}</a>{% endfor %}{% endif %}"
-        }
-    )
+    source = "{% if nav %}{% for d in nav.roots %}<a>{{ d.name }}</a>{% endfor %}{% endif %}"
+    env.loader = jinja2.DictLoader({"nav.html": source})
     return ShopWideFragments(env)
 
 
