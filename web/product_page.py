@@ -1,8 +1,9 @@
-"""What the product page's add-to-basket form shows, worked out once in Python from the product.
+"""What the product page's forms show, worked out once in Python from the product: the
+add-to-basket form's options and the back-in-stock form's sold-out variants.
 
 partials/variant_picker.html used to work this out with chains of Jinja filters (`selectattr`,
 `map`, `unique`, a `sum` per colour and per size): a quarter of the product page's render time.
-The template still decides the markup; this only counts.
+The templates still decide the markup; this only counts and names.
 """
 
 from __future__ import annotations
@@ -73,6 +74,27 @@ def _options(left_by_value: dict[str, int]) -> list[Option]:
             seen.add(value.lower())
             options.append(Option(value, left))
     return options
+
+
+@dataclass(frozen=True, slots=True)
+class SoldOut:
+    """A sold-out variant as the back-in-stock form offers it."""
+
+    variant_id: int
+    # What a shopper calls it: "M / Navy", "M", or the product's name when it has neither.
+    label: str
+
+
+def sold_out_variants(product: Any) -> list[SoldOut]:
+    """The variants of `product` with no stock, in the API's order."""
+    return [
+        SoldOut(
+            variant.id,
+            " / ".join(part for part in (variant.size, variant.colour) if part) or product.name,
+        )
+        for variant in product.variants
+        if not variant.stock
+    ]
 
 
 def colour_names(product: Any) -> list[str]:

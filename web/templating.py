@@ -29,7 +29,7 @@ from vitrine.urls import (
     query_string,
     search_url,
 )
-from web.product_page import colour_names, variant_choices
+from web.product_page import colour_names, sold_out_variants, variant_choices
 from web.structured_data import StructuredData
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -152,6 +152,7 @@ def make_environment(
         structured_data=StructuredData(public_url.rstrip("/")),
         variant_choices=variant_choices,
         colour_names=colour_names,
+        sold_out_variants=sold_out_variants,
     )
     env.globals["shop_wide"] = ShopWideFragments(env)
     return env

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contract import catalog_pb2
-from web.product_page import colour_names, variant_choices
+from web.product_page import colour_names, sold_out_variants, variant_choices
 
 
 def product(*variants: tuple[str, str, int]) -> catalog_pb2.Product:
@@ -41,3 +41,13 @@ def test_a_product_sold_out_everywhere_opens_on_its_first_variant():
     assert choices.first.id == 1
     assert not choices.in_stock
     assert variant_choices(product()).first is None
+
+
+def test_sold_out_variants_are_named_by_size_and_colour_or_else_the_product():
+    sold = product(("Navy", "M", 0), ("Navy", "L", 2), ("", "S", 0), ("", "", 0))
+    sold.name = "Wool scarf"
+    assert [(o.variant_id, o.label) for o in sold_out_variants(sold)] == [
+        (1, "M / Navy"),
+        (3, "S"),
+        (4, "Wool scarf"),
+    ]
