@@ -16,7 +16,9 @@ render, averaged over a template's fixtures. The HTML of both trees is compared 
 what a change to rendering must keep the same.
 
 Renders repeat the same few fixtures, so a cache keyed by one product's replies would flatter
-the figures: only shop-wide pieces (the category tree, the policies) may be kept between renders.
+the figures: only shop-wide pieces (the category tree, the policies) may be kept between renders,
+and texts every page shares (prices, dates, link parameters), whose caches here hit more often
+than on a front serving the whole catalogue.
 """
 
 from __future__ import annotations
