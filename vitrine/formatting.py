@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -14,6 +15,8 @@ from babel.numbers import format_currency, get_currency_precision
 from babel.support import NullTranslations
 
 MONEY_TEXTS_CACHED = 8192
+# Days a few years back and forth: every review and order date a shop shows.
+DATE_TEXTS_CACHED = 4096
 # The shop's words are English today; a Babel catalogue put here (and installed in the pages'
 # Jinja environment, web/templating.py) would translate them, plurals included.
 TRANSLATIONS = NullTranslations()
@@ -47,7 +50,15 @@ def _formatted_money(amount: int, currency: str, locale: str) -> str:
 def date(value: Any, locale: str, style: str = "medium") -> str:
     """A google.protobuf.Timestamp (or datetime) as a date in the shop's locale."""
     moment = value if isinstance(value, datetime) else datetime.fromtimestamp(value.seconds, UTC)
-    return format_date(moment, format=style, locale=locale)
+    # Babel formats a datetime's day (its date()), so the day is the whole key.
+    return _formatted_date(moment.date(), locale, style)
+
+
+# Babel's formatting (a locale parse and a pattern each time) took 10 µs a date: ten reviews
+# on a product page, ten dates.
+@functools.lru_cache(maxsize=DATE_TEXTS_CACHED)
+def _formatted_date(day: dt.date, locale: str, style: str) -> str:
+    return format_date(day, format=style, locale=locale)
 
 
 @functools.lru_cache(maxsize=64)

@@ -5,11 +5,15 @@ lives here."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 # A listing's parameters that do not filter it: they stay on the category URL /c/<slug>.
 LISTING_PARAMS = frozenset({"sort", "page"})
+# Parameter names and values quoted for links: the facet values, sorts and page numbers of the
+# catalogue, and the searches of the moment.
+QUOTED_TEXTS_CACHED = 8192
 
 
 def product_url(product: Any) -> str:
@@ -50,13 +54,8 @@ def confirm_registration_url(token: str) -> str:
 
 def search_url(params: dict[str, Any]) -> str:
     """/search with `params` (None values dropped, lists repeated): results, sorted and filtered."""
-    pairs = [
-        (key, value)
-        for key, values in params.items()
-        if values is not None
-        for value in (values if isinstance(values, list | tuple) else [values])
-    ]
-    return "/search" + ("?" + urlencode(pairs) if pairs else "")
+    pairs = query_pairs(params)
+    return "/search" + ("?" + query_string(pairs) if pairs else "")
 
 
 def help_path(slug: str) -> str:
@@ -72,12 +71,29 @@ def listing_url(category_slug: str, params: dict[str, Any]) -> str:
     """A category listing with `params` (None values dropped). Filtered listings live under
     /filter/<slug> so robots.txt can keep crawlers out of their combinations with one prefix;
     sorted and paged ones stay on /c/<slug>."""
-    pairs = [
+    pairs = query_pairs(params)
+    filtered = any(key not in LISTING_PARAMS for key, _ in pairs)
+    path = f"/filter/{category_slug}" if filtered else f"/c/{category_slug}"
+    return path + ("?" + query_string(pairs) if pairs else "")
+
+
+def query_pairs(params: dict[str, Any]) -> list[tuple[str, Any]]:
+    """`params` as (name, value) pairs: None values dropped, a list's values one pair each."""
+    return [
         (key, value)
         for key, values in params.items()
         if values is not None
         for value in (values if isinstance(values, list | tuple) else [values])
     ]
-    filtered = any(key not in LISTING_PARAMS for key, _ in pairs)
-    path = f"/filter/{category_slug}" if filtered else f"/c/{category_slug}"
-    return path + ("?" + urlencode(pairs) if pairs else "")
+
+
+def query_string(pairs: list[tuple[str, Any]]) -> str:
+    """urlencode(pairs) for text and numbers, quoting each distinct name and value once: a
+    category page links to a dozen filtered listings, and urlencode's quoting of the same
+    facet values was a tenth of its render."""
+    return "&".join(f"{_quoted(str(key))}={_quoted(str(value))}" for key, value in pairs)
+
+
+@functools.lru_cache(maxsize=QUOTED_TEXTS_CACHED)
+def _quoted(text: str) -> str:
+    return quote_plus(text)

@@ -23,14 +23,22 @@ NEW_CONDITION = f"{SCHEMA}/NewCondition"
 LOGO_PATH = "/media/brand/logo.svg"
 # Orders placed before the cut-off leave the same day: handling takes 0 to handling_days days.
 DAY = "DAY"
-# Inside <script>, "</script>" or "<!--" in a product name would end or confuse the element:
-# these characters are written as JSON escapes, which parse to the same text.
-_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+# One encoder for every page (json.dumps with options makes a new one per call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def json_ld(data: dict[str, Any]) -> Markup:
     """A <script type="application/ld+json"> element holding `data`, safe inside HTML."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_SAFE)
+    # Inside <script>, "</script>" or "<!--" in a product name would end or confuse the
+    # element: these characters are written as JSON escapes, which parse to the same text.
+    # (str.replace, not str.translate with a table: translate looks every character up in
+    # the table, and a product's JSON-LD holding one non-ASCII character took it 0.3 ms.)
+    text = (
+        _ENCODER.encode(data)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
     return Markup(f'<script type="application/ld+json">{text}</script>')  # noqa: S704 - escaped above
 
 
@@ -102,21 +110,28 @@ class StructuredData:
         return json_ld(data)
 
     def _offers(self, product: Any, url: str) -> dict[str, Any]:
+        # The price charged now: during a sale, the sale price, valid until the sale ends.
+        # Worked out once: every variant's offer says the same.
+        price = decimal_price(product.price)
+        currency = product.price.currency
+        valid_until = None
+        if product.sale.HasField("ends_at"):
+            # The sale's end is exclusive: its price holds until the moment before.
+            last = product.sale.ends_at.ToDatetime() - timedelta(seconds=1)
+            valid_until = last.date().isoformat()
+
         def offer(availability: str, sku: str) -> dict[str, Any]:
-            # The price charged now: during a sale, the sale price, valid until the sale ends.
             data = {
                 "@type": "Offer",
                 "sku": sku,
-                "price": decimal_price(product.price),
-                "priceCurrency": product.price.currency,
+                "price": price,
+                "priceCurrency": currency,
                 "availability": availability,
                 "itemCondition": NEW_CONDITION,
                 "url": url,
             }
-            if product.sale.HasField("ends_at"):
-                # The sale's end is exclusive: its price holds until the moment before.
-                last = product.sale.ends_at.ToDatetime() - timedelta(seconds=1)
-                data["priceValidUntil"] = last.date().isoformat()
+            if valid_until is not None:
+                data["priceValidUntil"] = valid_until
             return data
 
         def availability(in_stock: bool) -> str:

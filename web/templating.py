@@ -7,13 +7,14 @@ plus a currency code, turned into text here, once, with Babel.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import jinja2
 import jinja2.meta
+from google.protobuf.message import Message
+from markupsafe import Markup
 
 from vitrine.config import PROJECT_ROOT
 from vitrine.formatting import TRANSLATIONS, country_name, date, money
@@ -24,8 +25,11 @@ from vitrine.urls import (
     listing_url,
     product_path,
     product_url,
+    query_pairs,
+    query_string,
     search_url,
 )
+from web.product_page import colour_names, sold_out_variants, variant_choices
 from web.structured_data import StructuredData
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -40,14 +44,8 @@ CONTRACT = re.compile(r"\A\{#-?(?P<comment>.*?)-?#\}", re.DOTALL)
 
 def with_params(base: dict[str, Any], **changes: Any) -> str:
     """The query string of `base` with `changes` applied; None removes a parameter."""
-    merged = {**base, **changes}
-    pairs = [
-        (k, v)
-        for k, values in merged.items()
-        if values is not None
-        for v in (values if isinstance(values, list | tuple) else [values])
-    ]
-    return "?" + urlencode(pairs) if pairs else ""
+    pairs = query_pairs({**base, **changes})
+    return "?" + query_string(pairs) if pairs else ""
 
 
 def category_link(category_slug: str, base: dict[str, Any], **changes: Any) -> str:
@@ -60,6 +58,55 @@ def search_link(base: dict[str, Any], **changes: Any) -> str:
     return search_url({**base, **changes})
 
 
+# Distinct shop-wide replies a front renders fragments for at once: a new category tree replaces
+# the old one every few minutes at most, so a handful is plenty; past it, all are dropped.
+SHOP_WIDE_FRAGMENTS = 16
+
+
+class ShopWideFragments:
+    """Pieces of every page that depend only on shop-wide replies (the footer on the category
+    tree), rendered once per distinct reply and reused: `{{ shop_wide("partials/footer.html",
+    nav=nav) }}` renders the partial with only `nav` in its context, and the next page with an
+    equal tree gets the same text. The key is the replies' bytes, so an edited category shows
+    at once; and the template itself, so `make dev`'s reloaded templates show too. Only messages
+    (or None) may be passed: anything else would not be a reply every shopper shares."""
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        self.env = env
+        self.rendered: dict[tuple[Any, ...], Markup] = {}
+
+    def __call__(self, template: str, **replies: Message | None) -> Markup:
+        page = self.env.get_template(template)
+        key = (page, *(self._bytes(name, reply) for name, reply in sorted(replies.items())))
+        html = self.rendered.get(key)
+        if html is None:
+            if len(self.rendered) >= SHOP_WIDE_FRAGMENTS:
+                self.rendered.clear()
+            html = self.rendered[key] = Markup(page.render(replies))  # noqa: S704 - rendered by Jinja, escaped there
+        return html
+
+    @staticmethod
+    def _bytes(name: str, reply: Message | None) -> tuple[str, bytes | None]:
+        if reply is not None and not isinstance(reply, Message):
+            raise TypeError(f"shop_wide: {name} must be a reply (a protobuf message) or none")
+        return name, None if reply is None else reply.SerializeToString(deterministic=True)
+
+
+class PageEnvironment(jinja2.Environment):
+    """Jinja's environment with each template's globals a plain dict, not a ChainMap over the
+    environment's.
+
+    Jinja reads a template's globals at every render, include and `{% from ... import %}`:
+    it copies them into each new context and, per import, takes the importing context's
+    global names minus the imported template's. On a ChainMap each of those is a Python loop
+    (an import cost 15 µs, a few per page); on a dict it is C. The price: a global added to the
+    environment after a template is loaded does not reach that template, which Jinja's
+    documentation already says not to do (make_environment sets them all first)."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return {**self.globals, **(d or {})}
+
+
 def make_environment(
     locale: str,
     asset_urls: Callable[[str], list[str]],
@@ -70,7 +117,7 @@ def make_environment(
 ) -> jinja2.Environment:
     """The pages' environment; `public_url` is the site's address in canonical links, Open
     Graph tags and structured data."""
-    env = jinja2.Environment(
+    env = PageEnvironment(
         loader=jinja2.FileSystemLoader(directory),
         autoescape=jinja2.select_autoescape(["html", "xml", "svg"]),
         # A typo in a template fails loudly instead of rendering an empty string.
@@ -103,7 +150,11 @@ def make_environment(
         public_url=public_url.rstrip("/"),
         absolute_url=lambda path: _absolute(public_url.rstrip("/"), path),
         structured_data=StructuredData(public_url.rstrip("/")),
+        variant_choices=variant_choices,
+        colour_names=colour_names,
+        sold_out_variants=sold_out_variants,
     )
+    env.globals["shop_wide"] = ShopWideFragments(env)
     return env
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from urllib.parse import urlencode
 
 from vitrine.urls import (
     account_order_url,
@@ -11,6 +12,8 @@ from vitrine.urls import (
     order_url,
     product_path,
     product_url,
+    query_pairs,
+    query_string,
 )
 
 
@@ -29,3 +32,13 @@ def test_an_order_page_is_reached_by_number_and_access_token():
 def test_log_in_comes_back_to_a_path_kept_readable_and_escaped():
     assert login_url("/account/orders") == "/account/login?next=/account/orders"
     assert login_url("/search?q=a&b") == "/account/login?next=/search%3Fq%3Da%26b"
+
+
+def test_query_strings_are_what_urlencode_writes():
+    pairs = [("q", "wool & silk"), ("brand", "Aldgate & Co <Ltd>"), ("page", 2), ("x", "é/?=+#%")]
+    assert query_string(pairs) == urlencode(pairs)
+    assert query_pairs({"sort": None, "size": ["S", "M"], "page": 2}) == [
+        ("size", "S"),
+        ("size", "M"),
+        ("page", 2),
+    ]
