@@ -147,8 +147,9 @@ class StructuredData:
         offers = [offer(availability(v.stock > 0), v.sku) for v in variants]
         return {
             "@type": "AggregateOffer",
-            "lowPrice": min(o["price"] for o in offers),
-            "highPrice": max(o["price"] for o in offers),
+            # By amount, not as text ("9.99" sorts after "10.00").
+            "lowPrice": min((o["price"] for o in offers), key=Decimal),
+            "highPrice": max((o["price"] for o in offers), key=Decimal),
             "priceCurrency": product.price.currency,
             "offerCount": len(offers),
             "availability": availability(any(v.stock for v in variants)),
