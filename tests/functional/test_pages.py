@@ -275,7 +275,6 @@ def test_suggestions_answer_json_for_the_search_box(site):
         "/p/{product_id}/{product_slug}",
         "/search?q=shirt",
         "/l/winter-sale",
-        "/nowhere",
     ],
 )
 def test_each_page_sends_exactly_one_batch(site, path):
@@ -286,6 +285,19 @@ def test_each_page_sends_exactly_one_batch(site, path):
     while f"trace={trace}" not in site.worker.log and time.monotonic() < deadline:
         time.sleep(0.05)
     assert site.worker.log.count(f"batch trace={trace} ") == 1
+
+
+def test_a_page_needing_only_shop_wide_answers_sends_no_batch_while_the_front_keeps_them(site):
+    """A 404 page reads only the navigation, which the front keeps for a quarter of its
+    cache_seconds once it has it (docs/api.md): the second one in a row asks the worker for
+    nothing, and says so in Server-Timing."""
+    assert site.get("/nowhere").status == 404
+    trace = secrets.token_hex(8)
+    page = site.get("/nowhere", **{"X-Request-Id": trace})
+    assert page.status == 404
+    assert 'api.catalog.GetCategoryTree;dur=0.0;desc="kept"' in page.headers["Server-Timing"]
+    time.sleep(0.3)
+    assert f"trace={trace}" not in site.worker.log
 
 
 def test_server_timing_names_each_api_call_and_the_render(site):
