@@ -74,20 +74,40 @@ def test_facets_count_every_match_while_they_are_few(shop):
     counts = {f.name: {v.value: v.count for v in f.values} for f in response.facets}
     assert sum(counts["price_band"].values()) == 3
     assert response.facets_counted_over == 0
+    assert not response.total_capped
 
 
-def test_facets_of_many_matches_are_counted_over_the_first_ones_and_say_so(shop, monkeypatch):
-    monkeypatch.setattr(search, "FACET_MATCHES_MAX", 2)
+def test_results_past_the_bound_are_capped_and_say_so(shop, monkeypatch):
+    # Three live dresses, a bound of two: the results are two of them, best first.
+    monkeypatch.setattr(search, "RESULTS_MAX", 2)
     response = find(shop, "dress")
-    assert response.page.total_items == 3  # the results and their total stay exact
+    assert response.total_capped
+    assert response.page.total_items == 2  # the page shows "2+"
+    assert len(response.products) == 2
     assert response.facets_counted_over == 2
     counts = {f.name: {v.value: v.count for v in f.values} for f in response.facets}
     assert sum(counts["price_band"].values()) == 2
-    # A filter narrows the matches under the bound: every one of them is counted again.
+    # Other sorts order the same two results.
+    by_price = find(shop, "dress", sort=catalog_pb2.PRODUCT_SORT_PRICE_ASC)
+    assert sorted(p.id for p in by_price.products) == sorted(p.id for p in response.products)
+    # Pages go as far as the results.
+    second = find(shop, "dress", page=common_pb2.PageRequest(page=2, page_size=1))
+    assert second.page.total_pages == 2
+    assert len(second.products) == 1
+    # A filter that narrows the matches under the bound gives an exact total and counts.
     brand = next(iter(counts["brand"]))
     filtered = find(shop, "dress", filter=catalog_pb2.FacetFilter(brands=[brand]))
     bands = next(f for f in filtered.facets if f.name == "price_band")
-    assert sum(v.count for v in bands.values) == min(2, filtered.page.total_items)
+    assert sum(v.count for v in bands.values) == filtered.page.total_items
+    assert not filtered.total_capped
+
+
+def test_results_at_the_bound_are_not_capped(shop, monkeypatch):
+    monkeypatch.setattr(search, "RESULTS_MAX", 3)
+    response = find(shop, "dress")
+    assert not response.total_capped
+    assert response.page.total_items == 3
+    assert response.facets_counted_over == 0
 
 
 def test_summaries_are_complete(shop):
