@@ -76,7 +76,9 @@ class FullText(Protocol):
         self, words: Sequence[str], conditions: Sequence[ColumnElement[bool]], limit: int
     ) -> Select[Any]: ...
 
-    async def prepare_ranked(self, conn: AsyncConnection) -> None: ...
+    async def prepare_search(self, conn: AsyncConnection) -> None: ...
+
+    async def prepare_counts(self, conn: AsyncConnection) -> None: ...
 
     def names_starting(self, prefix: str, limit: int) -> Select[Any]: ...
 
@@ -167,7 +169,10 @@ class SqliteFullText:
         # then scores the name alone (PostgreSQL's ts_rank still scores every column).
         return self._ranked(f"{{name}} : ({_every_word(words)})", conditions, limit)
 
-    async def prepare_ranked(self, conn: AsyncConnection) -> None:
+    async def prepare_search(self, conn: AsyncConnection) -> None:
+        pass
+
+    async def prepare_counts(self, conn: AsyncConnection) -> None:
         pass
 
     def _ranked(
@@ -252,6 +257,11 @@ class SqliteFullText:
         return list(names)
 
 
+async def _set_locally(conn: AsyncConnection, **settings: str) -> None:
+    """Settings for the current transaction only, in one round trip."""
+    await conn.execute(select(*(func.set_config(k, v, true()) for k, v in settings.items())))
+
+
 # -- PostgreSQL: tsvector and pg_trgm ----------------------------------------------------------
 
 _search_vector: ColumnElement[Any] = literal_column("products.search_vector")
@@ -270,18 +280,25 @@ class PostgresFullText:
         name_vector = func.to_tsvector(TEXT_SEARCH_CONFIG, products.c.name)
         return self._ranked(name_vector, words, conditions, limit)
 
-    async def prepare_ranked(self, conn: AsyncConnection) -> None:
-        # A ranked read takes the first rows of a bitmap scan of the GIN index, in table order,
-        # and stops at its limit. Left alone, the planner may walk the table (or its primary
-        # key) instead and stop as early for a common word, but read every row for a rare one;
-        # and a parallel scan would give the first rows in no stable order. For this
-        # transaction only: the bitmap scans, on one process.
-        for setting, value in (
-            ("enable_seqscan", "off"),
-            ("enable_indexscan", "off"),
-            ("max_parallel_workers_per_gather", "0"),
-        ):
-            await conn.execute(select(func.set_config(setting, value, true())))
+    async def prepare_search(self, conn: AsyncConnection) -> None:
+        # A ranked read (and a spelling's look-ups) takes the first rows of a bitmap scan of a
+        # GIN index, in table order, and stops at its limit. Left alone, the planner may walk
+        # the table (or an index in order) instead and stop as early for a common word, but
+        # read every row for a rare one: once products was vacuumed, "is cardigna a word"
+        # became a Seq Scan of a million rows (350 ms), its trigram look-up a walk of the
+        # name index (140 ms). A parallel scan would give the first rows in no stable order.
+        # For this transaction only: the bitmap scans, on one process.
+        await _set_locally(
+            conn,
+            enable_seqscan="off",
+            enable_indexscan="off",
+            max_parallel_workers_per_gather="0",
+        )
+
+    async def prepare_counts(self, conn: AsyncConnection) -> None:
+        # The facet counts of a thousand results were given two parallel workers, whose start
+        # cost more than they saved (20 ms of 48 on a busy host). For this transaction only.
+        await _set_locally(conn, max_parallel_workers_per_gather="0")
 
     def _ranked(
         self,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, literal, select, union_all
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api import spelling, validation
@@ -117,25 +117,22 @@ async def _results(
     """The search's results, best first: the products whose name holds every word, then the
     other matches, each group by score (bm25, ts_rank), then by id.
 
-    One statement of two bounded reads: the first RESULTS_MAX name matches, and the first
-    RESULTS_MAX + 1 live matches (one more tells whether there are more). When the matches are
-    not capped they are every match, and the name matches are among them.
+    Bounded reads of RESULTS_MAX + 1 rows (one more tells whether there are more): the first
+    name matches; when they are more than RESULTS_MAX they are the results (the other matches
+    would rank after them), else the first live matches too. When those are not capped they are
+    every match, and the name matches are among them.
     """
-    by_name = fulltext.ranked_by_name(words, conditions, RESULTS_MAX).subquery()
-    matches = fulltext.ranked(words, conditions, RESULTS_MAX + 1).subquery()
-    both = union_all(
-        select(by_name, literal(1).label("by_name")),
-        select(matches, literal(0).label("by_name")),
-    )
     async with engine.connect() as conn:
-        await fulltext.prepare_ranked(conn)
-        rows = (await conn.execute(both)).all()
-    named = sorted((row for row in rows if row.by_name), key=_best_first)
+        await fulltext.prepare_search(conn)
+        by_name = fulltext.ranked_by_name(words, conditions, RESULTS_MAX + 1)
+        named = sorted((await conn.execute(by_name)).all(), key=_best_first)
+        if len(named) > RESULTS_MAX:
+            return _Results(named[:RESULTS_MAX], capped=True)
+        matches = fulltext.ranked(words, conditions, RESULTS_MAX + 1)
+        others = sorted((await conn.execute(matches)).all(), key=_best_first)
     named_ids = {row.id for row in named}
-    others = sorted((row for row in rows if not row.by_name), key=_best_first)
-    capped = len(others) > RESULTS_MAX
     ranked = [*named, *(row for row in others if row.id not in named_ids)]
-    return _Results(ranked[:RESULTS_MAX], capped)
+    return _Results(ranked[:RESULTS_MAX], capped=len(others) > RESULTS_MAX)
 
 
 def _best_first(row: AnyRow) -> tuple[float, int]:
@@ -190,6 +187,7 @@ async def _facets(
         PRICE_BAND: dict(Counter(price_band_value(row.price) for row in over[PRICE_BAND].rows)),
     }
     async with engine.connect() as conn:
+        await fulltext.prepare_counts(conn)
         # Colour and size in one statement when they count the same results.
         together = [facet for facet in (COLOUR, SIZE) if over[facet] is found]
         counts |= await count_variant_facets(conn, found.ids, together)
@@ -214,6 +212,7 @@ async def _spellings(ctx: CallContext, fulltext: FullText, words: list[str]) -> 
     vocabulary = await _vocabulary(ctx)
     choices: list[list[str]] = []
     async with ctx.db.connect() as conn:
+        await fulltext.prepare_search(conn)  # the look-ups take the first rows of an index
         for word in words:
             correctable = len(word) >= spelling.MIN_WORD_LENGTH and not word.isdigit()
             if not correctable or await fulltext.is_known(conn, word):

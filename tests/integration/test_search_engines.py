@@ -167,7 +167,7 @@ def _plan(shop: Shop, statement, *, ranked: bool = False) -> str:
     async def explain() -> str:
         async with shop.ctx.db.connect() as conn:
             if ranked:
-                await fulltext.prepare_ranked(conn)  # as api/services/search.py reads them
+                await fulltext.prepare_search(conn)  # as api/services/search.py reads them
             sql = statement.compile(conn.sync_connection, compile_kwargs={"literal_binds": True})
             rows = await conn.execute(text(f"EXPLAIN {sql}"))
             return "\n".join(row[0] for row in rows)
