@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.selectable import Join
+from sqlalchemy.sql.selectable import Join, TableClause
 
 from api import spelling
 from api.queries import is_live
@@ -128,6 +128,8 @@ def _first_live(
 # -- SQLite: FTS5 ------------------------------------------------------------------------------
 
 _fts = table("products_fts", column("rowid"), column("products_fts"))
+# Names alone (migration 0012): the name matches a search ranks first.
+_name_fts = table("products_name_fts", column("rowid"), column("products_name_fts"))
 _trigram = table("products_trigram", column("rowid"), column("name"), column("products_trigram"))
 
 
@@ -160,14 +162,14 @@ class SqliteFullText:
     def ranked(
         self, words: Sequence[str], conditions: Sequence[ColumnElement[bool]], limit: int
     ) -> Select[Any]:
-        return self._ranked(_every_word(words), conditions, limit)
+        return self._ranked(_fts, _every_word(words), conditions, limit)
 
     def ranked_by_name(
         self, words: Sequence[str], conditions: Sequence[ColumnElement[bool]], limit: int
     ) -> Select[Any]:
-        # A column filter: the words are looked for in names only, from the same index. bm25
-        # then scores the name alone (PostgreSQL's ts_rank still scores every column).
-        return self._ranked(f"{{name}} : ({_every_word(words)})", conditions, limit)
+        # products_name_fts (migration 0012): names alone, stemmed as products_fts. bm25 then
+        # scores the name alone (PostgreSQL's ts_rank still scores every column).
+        return self._ranked(_name_fts, _every_word(words), conditions, limit)
 
     async def prepare_search(self, conn: AsyncConnection) -> None:
         pass
@@ -176,16 +178,23 @@ class SqliteFullText:
         pass
 
     def _ranked(
-        self, expression: str, conditions: Sequence[ColumnElement[bool]], limit: int
+        self,
+        index: TableClause,
+        expression: str,
+        conditions: Sequence[ColumnElement[bool]],
+        limit: int,
     ) -> Select[Any]:
         # FTS5 answers in rowid order and, joined by rowid and ordered so, stops at the limit:
         # bm25 is computed for the rows read, not for every match.
-        score = func.bm25(literal_column("products_fts"), *BM25_WEIGHTS)  # lower is better
+        # bm25 is lower for better matches; products_fts weighs its columns (BM25_WEIGHTS),
+        # products_name_fts has one.
+        weights = BM25_WEIGHTS if index is _fts else ()
+        score = func.bm25(literal_column(index.name), *weights)
         return (
-            select(_fts.c.rowid.label("id"), score.label("score"), *_FACET_COLUMNS)
-            .select_from(_fts.join(products, products.c.id == _fts.c.rowid))
-            .where(_fts.c.products_fts.match(expression), is_live(), *conditions)
-            .order_by(_fts.c.rowid)
+            select(index.c.rowid.label("id"), score.label("score"), *_FACET_COLUMNS)
+            .select_from(index.join(products, products.c.id == index.c.rowid))
+            .where(index.c[index.name].match(expression), is_live(), *conditions)
+            .order_by(index.c.rowid)
             .limit(limit)
         )
 

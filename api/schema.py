@@ -791,7 +791,7 @@ product_ratings = Table(
 # (migration 0003, api/fulltext.py): SQLite's FTS5 tables (and the shadow tables FTS5 makes
 # for them), PostgreSQL's generated products.search_vector and the indexes over it and names
 # (migrations 0003 and 0012).
-SEARCH_INDEX_TABLES = ("products_fts", "products_trigram")
+SEARCH_INDEX_TABLES = ("products_fts", "products_trigram", "products_name_fts")
 SEARCH_INDEX_NAMES = frozenset(
     {"search_vector", "products_search", "products_name_trigram", "products_name_search"}
 )

@@ -68,6 +68,7 @@ def test_a_name_match_comes_before_a_description_match(shop):
 
 def test_a_renamed_product_is_found_by_its_new_name_right_after(shop):
     assert found(shop, "cardigans") == []
+    assert found(shop, "shirt") == [7, 8]
     execute(
         shop,
         update(products)
@@ -76,6 +77,9 @@ def test_a_renamed_product_is_found_by_its_new_name_right_after(shop):
     )
     assert found(shop, "cardigans") == [7]
     assert found(shop, "oxford") == [7]
+    # Still a shirt by its category's words, but no longer by name: the names' own index
+    # (products_name_fts, products_name_search) followed the rename too.
+    assert found(shop, "shirt") == [8, 7]
 
 
 async def _remove_from_listings(shop, product_id: int) -> None:
