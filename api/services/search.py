@@ -3,6 +3,7 @@ and suggestions as a shopper types. The SQL of each database's engine is in api/
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 from collections import Counter
@@ -81,12 +82,22 @@ async def search_products(
             if found_corrected.ids:
                 found, words, searched_for = found_corrected, corrected, spellings[0]
     sales = await sale_prices(ctx)
-    async with ctx.db.connect() as conn:
-        rows = await _page_rows(conn, found, page, sort)
-        summaries = await product_summaries(conn, rows, sales)
-    facets = _Facets([], 0)
-    if found.ids or not selection.is_empty():
-        facets = await _facets(ctx.db, fulltext, words, selection, found)
+
+    async def summarised() -> list[catalog_pb2.ProductSummary]:
+        async with ctx.db.connect() as conn:
+            rows = await _page_rows(conn, found, page, sort)
+            return await product_summaries(conn, rows, sales)
+
+    async def faceted() -> _Facets:
+        if not found.ids and selection.is_empty():
+            return _Facets([], 0)
+        return await _facets(ctx.db, fulltext, words, selection, found)
+
+    # The page and the facets, each on a connection of its own, at once.
+    async with asyncio.TaskGroup() as group:
+        summaries_task = group.create_task(summarised())
+        facets_task = group.create_task(faceted())
+    summaries, facets = summaries_task.result(), facets_task.result()
     return search_pb2.SearchProductsResponse(
         products=summaries,
         page=page.info(len(found.ids)),
