@@ -186,13 +186,16 @@ async def _facets(
     counted over the results of the other facets' filters (a search of their own, as bounded);
     the others over `found`, which every filter made. Brands and price bands are counted from
     the results' rows, colours and sizes from their variants."""
-    over: dict[str, _Results] = {}
-    for facet in FACETS:
-        if selection.selected(facet):
-            conditions = selection.conditions(besides=facet)
-            over[facet] = await _results(engine, fulltext, words, conditions)
-        else:
-            over[facet] = found
+    # The other filters' results of each facet with selected values, at once.
+    async with asyncio.TaskGroup() as group:
+        besides = {
+            facet: group.create_task(
+                _results(engine, fulltext, words, selection.conditions(besides=facet))
+            )
+            for facet in FACETS
+            if selection.selected(facet)
+        }
+    over = {facet: besides[facet].result() if facet in besides else found for facet in FACETS}
     counts: dict[str, dict[str, int]] = {
         BRAND: dict(Counter(row.brand for row in over[BRAND].rows)),
         PRICE_BAND: dict(Counter(price_band_value(row.price) for row in over[PRICE_BAND].rows)),
