@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from api import fulltext
 from api.services import search
 from contract import catalog_pb2, common_pb2, search_pb2
 from contract.errors import Invalid
@@ -250,3 +251,15 @@ def test_suggest_limits(shop):
         suggestions(shop, "s", limit=21)
     assert suggestions(shop, "%") == []
     assert suggestions(shop, "_") == []
+
+
+def test_suggest_reads_a_bounded_number_of_the_names_holding_a_prefix(shop, monkeypatch):
+    # SQLite reads at most TRIGRAM_HOLDERS_MAX names holding a prefix of 3 letters or more, by
+    # id: a prefix held mostly inside words ("ress") never reads every name holding it.
+    assert [text for text, *_ in suggestions(shop, "sho")] == [
+        "Shoes",
+        "Running Shoe",
+        "Trail Shoe",
+    ]
+    monkeypatch.setattr(fulltext, "TRIGRAM_HOLDERS_MAX", 1)
+    assert [text for text, *_ in suggestions(shop, "sho")] == ["Shoes", "Running Shoe"]
