@@ -50,10 +50,10 @@ VOCABULARY_MAX_BRANDS = 2_000
 DID_YOU_MEAN_MAX = 3
 # Queries of more words than this are not corrected: each word costs a look-up or two.
 SPELLING_MAX_WORDS = 6
-# A search's results are at most this many products: the first RESULTS_MAX live matches the
-# full-text index gives (and as many whose name holds every word), ranked among themselves. A
-# word found in 70,000 products then costs what one found in 1,000 does: the total says
-# "1,000+" (total_capped), pages go as far as these, facets count these, sorts order these.
+# A search's results are at most this many products, ranked among the first the full-text
+# index gives (name matches, then, when those are fewer, any matches: _results). A word found
+# in 70,000 products then costs what one found in 1,000 does: the total says "1,000+"
+# (total_capped), pages go as far as these, facets count these, other sorts order these.
 RESULTS_MAX = 1000
 
 
