@@ -13,9 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, distinct, exists, func, select
+from sqlalchemy import ColumnElement, case, distinct, exists, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.queries import among_ids
 from api.schema import products, variants
 from contract import catalog_pb2
 from contract.errors import Invalid
@@ -66,6 +67,14 @@ def price_band_of() -> ColumnElement[str]:
         ),
         else_=PRICE_BANDS[-1].value,
     )
+
+
+def price_band_value(price: int) -> str:
+    """The band value of a price, as price_band_of() computes it in SQL."""
+    for band in PRICE_BANDS:
+        if band.below is None or price < band.below:
+            return band.value
+    return PRICE_BANDS[-1].value
 
 
 @dataclass(frozen=True)
@@ -167,6 +176,32 @@ async def count_facet(
         )
     result = await conn.execute(statement)
     return dict(result.all())
+
+
+async def count_variant_facets(
+    conn: AsyncConnection, product_ids: Sequence[int], facets: Sequence[str] = (COLOUR, SIZE)
+) -> dict[str, dict[str, int]]:
+    """Products per colour and per size among `product_ids` (a bounded list, such as a
+    search's results), in one statement: {facet: {value: products}}."""
+    if not product_ids or not facets:
+        return {facet: {} for facet in facets}
+    among = among_ids(variants.c.product_id, product_ids, conn.dialect.name)
+    per_facet = []
+    for facet in facets:
+        # Each product's distinct values first (the index on product_id, colour, size gives
+        # them in order), then counted: cheaper than count(DISTINCT) per value.
+        value = variants.c[facet]
+        pairs = select(variants.c.product_id, value.label("value")).where(among, value != "")
+        distinct_pairs = pairs.distinct().subquery()
+        per_facet.append(
+            select(literal(facet).label("facet"), distinct_pairs.c.value, func.count()).group_by(
+                distinct_pairs.c.value
+            )
+        )
+    counts: dict[str, dict[str, int]] = {facet: {} for facet in facets}
+    for facet, value, products_with_it in await conn.execute(union_all(*per_facet)):
+        counts[facet][value] = products_with_it
+    return counts
 
 
 def facet_messages(counts: FacetCounts, selection: FacetSelection) -> list[catalog_pb2.Facet]:

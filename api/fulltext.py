@@ -1,6 +1,11 @@
-"""Full-text search on each database's own engine (made by migration 0003): which products
-match words and how well, which names start with what a shopper is typing, and which names
-hold words like a misspelt one.
+"""Full-text search on each database's own engine (made by migrations 0003 and 0012): which
+products match words and how well, which names start with what a shopper is typing, and which
+names hold words like a misspelt one.
+
+A search never ranks every match: `ranked` reads the first `limit` live matches in the index's
+own order (SQLite: by id; PostgreSQL: in table order) with their score, brand and price, and
+`ranked_by_name` the first `limit` whose name holds every word; api/services/search.py orders
+those. The work of a search is bounded by `limit`, not by how many products hold its words.
 
 SQLite: FTS5 tables over products, kept in step by triggers: products_fts (porter stemming,
 ranked by bm25) and products_trigram (names, for LIKE and substring lookups).
@@ -12,12 +17,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import (
     ColumnElement,
     FromClause,
+    Select,
+    Subquery,
     column,
     func,
     literal_column,
@@ -25,8 +31,11 @@ from sqlalchemy import (
     select,
     table,
     true,
+    union,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.selectable import Join, TableClause
 
 from api import spelling
 from api.queries import is_live
@@ -41,36 +50,45 @@ TEXT_SEARCH_CONFIG: ColumnElement[Any] = literal_column("'english'::regconfig")
 # correction (its default is 0.6; "jaket" in "Rain Jacket" is 0.44, "cardigna" in "Merino
 # Cardigan" 0.67). Lower reads more names through the index.
 WORD_SIMILARITY_THRESHOLD = 0.4
-# Names read for the words of one misspelt word: enough to see every close word of the
-# catalogue, few enough to stay a few milliseconds.
+# Names read for the words of one misspelt word (PostgreSQL: in all; SQLite: per piece of the
+# word, at most SPELLING_PIECES_MAX pieces): enough to see every close word of the catalogue,
+# few enough to stay a few milliseconds.
 SPELLING_CANDIDATE_NAMES = 100
+SPELLING_NAMES_PER_PIECE = 200
+# A typo breaks at most 5 consecutive pieces, so the first 12 keep one whole wherever it is.
+SPELLING_PIECES_MAX = 12
 # Prefixes shorter than this cannot use a trigram index: every name would be a candidate.
 TRIGRAM = 3
 # Names a one- or two-letter prefix reads on SQLite: room for the suggestions asked for (at
 # most 20, twice over for duplicate names) after discontinued ones are left out.
 SHORT_PREFIX_CANDIDATES = 200
-
-
-@dataclass(frozen=True)
-class Match:
-    """Products matching every word: `condition` filters products alone (counts, facets);
-    `source`, `source_condition` and `relevance` are the FROM, WHERE and ORDER BY of a
-    relevance-ordered page."""
-
-    source: FromClause
-    source_condition: ColumnElement[bool]
-    condition: ColumnElement[bool]
-    relevance: ColumnElement[Any]
+# Names holding a prefix of 3 letters or more that SQLite reads, by id, for the word starts among
+# them: the first ones hold it at a word's start but for prefixes mostly inside words.
+TRIGRAM_HOLDERS_MAX = 2000
 
 
 class FullText(Protocol):
-    def match(self, words: Sequence[str]) -> Match: ...
+    def ranked(
+        self, words: Sequence[str], conditions: Sequence[ColumnElement[bool]], limit: int
+    ) -> Select[Any]: ...
 
-    def name_starts_a_word(self, prefix: str) -> ColumnElement[bool]: ...
+    def ranked_by_name(
+        self, words: Sequence[str], conditions: Sequence[ColumnElement[bool]], limit: int
+    ) -> Select[Any]: ...
+
+    async def prepare_search(self, conn: AsyncConnection) -> None: ...
+
+    async def prepare_counts(self, conn: AsyncConnection) -> None: ...
+
+    def names_starting(self, prefix: str, limit: int) -> Select[Any]: ...
 
     async def is_known(self, conn: AsyncConnection, word: str) -> bool: ...
 
     async def names_like(self, conn: AsyncConnection, word: str) -> list[str]: ...
+
+
+# What a ranked read gives besides id and score: what the brand and price facets count.
+_FACET_COLUMNS = (products.c.brand, products.c.price)
 
 
 def for_dialect(dialect: str) -> FullText:
@@ -92,10 +110,43 @@ def _name_starts_a_word(prefix: str) -> ColumnElement[bool]:
     )
 
 
+def _first_live(
+    source: FromClause, order: ColumnElement[Any] | None, starts: ColumnElement[bool], limit: int
+) -> Select[Any]:
+    """The first `limit` live products of `source` (by `order`, when given) whose name has a
+    word starting so: for a common prefix the database stops at the first matches instead of
+    sorting them all."""
+    statement = (
+        select(products.c.id, products.c.slug, products.c.name)
+        .select_from(source)
+        .where(is_live(), starts)
+        .limit(limit)
+    )
+    return statement if order is None else statement.order_by(order)
+
+
 # -- SQLite: FTS5 ------------------------------------------------------------------------------
 
 _fts = table("products_fts", column("rowid"), column("products_fts"))
+# Names alone (migration 0012): the name matches a search ranks first.
+_name_fts = table("products_name_fts", column("rowid"), column("products_name_fts"))
 _trigram = table("products_trigram", column("rowid"), column("name"), column("products_trigram"))
+
+
+class _CrossJoin(Join):
+    """SQLite's CROSS JOIN: an inner join whose left side stays the outer loop. SQLite runs a
+    subquery on that side as a co-routine, row by row, where a JOIN would materialize it whole
+    first (https://sqlite.org/optoverview.html#crossjoin)."""
+
+    inherit_cache = True
+
+
+@compiles(_CrossJoin, "sqlite")
+def _compile_cross_join(join: _CrossJoin, compiler: Any, **kw: Any) -> str:
+    kw["asfrom"] = True
+    left = compiler.process(join.left, **kw)
+    right = compiler.process(join.right, **kw)
+    return f"{left} CROSS JOIN {right} ON {compiler.process(join.onclause, **kw)}"
 
 
 def _phrase(text: str) -> str:
@@ -103,43 +154,87 @@ def _phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def _every_word(words: Sequence[str]) -> str:
+    return " ".join(_phrase(word) for word in words)  # side by side: every word
+
+
 class SqliteFullText:
-    def match(self, words: Sequence[str]) -> Match:
-        expression = " ".join(_phrase(word) for word in words)  # side by side: every word
-        matched = _fts.c.products_fts.match(expression)
-        scored = (
-            select(
-                _fts.c.rowid.label("id"),
-                func.bm25(literal_column("products_fts"), *BM25_WEIGHTS).label("score"),
-            )
-            .where(matched)
-            .subquery("matched")
-        )
-        return Match(
-            source=products.join(scored, scored.c.id == products.c.id),
-            source_condition=true(),  # the join keeps matches only
-            condition=products.c.id.in_(select(_fts.c.rowid).where(matched)),
-            relevance=scored.c.score.asc(),  # bm25 is lower for better matches
+    def ranked(
+        self, words: Sequence[str], conditions: Sequence[ColumnElement[bool]], limit: int
+    ) -> Select[Any]:
+        return self._ranked(_fts, _every_word(words), conditions, limit)
+
+    def ranked_by_name(
+        self, words: Sequence[str], conditions: Sequence[ColumnElement[bool]], limit: int
+    ) -> Select[Any]:
+        # products_name_fts (migration 0012): names alone, stemmed as products_fts. bm25 then
+        # scores the name alone (PostgreSQL's ts_rank still scores every column).
+        return self._ranked(_name_fts, _every_word(words), conditions, limit)
+
+    async def prepare_search(self, conn: AsyncConnection) -> None:
+        pass
+
+    async def prepare_counts(self, conn: AsyncConnection) -> None:
+        pass
+
+    def _ranked(
+        self,
+        index: TableClause,
+        expression: str,
+        conditions: Sequence[ColumnElement[bool]],
+        limit: int,
+    ) -> Select[Any]:
+        # FTS5 answers in rowid order and, joined by rowid and ordered so, stops at the limit:
+        # bm25 is computed for the rows read, not for every match.
+        # bm25 is lower for better matches; products_fts weighs its columns (BM25_WEIGHTS),
+        # products_name_fts has one.
+        weights = BM25_WEIGHTS if index is _fts else ()
+        score = func.bm25(literal_column(index.name), *weights)
+        return (
+            select(index.c.rowid.label("id"), score.label("score"), *_FACET_COLUMNS)
+            .select_from(index.join(products, products.c.id == index.c.rowid))
+            .where(index.c[index.name].match(expression), is_live(), *conditions)
+            .order_by(index.c.rowid)
+            .limit(limit)
         )
 
-    def name_starts_a_word(self, prefix: str) -> ColumnElement[bool]:
+    def names_starting(self, prefix: str, limit: int) -> Select[Any]:
         starts = _name_starts_a_word(prefix)
         if any(wildcard in prefix for wildcard in "%_\\"):
             # LIKE reaches FTS5's index only without an ESCAPE clause.
-            return starts
+            return _first_live(products, products.c.id, starts, limit)
         if len(prefix) < TRIGRAM:
-            # Too short for trigrams: names with a word starting so in products_fts, the first
-            # ones by id (FTS5 answers in rowid order and stops at the limit). Stemming keeps a
-            # word's first two letters, so "sh" finds "Shirts" as "shirt". Without the index,
-            # a prefix no name has ("zz") read every name.
+            # Too short for trigrams: names with a word starting so in products_fts, from its
+            # prefix index. Stemming keeps a word's first two letters, so "sh" finds "Shirts"
+            # as "shirt". Without the index, a prefix no name has ("zz") read every name.
             words = _fts.c.products_fts.match(f"{{name}} : {_phrase(prefix)} *")
-            first = select(_fts.c.rowid).where(words).limit(SHORT_PREFIX_CANDIDATES)
-            return products.c.id.in_(first.scalar_subquery()) & starts
-        # The trigram index narrows the names to those holding the prefix anywhere (LIKE on an
-        # FTS5 trigram table is answered from the index); `starts` keeps word starts only.
-        # SQLite's LIKE ignores ASCII case itself; lower() around the name would hide the index.
-        holding = select(_trigram.c.rowid).where(_trigram.c.name.like(f"%{prefix}%"))
-        return products.c.id.in_(holding) & starts
+            holding: Subquery = (
+                select(_fts.c.rowid)
+                .where(words)
+                .order_by(_fts.c.rowid)
+                .limit(SHORT_PREFIX_CANDIDATES)
+                .subquery()
+            )
+        else:
+            # The trigram index narrows the names to those holding the prefix anywhere (LIKE on
+            # an FTS5 trigram table is answered from the index); `starts` keeps word starts.
+            # SQLite's LIKE ignores ASCII case itself; lower() around the name would hide the
+            # index. At most TRIGRAM_HOLDERS_MAX holders: a prefix held mostly inside words
+            # ("ress") would otherwise read every name holding it.
+            holding = (
+                select(_trigram.c.rowid)
+                .where(_trigram.c.name.like(f"%{prefix}%"))
+                .order_by(_trigram.c.rowid)
+                .limit(TRIGRAM_HOLDERS_MAX)
+                .subquery()
+            )
+        # The holders, in rowid order, drive the join (a co-routine of at most their limit):
+        # the read stops at `limit` names, and the first holders are mostly word starts. No
+        # ORDER BY outside: sorting would read every holder first (7 ms rather than 0.2 ms
+        # for "card" on a million products); the rows come in the holders' order. A plain
+        # JOIN would have SQLite materialize every holder first, as would the sort.
+        source = _CrossJoin(holding, products, products.c.id == holding.c.rowid)
+        return _first_live(source, None, starts, limit)
 
     async def is_known(self, conn: AsyncConnection, word: str) -> bool:
         matched = _fts.c.products_fts.match(_phrase(word))
@@ -151,15 +246,29 @@ class SqliteFullText:
         return found is not None
 
     async def names_like(self, conn: AsyncConnection, word: str) -> list[str]:
-        expression = " OR ".join(_phrase(piece) for piece in spelling.pieces(word))
-        names = await conn.scalars(
-            select(_trigram.c.name)
-            .where(_trigram.c.products_trigram.match(expression))
-            # FTS5's rank (bm25): names holding more, and rarer, of the pieces first.
-            .order_by(literal_column("rank"))
-            .limit(SPELLING_CANDIDATE_NAMES)
-        )
+        # For each piece, the first names holding it, by id (FTS5 stops there): rare pieces
+        # bring every name holding them, common ones a sample, and the closest word is chosen
+        # among them all. Ordering every name holding any piece by FTS5's rank read 100,000
+        # names for "cardigna" on a million products (100 ms); this reads at most a few
+        # thousand, and found "jacket" for "jaket" where the rank's first 100 did not.
+        pieces = spelling.pieces(word)[:SPELLING_PIECES_MAX]
+        per_piece = [
+            select(
+                select(_trigram.c.name)
+                .where(_trigram.c.products_trigram.match(_phrase(piece)))
+                .order_by(_trigram.c.rowid)
+                .limit(SPELLING_NAMES_PER_PIECE)
+                .subquery()
+            )
+            for piece in pieces
+        ]
+        names = await conn.scalars(union(*per_piece))
         return list(names)
+
+
+async def _set_locally(conn: AsyncConnection, **settings: str) -> None:
+    """Settings for the current transaction only, in one round trip."""
+    await conn.execute(select(*(func.set_config(k, v, true()) for k, v in settings.items())))
 
 
 # -- PostgreSQL: tsvector and pg_trgm ----------------------------------------------------------
@@ -168,23 +277,62 @@ _search_vector: ColumnElement[Any] = literal_column("products.search_vector")
 
 
 class PostgresFullText:
-    def match(self, words: Sequence[str]) -> Match:
+    def ranked(
+        self, words: Sequence[str], conditions: Sequence[ColumnElement[bool]], limit: int
+    ) -> Select[Any]:
+        return self._ranked(_search_vector, words, conditions, limit)
+
+    def ranked_by_name(
+        self, words: Sequence[str], conditions: Sequence[ColumnElement[bool]], limit: int
+    ) -> Select[Any]:
+        # Spelled as migration 0012's index products_name_search, which answers it.
+        name_vector = func.to_tsvector(TEXT_SEARCH_CONFIG, products.c.name)
+        return self._ranked(name_vector, words, conditions, limit)
+
+    async def prepare_search(self, conn: AsyncConnection) -> None:
+        # A ranked read (and a spelling's look-ups) takes the first rows of a bitmap scan of a
+        # GIN index, in table order, and stops at its limit. Left alone, the planner may walk
+        # the table (or an index in order) instead and stop as early for a common word, but
+        # read every row for a rare one: once products was vacuumed, "is cardigna a word"
+        # became a Seq Scan of a million rows (350 ms), its trigram look-up a walk of the
+        # name index (140 ms). A parallel scan would give the first rows in no stable order.
+        # For this transaction only: the bitmap scans, on one process.
+        await _set_locally(
+            conn,
+            enable_seqscan="off",
+            enable_indexscan="off",
+            max_parallel_workers_per_gather="0",
+        )
+
+    async def prepare_counts(self, conn: AsyncConnection) -> None:
+        # The facet counts of a thousand results were given two parallel workers, whose start
+        # cost more than they saved (20 ms of 48 on a busy host). For this transaction only.
+        await _set_locally(conn, max_parallel_workers_per_gather="0")
+
+    def _ranked(
+        self,
+        document: ColumnElement[Any],
+        words: Sequence[str],
+        conditions: Sequence[ColumnElement[bool]],
+        limit: int,
+    ) -> Select[Any]:
         # plainto_tsquery: every word, stemmed, stop words left out; it takes any text without
         # a syntax error and, unlike websearch_to_tsquery, reads "or" as a word, as FTS5 does.
         query = func.plainto_tsquery(TEXT_SEARCH_CONFIG, " ".join(words))
-        condition = _search_vector.bool_op("@@")(query)
-        return Match(
-            source=products,
-            source_condition=condition,
-            condition=condition,
-            # ts_rank's default weights: A (name) 1.0, B (brand) 0.4, C 0.2, D (description) 0.1.
-            relevance=func.ts_rank(_search_vector, query).desc(),
+        # ts_rank's default weights: A (name) 1.0, B (brand) 0.4, C 0.2, D (description) 0.1;
+        # negated so that lower is better, as bm25.
+        score = -func.ts_rank(_search_vector, query)
+        return (
+            select(products.c.id, score.label("score"), *_FACET_COLUMNS)
+            .where(document.bool_op("@@")(query), is_live(), *conditions)
+            .limit(limit)  # no ORDER BY: the first rows the bitmap scan gives, in table order
         )
 
-    def name_starts_a_word(self, prefix: str) -> ColumnElement[bool]:
+    def names_starting(self, prefix: str, limit: int) -> Select[Any]:
         # One case-blind regular expression rather than two ILIKEs: products_name_trigram
         # serves it as one index condition (for prefixes of three letters or more).
-        return products.c.name.regexp_match(f"(^| ){re.escape(prefix)}", flags="i")
+        starts = products.c.name.regexp_match(f"(^| ){re.escape(prefix)}", flags="i")
+        return _first_live(products, products.c.id, starts, limit)
 
     async def is_known(self, conn: AsyncConnection, word: str) -> bool:
         query = func.plainto_tsquery(TEXT_SEARCH_CONFIG, word)

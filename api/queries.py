@@ -5,11 +5,25 @@ Everything here is SQLAlchemy Core that runs unchanged on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, FromClause, Select, and_, exists, false, func, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    FromClause,
+    Integer,
+    Select,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    false,
+    func,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api import messages
@@ -35,6 +49,16 @@ def is_live() -> ColumnElement[bool]:
     # Spelled as a comparison (not NOT discontinued) so the (category_id, discontinued) index
     # serves it on both databases.
     return products.c.discontinued == false()
+
+
+def among_ids(column: Any, ids: Sequence[int], dialect: str) -> ColumnElement[bool]:
+    """`column IN ids` as one bound parameter however many ids there are (a search's thousand
+    results): PostgreSQL's `= ANY(array)`, SQLite's `IN (SELECT value FROM json_each(...))`.
+    An IN of a thousand parameters costs milliseconds to render, and a statement per count."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))  # type: ignore[no-any-return]
+    values = func.json_each(bindparam(None, json.dumps(list(ids)))).table_valued("value")
+    return column.in_(select(values.c.value))  # type: ignore[no-any-return]
 
 
 def in_categories(category_ids: Iterable[int]) -> ColumnElement[bool]:

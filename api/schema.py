@@ -789,9 +789,12 @@ product_ratings = Table(
 
 # Full-text search lives outside this metadata, since each database spells it its own way
 # (migration 0003, api/fulltext.py): SQLite's FTS5 tables (and the shadow tables FTS5 makes
-# for them), PostgreSQL's generated products.search_vector and the indexes over it and names.
-SEARCH_INDEX_TABLES = ("products_fts", "products_trigram")
-SEARCH_INDEX_NAMES = frozenset({"search_vector", "products_search", "products_name_trigram"})
+# for them), PostgreSQL's generated products.search_vector and the indexes over it and names
+# (migrations 0003 and 0012).
+SEARCH_INDEX_TABLES = ("products_fts", "products_trigram", "products_name_fts")
+SEARCH_INDEX_NAMES = frozenset(
+    {"search_vector", "products_search", "products_name_trigram", "products_name_search"}
+)
 
 
 def is_declared_here(name: str | None, type_: str, _parent_names: object = None) -> bool:

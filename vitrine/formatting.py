@@ -11,7 +11,7 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency, format_decimal, get_currency_precision
 from babel.support import NullTranslations
 
 MONEY_TEXTS_CACHED = 8192
@@ -25,6 +25,11 @@ TRANSLATIONS = NullTranslations()
 def item_count(count: int) -> str:
     """ "1 item", "2 items": the basket's count in words, through gettext's ngettext."""
     return TRANSLATIONS.ngettext("%(num)d item", "%(num)d items", count) % {"num": count}
+
+
+def number(value: int, locale: str) -> str:
+    """A count in the shop's locale: 1000 -> "1,000"."""
+    return format_decimal(value, locale=locale)
 
 
 def money(value: Any, locale: str) -> str:

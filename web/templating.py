@@ -17,7 +17,7 @@ from google.protobuf.message import Message
 from markupsafe import Markup
 
 from vitrine.config import PROJECT_ROOT
-from vitrine.formatting import TRANSLATIONS, country_name, date, money
+from vitrine.formatting import TRANSLATIONS, country_name, date, money, number
 from vitrine.urls import (
     category_url,
     help_path,
@@ -130,6 +130,7 @@ def make_environment(
     # Plurals through gettext's ngettext ("1 item", "2 items"), from vitrine.formatting's catalogue.
     env.install_gettext_translations(TRANSLATIONS, newstyle=True)  # type: ignore[attr-defined]
     env.filters["money"] = lambda value: money(value, locale)
+    env.filters["number"] = lambda value: number(int(value), locale)
     env.filters["date"] = lambda value, style="medium": date(value, locale, style)
     env.filters["country"] = lambda code: country_name(code, locale)
     # Codes as (code, name) pairs in the order of their names, for a country <select>.

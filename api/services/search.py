@@ -6,20 +6,31 @@ from __future__ import annotations
 import asyncio
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api import spelling, validation
 from api.category_tree import CategoryTree, category_tree
 from api.context import CallContext
-from api.facets import BRAND, FACETS, PRICE_BAND, FacetSelection, count_facet, facet_messages
-from api.fulltext import FullText, Match, for_dialect
+from api.facets import (
+    BRAND,
+    COLOUR,
+    FACETS,
+    PRICE_BAND,
+    SIZE,
+    FacetSelection,
+    count_variant_facets,
+    facet_messages,
+    price_band_value,
+)
+from api.fulltext import FullText, for_dialect
 from api.messages import AnyRow
-from api.queries import SUMMARY_COLUMNS, is_live, product_summaries, sort_order
+from api.queries import SUMMARY_COLUMNS, among_ids, product_summaries, sort_order
 from api.sales import sale_prices
 from api.schema import category_facet_counts, products
 from contract import catalog_pb2, search_pb2
@@ -39,17 +50,11 @@ VOCABULARY_MAX_BRANDS = 2_000
 DID_YOU_MEAN_MAX = 3
 # Queries of more words than this are not corrected: each word costs a look-up or two.
 SPELLING_MAX_WORDS = 6
-# Facets of a search are counted over at most this many matches (the first ones by id, which
-# both engines give without ranking every match): a word found in 70,000 products would
-# otherwise join all of them to their variants on every search. The response says so
-# (facets_counted_over) and the page shows it.
-FACET_MATCHES_MAX = 1000
-
-
-@dataclass(frozen=True)
-class _Found:
-    rows: Sequence[AnyRow]
-    total: int
+# A search's results are at most this many products, ranked among the first the full-text
+# index gives (name matches, then, when those are fewer, any matches: _results). A word found
+# in 70,000 products then costs what one found in 1,000 does: the total says "1,000+"
+# (total_capped), pages go as far as these, facets count these, other sorts order these.
+RESULTS_MAX = 1000
 
 
 async def search_products(
@@ -66,100 +71,151 @@ async def search_products(
     selection = FacetSelection.from_filter(request.filter)
     fulltext = for_dialect(ctx.db.dialect.name)
 
-    found = await _search(ctx.db, fulltext, words, page=page, sort=sort, selection=selection)
+    found = await _results(ctx.db, fulltext, words, selection.conditions())
     spellings: list[str] = []
     searched_for = ""
-    if found.total == 0:
+    if not found.ids:
         spellings = await _spellings(ctx, fulltext, words)
         if spellings and not request.exact:
             corrected = spellings[0].split()
-            found_corrected = await _search(
-                ctx.db, fulltext, corrected, page=page, sort=sort, selection=selection
-            )
-            if found_corrected.total:
+            found_corrected = await _results(ctx.db, fulltext, corrected, selection.conditions())
+            if found_corrected.ids:
                 found, words, searched_for = found_corrected, corrected, spellings[0]
     sales = await sale_prices(ctx)
-    async with ctx.db.connect() as conn:
-        summaries = await product_summaries(conn, found.rows, sales)
-    facets = _Facets([], 0)
-    if found.total or not selection.is_empty():
-        facets = await _facets(ctx.db, fulltext.match(words), selection)
+
+    async def summarised() -> list[catalog_pb2.ProductSummary]:
+        async with ctx.db.connect() as conn:
+            rows = await _page_rows(conn, found, page, sort)
+            return await product_summaries(conn, rows, sales)
+
+    async def faceted() -> _Facets:
+        if not found.ids and selection.is_empty():
+            return _Facets([], 0)
+        return await _facets(ctx.db, fulltext, words, selection, found)
+
+    # The page and the facets, each on a connection of its own, at once.
+    async with asyncio.TaskGroup() as group:
+        summaries_task = group.create_task(summarised())
+        facets_task = group.create_task(faceted())
+    summaries, facets = summaries_task.result(), facets_task.result()
     return search_pb2.SearchProductsResponse(
         products=summaries,
-        page=page.info(found.total),
+        page=page.info(len(found.ids)),
         did_you_mean=spellings,
         searched_for=searched_for,
         facets=facets.facets,
         facets_counted_over=facets.counted_over,
+        total_capped=found.capped,
     )
 
 
-async def _search(
+@dataclass(frozen=True)
+class _Results:
+    rows: list[AnyRow]  # id, score, brand and price, in relevance order, at most RESULTS_MAX
+    capped: bool  # more live products match than RESULTS_MAX: `rows` are RESULTS_MAX of them
+
+    @property
+    def ids(self) -> list[int]:
+        return [row.id for row in self.rows]
+
+
+async def _results(
     engine: AsyncEngine,
     fulltext: FullText,
     words: list[str],
-    *,
-    page: validation.Page,
-    sort: int,
-    selection: FacetSelection,
-) -> _Found:
-    match = fulltext.match(words)
-    matching = [is_live(), *selection.conditions()]
-    if sort == catalog_pb2.PRODUCT_SORT_UNSPECIFIED:
-        statement = select(*SUMMARY_COLUMNS, func.count().over().label("total")).select_from(
-            match.source
-        )
-        matching.append(match.source_condition)
-        order = [match.relevance, products.c.id.asc()]
-    else:
-        statement = select(*SUMMARY_COLUMNS, func.count().over().label("total"))
-        matching.append(match.condition)
-        order = sort_order(sort)
+    conditions: Sequence[ColumnElement[bool]],
+) -> _Results:
+    """The search's results, best first: the products whose name holds every word, then the
+    other matches, each group by score (bm25, ts_rank), then by id.
+
+    Bounded reads of RESULTS_MAX + 1 rows (one more tells whether there are more): the first
+    name matches; when they are more than RESULTS_MAX they are the results (the other matches
+    would rank after them), else the first live matches too. When those are not capped they are
+    every match, and the name matches are among them.
+    """
     async with engine.connect() as conn:
-        # Counting in the same query (a window over the matches) reads them once, not twice.
-        rows = (
-            await conn.execute(
-                statement.where(*matching).order_by(*order).limit(page.size).offset(page.offset)
-            )
-        ).all()
-        if rows:
-            return _Found(rows, rows[0].total)
-        if page.number == 1:
-            return _Found([], 0)
-        # Past the end: the total is still wanted for the page links.
-        count = select(func.count()).select_from(products)
-        total = await conn.scalar(count.where(*matching, match.condition))
-    return _Found([], total or 0)
+        await fulltext.prepare_search(conn)
+        by_name = fulltext.ranked_by_name(words, conditions, RESULTS_MAX + 1)
+        named = sorted((await conn.execute(by_name)).all(), key=_best_first)
+        if len(named) > RESULTS_MAX:
+            return _Results(named[:RESULTS_MAX], capped=True)
+        matches = fulltext.ranked(words, conditions, RESULTS_MAX + 1)
+        others = sorted((await conn.execute(matches)).all(), key=_best_first)
+    named_ids = {row.id for row in named}
+    ranked = [*named, *(row for row in others if row.id not in named_ids)]
+    return _Results(ranked[:RESULTS_MAX], capped=len(others) > RESULTS_MAX)
 
 
-async def _facets(engine: AsyncEngine, match: Match, selection: FacetSelection) -> _Facets:
-    """The facets of the matching products, each counted on a connection of its own at once,
-    over the first FACET_MATCHES_MAX live matches that pass the other facets' filters."""
+def _best_first(row: AnyRow) -> tuple[float, int]:
+    return (row.score, row.id)  # lower scores are better on both engines
 
-    async def count(facet: str) -> tuple[dict[str, int], bool]:
-        first = (
-            select(products.c.id)
-            .where(is_live(), match.condition, *selection.conditions(besides=facet))
-            .order_by(products.c.id)
-            .limit(FACET_MATCHES_MAX)
+
+async def _page_rows(
+    conn: AsyncConnection, found: _Results, page: validation.Page, sort: int
+) -> Sequence[AnyRow]:
+    """The summary rows of one page of the results, in relevance order or `sort`."""
+    if sort == catalog_pb2.PRODUCT_SORT_UNSPECIFIED:
+        ids = found.ids[page.offset : page.offset + page.size]
+        if not ids:
+            return []
+        rows = await conn.execute(select(*SUMMARY_COLUMNS).where(products.c.id.in_(ids)))
+        by_id = {row.id: row for row in rows}
+        return [by_id[product_id] for product_id in ids if product_id in by_id]
+    if not found.ids or page.offset >= len(found.ids):
+        return []
+    # Another sort orders the same results (at most RESULTS_MAX, by primary key).
+    return (
+        await conn.execute(
+            select(*SUMMARY_COLUMNS)
+            .where(among_ids(products.c.id, found.ids, conn.dialect.name))
+            .order_by(*sort_order(sort))
+            .limit(page.size)
+            .offset(page.offset)
         )
-        async with engine.connect() as conn:
-            counted = await count_facet(conn, facet, [products.c.id.in_(first)], FacetSelection())
-            # Every product has one price band: the bands' sum is how many were counted.
-            reached = facet == PRICE_BAND and sum(counted.values()) >= FACET_MATCHES_MAX
-            return counted, reached
+    ).all()
 
+
+async def _facets(
+    engine: AsyncEngine,
+    fulltext: FullText,
+    words: list[str],
+    selection: FacetSelection,
+    found: _Results,
+) -> _Facets:
+    """The facets of the results, disjunctive as on listings: a facet with selected values is
+    counted over the results of the other facets' filters (a search of their own, as bounded);
+    the others over `found`, which every filter made. Brands and price bands are counted from
+    the results' rows, colours and sizes from their variants."""
+    # The other filters' results of each facet with selected values, at once.
     async with asyncio.TaskGroup() as group:
-        tasks = {facet: group.create_task(count(facet)) for facet in FACETS}
-    counts = {facet: task.result()[0] for facet, task in tasks.items()}
-    partial = any(task.result()[1] for task in tasks.values())
-    return _Facets(facet_messages(counts, selection), FACET_MATCHES_MAX if partial else 0)
+        besides = {
+            facet: group.create_task(
+                _results(engine, fulltext, words, selection.conditions(besides=facet))
+            )
+            for facet in FACETS
+            if selection.selected(facet)
+        }
+    over = {facet: besides[facet].result() if facet in besides else found for facet in FACETS}
+    counts: dict[str, dict[str, int]] = {
+        BRAND: dict(Counter(row.brand for row in over[BRAND].rows)),
+        PRICE_BAND: dict(Counter(price_band_value(row.price) for row in over[PRICE_BAND].rows)),
+    }
+    async with engine.connect() as conn:
+        await fulltext.prepare_counts(conn)
+        # Colour and size in one statement when they count the same results.
+        together = [facet for facet in (COLOUR, SIZE) if over[facet] is found]
+        counts |= await count_variant_facets(conn, found.ids, together)
+        for facet in (COLOUR, SIZE):
+            if facet not in together:
+                counts |= await count_variant_facets(conn, over[facet].ids, [facet])
+    capped = any(results.capped for results in over.values())
+    return _Facets(facet_messages(counts, selection), RESULTS_MAX if capped else 0)
 
 
 @dataclass(frozen=True)
 class _Facets:
     facets: list[catalog_pb2.Facet]
-    counted_over: int  # FACET_MATCHES_MAX when some facet's matches were more; else 0
+    counted_over: int  # RESULTS_MAX when the results counted were capped; else 0
 
 
 async def _spellings(ctx: CallContext, fulltext: FullText, words: list[str]) -> list[str]:
@@ -170,6 +226,7 @@ async def _spellings(ctx: CallContext, fulltext: FullText, words: list[str]) -> 
     vocabulary = await _vocabulary(ctx)
     choices: list[list[str]] = []
     async with ctx.db.connect() as conn:
+        await fulltext.prepare_search(conn)  # the look-ups take the first rows of an index
         for word in words:
             correctable = len(word) >= spelling.MIN_WORD_LENGTH and not word.isdigit()
             if not correctable or await fulltext.is_known(conn, word):
@@ -252,16 +309,10 @@ async def suggest(
         for brand in vocabulary.brands
         if _starts_a_word(brand, prefix)
     ]
+    fulltext = for_dialect(ctx.db.dialect.name)
     async with ctx.db.connect() as conn:
-        # Ordered by id so that, for a common prefix, the database stops at the first matches
-        # along the primary key instead of sorting every match; duplicates of a name are read
-        # too, hence the margin.
-        rows = await conn.execute(
-            select(products.c.id, products.c.slug, products.c.name)
-            .where(is_live(), for_dialect(ctx.db.dialect.name).name_starts_a_word(prefix))
-            .order_by(products.c.id)
-            .limit(limit * 2)
-        )
+        # Duplicates of a name are read too, hence the margin.
+        rows = await conn.execute(fulltext.names_starting(prefix, limit * 2))
         product_hits = [
             kind(text=row.name, kind=kind.KIND_PRODUCT, slug=row.slug, product_id=row.id)
             for row in rows

@@ -8,11 +8,10 @@ VITRINE_TEST_POSTGRES_URL, on PostgreSQL.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, text, update
 
 from api import listing_index
 from api.fulltext import for_dialect
-from api.queries import is_live
 from api.schema import product_attributes, product_images, products, variants
 from api.services import search
 from contract import catalog_pb2, search_pb2
@@ -69,6 +68,7 @@ def test_a_name_match_comes_before_a_description_match(shop):
 
 def test_a_renamed_product_is_found_by_its_new_name_right_after(shop):
     assert found(shop, "cardigans") == []
+    assert found(shop, "shirt") == [7, 8]
     execute(
         shop,
         update(products)
@@ -77,6 +77,9 @@ def test_a_renamed_product_is_found_by_its_new_name_right_after(shop):
     )
     assert found(shop, "cardigans") == [7]
     assert found(shop, "oxford") == [7]
+    # Still a shirt by its category's words, but no longer by name: the names' own index
+    # (products_name_fts, products_name_search) followed the rename too.
+    assert found(shop, "shirt") == [8, 7]
 
 
 async def _remove_from_listings(shop, product_id: int) -> None:
@@ -155,16 +158,20 @@ def _fill(shop: Shop) -> None:
             await conn.execute(text(_FILL))
             # As after autovacuum: rows moved from the GIN indexes' pending lists into the
             # indexes proper (the planner prices a long pending list high), statistics taken.
-            for index in ("products_search", "products_name_trigram"):
+            for index in ("products_search", "products_name_trigram", "products_name_search"):
                 await conn.execute(text(f"SELECT gin_clean_pending_list('{index}'::regclass)"))
             await conn.execute(text("ANALYZE products"))
 
     shop.run(fill())
 
 
-def _plan(shop: Shop, statement) -> str:
+def _plan(shop: Shop, statement, *, ranked: bool = False) -> str:
+    fulltext = for_dialect("postgresql")
+
     async def explain() -> str:
         async with shop.ctx.db.connect() as conn:
+            if ranked:
+                await fulltext.prepare_search(conn)  # as api/services/search.py reads them
             sql = statement.compile(conn.sync_connection, compile_kwargs={"literal_binds": True})
             rows = await conn.execute(text(f"EXPLAIN {sql}"))
             return "\n".join(row[0] for row in rows)
@@ -178,12 +185,34 @@ def _plan(shop: Shop, statement) -> str:
 def test_postgres_search_and_suggestions_use_the_gin_indexes(shop):
     _fill(shop)
     fulltext = for_dialect("postgresql")
-    match = fulltext.match(["cardigans", "wool"])
-    plan = _plan(shop, select(products.c.id).where(is_live(), match.condition))
+    plan = _plan(shop, fulltext.ranked(["cardigans", "wool"], [], 1001), ranked=True)
     assert "products_search" in plan
     assert "Seq Scan on products" not in plan
+    assert "Sort" not in plan  # the first rows of the scan, not every match ranked
 
-    prefix = fulltext.name_starts_a_word("jack")
-    plan = _plan(shop, select(products.c.id).where(is_live(), prefix))
+    plan = _plan(shop, fulltext.ranked_by_name(["plain", "item"], [], 1000), ranked=True)
+    assert "products_name_search" in plan
+    assert "Seq Scan on products" not in plan
+
+    plan = _plan(shop, fulltext.names_starting("jack", 16))
     assert "products_name_trigram" in plan
     assert "Seq Scan on products" not in plan
+
+
+def test_a_common_word_finds_a_bounded_number_of_results_name_matches_first(shop, monkeypatch):
+    # "shirt": 7 and 8 by name, 11 ("Storm Coat") by its category's words only.
+    monkeypatch.setattr(search, "RESULTS_MAX", 2)
+    execute(
+        shop,
+        update(products).where(products.c.id == 11).values(description="Wear it over a shirt."),
+    )
+    assert sorted(found(shop, "shirt")) == [7, 8]  # the name matches, before any other
+    response = find(shop, "shirt")
+    assert response.total_capped
+    assert response.page.total_items == 2
+    assert response.facets_counted_over == 2
+
+    monkeypatch.setattr(search, "RESULTS_MAX", 3)
+    response = find(shop, "shirt")
+    assert not response.total_capped
+    assert [p.id for p in response.products][2] == 11

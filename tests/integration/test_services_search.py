@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from api import fulltext
 from api.services import search
 from contract import catalog_pb2, common_pb2, search_pb2
 from contract.errors import Invalid
@@ -74,20 +75,40 @@ def test_facets_count_every_match_while_they_are_few(shop):
     counts = {f.name: {v.value: v.count for v in f.values} for f in response.facets}
     assert sum(counts["price_band"].values()) == 3
     assert response.facets_counted_over == 0
+    assert not response.total_capped
 
 
-def test_facets_of_many_matches_are_counted_over_the_first_ones_and_say_so(shop, monkeypatch):
-    monkeypatch.setattr(search, "FACET_MATCHES_MAX", 2)
+def test_results_past_the_bound_are_capped_and_say_so(shop, monkeypatch):
+    # Three live dresses, a bound of two: the results are two of them, best first.
+    monkeypatch.setattr(search, "RESULTS_MAX", 2)
     response = find(shop, "dress")
-    assert response.page.total_items == 3  # the results and their total stay exact
+    assert response.total_capped
+    assert response.page.total_items == 2  # the page shows "2+"
+    assert len(response.products) == 2
     assert response.facets_counted_over == 2
     counts = {f.name: {v.value: v.count for v in f.values} for f in response.facets}
     assert sum(counts["price_band"].values()) == 2
-    # A filter narrows the matches under the bound: every one of them is counted again.
+    # Other sorts order the same two results.
+    by_price = find(shop, "dress", sort=catalog_pb2.PRODUCT_SORT_PRICE_ASC)
+    assert sorted(p.id for p in by_price.products) == sorted(p.id for p in response.products)
+    # Pages go as far as the results.
+    second = find(shop, "dress", page=common_pb2.PageRequest(page=2, page_size=1))
+    assert second.page.total_pages == 2
+    assert len(second.products) == 1
+    # A filter that narrows the matches under the bound gives an exact total and counts.
     brand = next(iter(counts["brand"]))
     filtered = find(shop, "dress", filter=catalog_pb2.FacetFilter(brands=[brand]))
     bands = next(f for f in filtered.facets if f.name == "price_band")
-    assert sum(v.count for v in bands.values) == min(2, filtered.page.total_items)
+    assert sum(v.count for v in bands.values) == filtered.page.total_items
+    assert not filtered.total_capped
+
+
+def test_results_at_the_bound_are_not_capped(shop, monkeypatch):
+    monkeypatch.setattr(search, "RESULTS_MAX", 3)
+    response = find(shop, "dress")
+    assert not response.total_capped
+    assert response.page.total_items == 3
+    assert response.facets_counted_over == 0
 
 
 def test_summaries_are_complete(shop):
@@ -230,3 +251,15 @@ def test_suggest_limits(shop):
         suggestions(shop, "s", limit=21)
     assert suggestions(shop, "%") == []
     assert suggestions(shop, "_") == []
+
+
+def test_suggest_reads_a_bounded_number_of_the_names_holding_a_prefix(shop, monkeypatch):
+    # SQLite reads at most TRIGRAM_HOLDERS_MAX names holding a prefix of 3 letters or more, by
+    # id: a prefix held mostly inside words ("ress") never reads every name holding it.
+    assert [text for text, *_ in suggestions(shop, "sho")] == [
+        "Shoes",
+        "Running Shoe",
+        "Trail Shoe",
+    ]
+    monkeypatch.setattr(fulltext, "TRIGRAM_HOLDERS_MAX", 1)
+    assert [text for text, *_ in suggestions(shop, "sho")] == ["Shoes", "Running Shoe"]

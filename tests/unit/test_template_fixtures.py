@@ -139,3 +139,17 @@ def test_a_product_without_any_option_cannot_be_ordered_and_still_renders():
     html = render("product/detail.html", "no-variants")
     assert "This product cannot be ordered at the moment." in html
     assert "Add to basket" not in html
+
+
+def test_a_capped_search_says_more_products_match_than_it_shows():
+    html = render("search/results.html", "many-matches")
+    assert "1,000+ products found" in html
+    assert "More than 1,000 products match: these are 1,000 of them." in html
+    assert "Counts are of the 1,000 products found, not of every match." in html
+
+
+def test_an_uncapped_search_gives_its_exact_total():
+    html = render("search/results.html", "results")
+    assert "+ products found" not in html
+    assert "More than" not in html
+    assert "Counts are of the" not in html
