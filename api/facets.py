@@ -124,6 +124,9 @@ def _selected(values: Sequence[str], field: str) -> tuple[str, ...]:
             raise Invalid(f"filter.{field} has a value over {MAX_VALUE_LENGTH} characters")
         if "\x00" in value:
             raise Invalid(f"filter.{field} has a value with a NUL character")
+        if "\x1f" in value:
+            # The separator of a set of values in the listing index (api/facet_combinations.py).
+            raise Invalid(f"filter.{field} has a value with a unit separator character")
     return tuple(dict.fromkeys(values))  # duplicates dropped, order kept
 
 

@@ -159,6 +159,22 @@ category_facet_combinations = Table(
     Column("count", Integer, nullable=False),
 )
 
+# The combinations' rows whose set of facets holds colour or size, with the product's whole set
+# of colours (and of sizes) joined in one value (api/facet_combinations.py): the counts of a
+# listing with several colours or sizes selected, each product counted once, from rows whose
+# number grows with the values, not the products (api/listings.py).
+category_facet_sets = Table(
+    "category_facet_sets",
+    metadata,
+    Column("category_id", Integer, ForeignKey("categories.id"), primary_key=True),
+    Column("facets", Integer, primary_key=True),
+    Column("brand", String(100), primary_key=True),
+    Column("colour", Text, primary_key=True),
+    Column("size", Text, primary_key=True),
+    Column("price_band", String(100), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
 # Slugs a product had before; GetProductBySlug answers them with "moved".
 product_old_slugs = Table(
     "product_old_slugs",
