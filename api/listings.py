@@ -35,7 +35,6 @@ from sqlalchemy import (
     Select,
     Text,
     bindparam,
-    exists,
     func,
     literal,
     or_,
@@ -342,7 +341,8 @@ def _filters(
     facet: values of one facet OR-ed, facets AND-ed.
 
     `probe`: as a correlated EXISTS, a primary-key probe per row (for a walk along a sort's
-    index); otherwise an IN of the selected values' ranges, which the databases read first."""
+    index, which listing_page chose by the counts); otherwise an IN of the selected values'
+    ranges, which the databases read first."""
     filters: list[ColumnElement[bool]] = []
     for facet in selected:
         named = (
@@ -351,7 +351,12 @@ def _filters(
             _values.value.in_(bindparam(f"{facet}_values", expanding=True)),
         )
         if probe:
-            filters.append(exists().where(*named, _values.product_id == product_id))
+            # OFFSET 0 keeps PostgreSQL from turning the EXISTS into a semi-join, which it
+            # planned as reading every product of the selected values whenever its estimate of
+            # a value's rows (correlated with the category) was low: measured 40-230 ms at a
+            # million products where the probes take 2. SQLite probes either way.
+            probed = select(literal(1)).where(*named, _values.product_id == product_id)
+            filters.append(probed.offset(0).exists())
         else:
             filters.append(product_id.in_(select(_values.product_id).where(*named)))
     return filters
