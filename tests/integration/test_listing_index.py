@@ -348,7 +348,28 @@ def test_postgres_answers_listings_and_products_from_indexes(postgres_url: str) 
         fresh_schema(postgres_url) as schema,
         _catalogue(Settings(database_url=postgres_url, database_schema=schema)) as catalogue,
     ):
+        _assert_seed_vacuumed(catalogue, schema)
         _explain_reads(catalogue)
+
+
+def _assert_seed_vacuumed(catalogue: Catalogue, schema: str) -> None:
+    """The seed marks every page of the bulk-loaded tables all-visible (VACUUM): index-only
+    scans read the index alone from the first request, not the table for each row."""
+
+    async def visibility() -> dict[str, tuple[int, int]]:
+        async with catalogue.ctx.db.connect() as conn:
+            rows = await conn.exec_driver_sql(
+                "SELECT c.relname, c.relpages, c.relallvisible FROM pg_class AS c"
+                " JOIN pg_namespace AS n ON n.oid = c.relnamespace"
+                f" WHERE n.nspname = '{schema}' AND c.relkind = 'r'"  # the test's own schema
+            )
+            return {name: (pages, visible) for name, pages, visible in rows}
+
+    found = catalogue.run(visibility())
+    for table in ("products", "variants", "product_images", "category_products"):
+        pages, visible = found[table]
+        assert pages > 0, (table, found[table])
+        assert visible == pages, (table, found[table])
 
 
 def _explain_reads(catalogue: Catalogue) -> None:
