@@ -141,7 +141,9 @@ async def _insert_combinations(conn: AsyncConnection) -> None:
             for ancestor_id in ancestors.get(category_id, ()):
                 counts[(ancestor_id, *key)] += n
         keys = _COUNT_KEYS[table]
-        rows = [dict(zip(keys, key, strict=True)) | {"count": n} for key, n in counts.items()]
+        # In the key's order: SQLite's WITHOUT ROWID table appends instead of splitting pages.
+        ordered = sorted(counts.items())
+        rows = [dict(zip(keys, key, strict=True)) | {"count": n} for key, n in ordered]
         for start in range(0, len(rows), INSERT_BATCH):
             await conn.execute(insert(table), rows[start : start + INSERT_BATCH])
 

@@ -96,7 +96,7 @@ def _backfill(bind: Any) -> None:
             counts[(ancestor_id, *key)] += n
     rows = [
         dict(zip(("category_id", "facets", *_FACETS, "count"), (*key, n), strict=True))
-        for key, n in counts.items()
+        for key, n in sorted(counts.items())  # in the key's order: appended, not scattered
     ]
     insert = sa.text(
         "INSERT INTO category_facet_sets"
@@ -118,7 +118,18 @@ def upgrade() -> None:
         sa.Column("price_band", sa.String(length=100), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["category_id"], ["categories.id"]),
-        sa.PrimaryKeyConstraint("category_id", "facets", "brand", "colour", "size", "price_band"),
+        # The key holds the count: a range of it answers a facet's part alone (PostgreSQL:
+        # index-only; SQLite: WITHOUT ROWID, the table is the key).
+        sa.PrimaryKeyConstraint(
+            "category_id",
+            "facets",
+            "brand",
+            "colour",
+            "size",
+            "price_band",
+            postgresql_include=["count"],
+        ),
+        sqlite_with_rowid=False,
     )
     _backfill(op.get_bind())
     op.execute("ANALYZE category_facet_sets")
