@@ -52,6 +52,17 @@ _BAND_ORDER = {band.value: index for index, band in enumerate(PRICE_BANDS)}
 _BANDS = {band.value: band for band in PRICE_BANDS}
 
 
+def price_span(bands: Sequence[str]) -> tuple[int, int | None]:
+    """The prices from the lowest selected band's start up to the highest one's end (None:
+    open): every product of the selected bands has a price in it (and others, between two
+    bands that are not adjacent)."""
+    starts = [0, *(band.below for band in PRICE_BANDS[:-1])]
+    chosen = [index for index, band in enumerate(PRICE_BANDS) if band.value in bands]
+    if not chosen:
+        return 0, None
+    return starts[min(chosen)] or 0, PRICE_BANDS[max(chosen)].below
+
+
 def price_band_of() -> ColumnElement[str]:
     """The band value of products.price.
 

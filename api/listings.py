@@ -30,6 +30,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Integer,
     Select,
@@ -46,7 +47,15 @@ from sqlalchemy.sql import operators
 
 from api import facet_combinations
 from api.facet_combinations import MULTI_VALUED
-from api.facets import BRAND, COLOUR, FACETS, PRICE_BAND, FacetCounts, FacetSelection
+from api.facets import (
+    BRAND,
+    COLOUR,
+    FACETS,
+    PRICE_BAND,
+    FacetCounts,
+    FacetSelection,
+    price_span,
+)
 from api.listing_index import TOTAL
 from api.messages import AnyRow
 from api.queries import sort_order, summary_statement
@@ -59,6 +68,7 @@ from api.schema import (
     category_products,
     products,
 )
+from contract import catalog_pb2
 
 _listed = category_products.c
 _values = category_facet_values.c
@@ -67,6 +77,9 @@ _combined = category_facet_combinations
 # Statements are built once per shape and bound per call: building a Core statement costs
 # about as much CPU as running a small one.
 _CATEGORY = bindparam("category_id", type_=Integer)
+PRICE_SORTS = frozenset({catalog_pb2.PRODUCT_SORT_PRICE_ASC, catalog_pb2.PRODUCT_SORT_PRICE_DESC})
+# Above every price: the span of the last band, which has no end.
+_NO_PRICE_ABOVE = 2**62
 # Facets a listed product has exactly one value of: the products having any of several selected
 # values are the sum of each value's, so combination counts add up (colours and sizes overlap).
 SINGLE_VALUED = frozenset({BRAND, PRICE_BAND})
@@ -88,6 +101,9 @@ class ListingStats:
     # read, against the products the narrowest selected facet names.
     walk_per_match: float = 1.0  # index entries walked per matching product: N / total
     narrowest: int = 0  # products having a selected value of the narrowest selected facet
+    # With price bands selected, a walk along a price sort reads only the prices of the
+    # selected bands' span (listing_page): the listed products in it.
+    in_price_span: int = 0
 
 
 async def listing_stats(
@@ -110,7 +126,13 @@ async def listing_stats(
         sum(unfiltered.get(facet, {}).get(value, 0) for value in selection.selected(facet))
         for facet in _selected(selection)
     )
-    return ListingStats(total, counts, listed / max(1, total), narrowest)
+    low, high = price_span(selection.price_bands)
+    in_price_span = sum(
+        count
+        for band, count in unfiltered.get(PRICE_BAND, {}).items()
+        if (low, high) == price_span((*selection.price_bands, band))  # the band lies in the span
+    )
+    return ListingStats(total, counts, listed / max(1, total), narrowest, in_price_span)
 
 
 def _combinations_add_up(selection: FacetSelection) -> bool:
@@ -271,9 +293,20 @@ async def listing_page(
     if from_end:
         end = min(total, offset + limit)
         offset, limit = total - end, end - offset
-    probe = (offset + limit) * stats.walk_per_match <= stats.narrowest
+    walk_per_match = stats.walk_per_match
+    # A price sort under selected price bands walks only the bands' span of prices: the walk
+    # skips neither the dearer products before a band (price descending) nor the cheaper ones.
+    in_span = sort in PRICE_SORTS and bool(selection.price_bands)
+    if in_span:
+        walk_per_match = stats.in_price_span / max(1, total)
+    probe = (offset + limit) * walk_per_match <= stats.narrowest
     parameters = _parameters(category_id, selection) | {"offset": offset, "limit": limit}
-    statement = _page_statement(sort, _selected(selection), from_end=from_end, probe=probe)
+    if in_span:
+        low, high = price_span(selection.price_bands)
+        parameters |= {"price_from": low, "price_below": _NO_PRICE_ABOVE if high is None else high}
+    statement = _page_statement(
+        sort, _selected(selection), from_end=from_end, probe=probe, in_span=in_span
+    )
     result = await conn.execute(statement, parameters)
     return result.all()
 
@@ -289,7 +322,7 @@ def _parameters(category_id: int, selection: FacetSelection) -> dict[str, Any]:
 
 @functools.cache
 def _page_statement(
-    sort: int, selected: tuple[str, ...], *, from_end: bool, probe: bool
+    sort: int, selected: tuple[str, ...], *, from_end: bool, probe: bool, in_span: bool = False
 ) -> Select[Any]:
     # Only the sort's columns and the product: the walk reads its index alone (index-only on
     # PostgreSQL, a covering index on SQLite), however many entries an offset skips.
@@ -300,6 +333,14 @@ def _page_statement(
         .where(
             _listed.category_id == _CATEGORY,
             *_filters(_listed.product_id, selected, probe=probe),
+            *(
+                (
+                    _listed.price >= bindparam("price_from", type_=BigInteger),
+                    _listed.price < bindparam("price_below", type_=BigInteger),
+                )
+                if in_span
+                else ()
+            ),
         )
         .order_by(*(_reversed(term) for term in order) if from_end else order)
         .limit(bindparam("limit", type_=Integer))
