@@ -29,6 +29,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from api import facet_combinations
@@ -164,8 +165,13 @@ def _product_groups(dialect: str) -> Select[Any]:
             .distinct()
             .subquery()
         )
+        # string_agg(value, separator ORDER BY value) on PostgreSQL: without the ORDER BY, the
+        # grouping of a million products spilled hash aggregates to disk for over 10 minutes
+        # (migration 0012's backfill, the same statement); with it, 10 seconds.
         aggregate = (
-            func.string_agg(distinct.c.value, _SEPARATOR)
+            func.string_agg(
+                distinct.c.value, aggregate_order_by(literal(_SEPARATOR), distinct.c.value)
+            )
             if dialect == "postgresql"
             else func.group_concat(distinct.c.value, _SEPARATOR)
         )

@@ -64,8 +64,10 @@ def _joined(joined: str | None) -> str:
 
 
 def _backfill(bind: Any) -> None:
+    # ORDER BY in PostgreSQL's aggregate: without it the grouping of a million products spilled
+    # hash aggregates to disk and had not ended after 10 minutes; with it, 10 seconds.
     aggregate = (
-        "string_agg(value, chr(31))"
+        "string_agg(value, chr(31) ORDER BY value)"
         if bind.dialect.name == "postgresql"
         else "group_concat(value, char(31))"
     )
