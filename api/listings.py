@@ -101,6 +101,7 @@ class ListingStats:
     # read, against the products the narrowest selected facet names.
     walk_per_match: float = 1.0  # index entries walked per matching product: N / total
     narrowest: int = 0  # products having a selected value of the narrowest selected facet
+    narrowest_facet: str = ""
     # With price bands selected, a walk along a price sort reads only the prices of the
     # selected bands' span (listing_page): the listed products in it.
     in_price_span: int = 0
@@ -122,8 +123,8 @@ async def listing_stats(
     total = _total(counts, selection)
     # Products of the narrowest selected facet (several colours: their sum, which is what
     # reading their ranges costs).
-    narrowest = min(
-        sum(unfiltered.get(facet, {}).get(value, 0) for value in selection.selected(facet))
+    narrowest, narrowest_facet = min(
+        (sum(unfiltered.get(facet, {}).get(value, 0) for value in selection.selected(facet)), facet)
         for facet in _selected(selection)
     )
     low, high = price_span(selection.price_bands)
@@ -132,7 +133,9 @@ async def listing_stats(
         for band, count in unfiltered.get(PRICE_BAND, {}).items()
         if (low, high) == price_span((*selection.price_bands, band))  # the band lies in the span
     )
-    return ListingStats(total, counts, listed / max(1, total), narrowest, in_price_span)
+    return ListingStats(
+        total, counts, listed / max(1, total), narrowest, narrowest_facet, in_price_span
+    )
 
 
 def _combinations_add_up(selection: FacetSelection) -> bool:
@@ -299,13 +302,14 @@ async def listing_page(
     in_span = sort in PRICE_SORTS and bool(selection.price_bands)
     if in_span:
         walk_per_match = stats.in_price_span / max(1, total)
-    probe = (offset + limit) * walk_per_match <= stats.narrowest
+    walk = (offset + limit) * walk_per_match <= stats.narrowest
+    read_first = None if walk else stats.narrowest_facet
     parameters = _parameters(category_id, selection) | {"offset": offset, "limit": limit}
     if in_span:
         low, high = price_span(selection.price_bands)
         parameters |= {"price_from": low, "price_below": _NO_PRICE_ABOVE if high is None else high}
     statement = _page_statement(
-        sort, _selected(selection), from_end=from_end, probe=probe, in_span=in_span
+        sort, _selected(selection), from_end=from_end, read_first=read_first, in_span=in_span
     )
     result = await conn.execute(statement, parameters)
     return result.all()
@@ -322,7 +326,12 @@ def _parameters(category_id: int, selection: FacetSelection) -> dict[str, Any]:
 
 @functools.cache
 def _page_statement(
-    sort: int, selected: tuple[str, ...], *, from_end: bool, probe: bool, in_span: bool = False
+    sort: int,
+    selected: tuple[str, ...],
+    *,
+    from_end: bool,
+    read_first: str | None,
+    in_span: bool = False,
 ) -> Select[Any]:
     # Only the sort's columns and the product: the walk reads its index alone (index-only on
     # PostgreSQL, a covering index on SQLite), however many entries an offset skips.
@@ -332,7 +341,7 @@ def _page_statement(
         select(*columns)
         .where(
             _listed.category_id == _CATEGORY,
-            *_filters(_listed.product_id, selected, probe=probe),
+            *_filters(_listed.product_id, selected, read_first=read_first),
             *(
                 (
                     _listed.price >= bindparam("price_from", type_=BigInteger),
@@ -376,14 +385,15 @@ async def _unfiltered_counts(conn: AsyncConnection, category_id: int) -> dict[st
 
 
 def _filters(
-    product_id: Any, selected: tuple[str, ...], *, probe: bool = False
+    product_id: Any, selected: tuple[str, ...], *, read_first: str | None = None
 ) -> list[ColumnElement[bool]]:
     """`product_id` among the category's products having a selected value, for each selected
     facet: values of one facet OR-ed, facets AND-ed.
 
-    `probe`: as a correlated EXISTS, a primary-key probe per row (for a walk along a sort's
-    index, which listing_page chose by the counts); otherwise an IN of the selected values'
-    ranges, which the databases read first."""
+    Each facet is a correlated EXISTS, a primary-key probe per row (for a walk along a sort's
+    index), but `read_first`: an IN of its selected values' ranges, which the databases read
+    first (the narrowest facet's products, each then probed for the other facets; an IN of
+    every facet had the databases read every selected value's products)."""
     filters: list[ColumnElement[bool]] = []
     for facet in selected:
         named = (
@@ -391,7 +401,7 @@ def _filters(
             _values.facet == facet,
             _values.value.in_(bindparam(f"{facet}_values", expanding=True)),
         )
-        if probe:
+        if facet != read_first:
             # OFFSET 0 keeps PostgreSQL from turning the EXISTS into a semi-join, which it
             # planned as reading every product of the selected values whenever its estimate of
             # a value's rows (correlated with the category) was low: measured 40-230 ms at a
