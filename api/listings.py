@@ -101,7 +101,9 @@ class ListingStats:
     # read, against the products the narrowest selected facet names.
     walk_per_match: float = 1.0  # index entries walked per matching product: N / total
     narrowest: int = 0  # products having a selected value of the narrowest selected facet
-    narrowest_facet: str = ""
+    # The selected facets, narrowest first: a walk probes them in this order, and an entry
+    # that fails the first is not probed for the others.
+    narrowest_first: tuple[str, ...] = ()
     # With price bands selected, a walk along a price sort reads only the prices of the
     # selected bands' span (listing_page): the listed products in it.
     in_price_span: int = 0
@@ -123,10 +125,12 @@ async def listing_stats(
     total = _total(counts, selection)
     # Products of the narrowest selected facet (several colours: their sum, which is what
     # reading their ranges costs).
-    narrowest, narrowest_facet = min(
-        (sum(unfiltered.get(facet, {}).get(value, 0) for value in selection.selected(facet)), facet)
+    sizes = {
+        facet: sum(unfiltered.get(facet, {}).get(value, 0) for value in selection.selected(facet))
         for facet in _selected(selection)
-    )
+    }
+    narrowest_first = tuple(sorted(sizes, key=sizes.__getitem__))
+    narrowest = sizes[narrowest_first[0]]
     low, high = price_span(selection.price_bands)
     in_price_span = sum(
         count
@@ -134,7 +138,7 @@ async def listing_stats(
         if (low, high) == price_span((*selection.price_bands, band))  # the band lies in the span
     )
     return ListingStats(
-        total, counts, listed / max(1, total), narrowest, narrowest_facet, in_price_span
+        total, counts, listed / max(1, total), narrowest, narrowest_first, in_price_span
     )
 
 
@@ -303,13 +307,17 @@ async def listing_page(
     if in_span:
         walk_per_match = stats.in_price_span / max(1, total)
     walk = (offset + limit) * walk_per_match <= stats.narrowest
-    read_first = None if walk else stats.narrowest_facet
+    read_first = stats.narrowest_first[0] if stats.narrowest_first and not walk else None
     parameters = _parameters(category_id, selection) | {"offset": offset, "limit": limit}
     if in_span:
         low, high = price_span(selection.price_bands)
         parameters |= {"price_from": low, "price_below": _NO_PRICE_ABOVE if high is None else high}
     statement = _page_statement(
-        sort, _selected(selection), from_end=from_end, read_first=read_first, in_span=in_span
+        sort,
+        stats.narrowest_first,
+        from_end=from_end,
+        read_first=read_first,
+        in_span=in_span,
     )
     result = await conn.execute(statement, parameters)
     return result.all()
