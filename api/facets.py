@@ -53,6 +53,17 @@ _BAND_ORDER = {band.value: index for index, band in enumerate(PRICE_BANDS)}
 _BANDS = {band.value: band for band in PRICE_BANDS}
 
 
+def price_span(bands: Sequence[str]) -> tuple[int, int | None]:
+    """The prices from the lowest selected band's start up to the highest one's end (None:
+    open): every product of the selected bands has a price in it (and others, between two
+    bands that are not adjacent)."""
+    starts = [0, *(band.below for band in PRICE_BANDS[:-1])]
+    chosen = [index for index, band in enumerate(PRICE_BANDS) if band.value in bands]
+    if not chosen:
+        return 0, None
+    return starts[min(chosen)] or 0, PRICE_BANDS[max(chosen)].below
+
+
 def price_band_of() -> ColumnElement[str]:
     """The band value of products.price.
 
@@ -133,6 +144,9 @@ def _selected(values: Sequence[str], field: str) -> tuple[str, ...]:
             raise Invalid(f"filter.{field} has a value over {MAX_VALUE_LENGTH} characters")
         if "\x00" in value:
             raise Invalid(f"filter.{field} has a value with a NUL character")
+        if "\x1f" in value:
+            # The separator of a set of values in the listing index (api/facet_combinations.py).
+            raise Invalid(f"filter.{field} has a value with a unit separator character")
     return tuple(dict.fromkeys(values))  # duplicates dropped, order kept
 
 

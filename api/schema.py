@@ -12,6 +12,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -157,6 +158,35 @@ category_facet_combinations = Table(
     Column("size", String(100), primary_key=True),
     Column("price_band", String(100), primary_key=True),
     Column("count", Integer, nullable=False),
+)
+
+# The combinations' rows whose set of facets holds colour or size, with the product's whole set
+# of colours (and of sizes) joined in one value (api/facet_combinations.py): the counts of a
+# listing with several colours or sizes selected, each product counted once, from rows whose
+# number grows with the values, not the products (api/listings.py).
+category_facet_sets = Table(
+    "category_facet_sets",
+    metadata,
+    Column("category_id", Integer, ForeignKey("categories.id"), nullable=False),
+    Column("facets", Integer, nullable=False),
+    Column("brand", String(100), nullable=False),
+    Column("colour", Text, nullable=False),
+    Column("size", Text, nullable=False),
+    Column("price_band", String(100), nullable=False),
+    Column("count", Integer, nullable=False),
+    # A facet's part of the counts reads a range of the key and each row's count: the key
+    # holds it (PostgreSQL: INCLUDE, an index-only scan; SQLite: WITHOUT ROWID, the table is
+    # the key), so the range is read alone rather than a table row per key entry.
+    PrimaryKeyConstraint(
+        "category_id",
+        "facets",
+        "brand",
+        "colour",
+        "size",
+        "price_band",
+        postgresql_include=["count"],
+    ),
+    sqlite_with_rowid=False,
 )
 
 # Slugs a product had before; GetProductBySlug answers them with "moved".

@@ -143,8 +143,9 @@ def _p99(samples: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
-async def measure(url: str, rounds: int) -> dict[str, Any]:
-    """Cold start and p50/p99 per read kind, answer cache off, in this (fresh) process."""
+async def measure(url: str, rounds: int, slowest: int = 0) -> dict[str, Any]:
+    """Cold start and p50/p99 per read kind, answer cache off, in this (fresh) process.
+    `slowest`: also the slowest calls of each kind, with what they asked (--verbose)."""
     sys.path.insert(0, str(ROOT))
     from api.cache import TtlCache  # noqa: PLC0415
     from api.context import CallContext  # noqa: PLC0415
@@ -168,14 +169,21 @@ async def measure(url: str, rounds: int) -> dict[str, Any]:
     kinds = reads.kinds()
     samples: dict[str, list[float]] = {name: [] for name in kinds}
     cpu: dict[str, float] = dict.fromkeys(kinds, 0.0)
+    asked: dict[str, list[tuple[float, str]]] = {name: [] for name in kinds}
     for _ in range(rounds):
         for name, make in kinds.items():
             call = make()
             began_cpu = time.process_time()
             samples[name].append(await _timed(call))
             cpu[name] += time.process_time() - began_cpu
+            asked[name].append((samples[name][-1], getattr(call, "asked", "")))
     await engine.dispose()
+    slow = {
+        name: [f"{ms:.1f} ms {what}" for ms, what in sorted(calls, reverse=True)[:slowest]]
+        for name, calls in asked.items()
+    }
     return {
+        **({"slowest": slow} if slowest else {}),
         "cold_ms": {name: round(ms, 1) for name, ms in cold.items()},
         "reads": {
             name: {
@@ -235,6 +243,8 @@ class _Reads:
             )
             return await self.catalog.list_category_products(self.ctx, request)
 
+        # What was asked, for --verbose: the category, page, sort and filters.
+        call.asked = f"{slug or 'largest'} page={page} sort={sort} {filters}"  # type: ignore[attr-defined]
         return call
 
     def get_product(self, product_id: int) -> Call:
@@ -380,18 +390,27 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--measure", help="(internal) time the reads of this database URL")
     parser.add_argument(
+        "--verbose",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also print the N slowest calls of each kind, with their category, sort and filters",
+    )
+    parser.add_argument(
         "--zipf", action="store_true", help="only the Zipf product pages (as make bench runs them)"
     )
     parser.add_argument("--duration", type=int, default=8, help="seconds per wrk block (--zipf)")
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(asyncio.run(measure(args.measure, args.rounds))))
+        print(json.dumps(asyncio.run(measure(args.measure, args.rounds, args.verbose))))
         return 0
     if args.zipf:
         return _zipf_alone(args)
     rows = []
     for engine in args.engines.split(","):
-        figures = measure_in_fresh_process(ensure_database(engine, args.products), args.rounds)
+        figures = measure_in_fresh_process(
+            ensure_database(engine, args.products), args.rounds, args.verbose
+        )
         print(json.dumps(figures, indent=2))
         rows += read_verdicts(engine, args.products, figures)
     for row in rows:
@@ -422,9 +441,13 @@ def _zipf_alone(args: argparse.Namespace) -> int:
     return 0
 
 
-def measure_in_fresh_process(url: str, rounds: int) -> dict[str, Any]:
+def measure_in_fresh_process(url: str, rounds: int, slowest: int = 0) -> dict[str, Any]:
     output = subprocess.run(
-        [sys.executable, __file__, "--measure", url, "--rounds", str(rounds)],
+        [
+            sys.executable,
+            __file__,
+            *("--measure", url, "--rounds", str(rounds), "--verbose", str(slowest)),
+        ],
         capture_output=True,
         text=True,
         check=True,

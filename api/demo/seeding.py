@@ -92,8 +92,7 @@ async def seed_demo(
         await _insert(conn, schema.landing_rail_products, landings.rail_products)
         await seed_promotions(conn, categories, datetime.now(UTC))
         await _advance_postgres_sequences(conn)
-    await listing_index.vacuum(engine)
-    await _analyse_postgres(engine)
+    await _vacuum_postgres(engine)
     return SeedSummary(
         categories=len(categories),
         products=products,
@@ -114,14 +113,22 @@ async def _delete_everything(engine: AsyncEngine) -> None:
             await conn.execute(table.delete())
 
 
-async def _analyse_postgres(engine: AsyncEngine) -> None:
-    # The planner's statistics of the new rows now: without them (autovacuum may be slow or
-    # off) a product read's generic plan was seen to guess hundreds of rows per product.
+async def _vacuum_postgres(engine: AsyncEngine) -> None:
+    """VACUUM (ANALYZE) every table after the bulk load, outside any transaction.
+
+    The planner's statistics of the new rows now: without them (autovacuum may be slow or
+    off) a product read's generic plan was seen to guess hundreds of rows per product. And
+    every page marked all-visible: until then an index-only scan also reads the table for
+    each row it returns (the listing index's walks, a card's first picture from
+    product_images' primary key, the sitemaps' and category links' covering indexes on
+    products); autovacuum does not visit tables that were only inserted into for a while.
+    """
     if engine.dialect.name != "postgresql":
         return
-    async with engine.begin() as conn:
+    async with engine.connect() as conn:
+        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
         for table in schema.metadata.sorted_tables:
-            await conn.execute(text(f"ANALYZE {table.name}"))
+            await autocommit.execute(text(f"VACUUM (ANALYZE) {table.name}"))
 
 
 async def _advance_postgres_sequences(conn: AsyncConnection) -> None:

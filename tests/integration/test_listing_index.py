@@ -36,6 +36,7 @@ from api.queries import in_categories, is_live, sort_order
 from api.schema import (
     category_facet_combinations,
     category_facet_counts,
+    category_facet_sets,
     category_facet_values,
     category_products,
     landing_rail_products,
@@ -163,6 +164,16 @@ def _selections(facets: list[catalog_pb2.Facet]) -> list[catalog_pb2.FacetFilter
             sizes=some("size", 0),
         ),
         catalog_pb2.FacetFilter(price_bands=["0-25", "250-"], colours=["No Such Colour"]),
+        # Several colours and several sizes at once (counted from category_facet_sets), with
+        # a brand, and with a colour no product has among them.
+        catalog_pb2.FacetFilter(
+            colours=some("colour", 0) + some("colour", 1),
+            sizes=some("size", 0) + some("size", 2),
+            brands=some("brand", 1),
+        ),
+        catalog_pb2.FacetFilter(
+            colours=[*some("colour", 2), "No Such Colour"], price_bands=some("price_band", 0)
+        ),
     ]
 
 
@@ -207,6 +218,7 @@ async def _index(conn: AsyncConnection) -> dict[str, list[Any]]:
         category_facet_values,
         category_facet_counts,
         category_facet_combinations,
+        category_facet_sets,
     )
     snapshot = {}
     for table in tables:
@@ -326,6 +338,7 @@ def test_writes_that_refresh_their_products_keep_the_index_as_a_rebuild_makes_it
     kept, rebuilt = catalogue.run(snapshots())
     assert kept["category_facet_counts"] == rebuilt["category_facet_counts"]
     assert kept["category_facet_combinations"] == rebuilt["category_facet_combinations"]
+    assert kept["category_facet_sets"] == rebuilt["category_facet_sets"]
     assert kept == rebuilt
 
 
@@ -335,7 +348,28 @@ def test_postgres_answers_listings_and_products_from_indexes(postgres_url: str) 
         fresh_schema(postgres_url) as schema,
         _catalogue(Settings(database_url=postgres_url, database_schema=schema)) as catalogue,
     ):
+        _assert_seed_vacuumed(catalogue, schema)
         _explain_reads(catalogue)
+
+
+def _assert_seed_vacuumed(catalogue: Catalogue, schema: str) -> None:
+    """The seed marks every page of the bulk-loaded tables all-visible (VACUUM): index-only
+    scans read the index alone from the first request, not the table for each row."""
+
+    async def visibility() -> dict[str, tuple[int, int]]:
+        async with catalogue.ctx.db.connect() as conn:
+            rows = await conn.exec_driver_sql(
+                "SELECT c.relname, c.relpages, c.relallvisible FROM pg_class AS c"
+                " JOIN pg_namespace AS n ON n.oid = c.relnamespace"
+                f" WHERE n.nspname = '{schema}' AND c.relkind = 'r'"  # the test's own schema
+            )
+            return {name: (pages, visible) for name, pages, visible in rows}
+
+    found = catalogue.run(visibility())
+    for table in ("products", "variants", "product_images", "category_products"):
+        pages, visible = found[table]
+        assert pages > 0, (table, found[table])
+        assert visible == pages, (table, found[table])
 
 
 def _explain_reads(catalogue: Catalogue) -> None:
@@ -427,6 +461,10 @@ def _explain_reads(catalogue: Catalogue) -> None:
     assert any(
         "category_facet_combinations_pkey" in plan for plan in plans["filtered page, three facets"]
     )
+    # Counts with several colours selected are primary-key ranges of the facet sets.
+    assert any(
+        "category_facet_sets_pkey" in plan for plan in plans["filtered page, two colours"]
+    ), plans["filtered page, two colours"]
     # Rails walk the listing index; category links probe products_category_updated.
     assert any("category_products_" in plan for plan in plans["GetHomePage (its rails)"])
     assert any("products_category_updated" in plan for plan in plans["ListCategoryLinks"])
@@ -449,20 +487,24 @@ async def _plans(ctx: CallContext, statements: list[tuple[str, Any]]) -> list[st
     return plans
 
 
-def test_migration_0011_fills_the_combinations_a_rebuild_makes(catalogue):
-    """A catalogue with its listing index, taken back to before 0011 and migrated again: the
-    combinations the migration's frozen backfill writes are the ones listing_index writes."""
+@pytest.mark.parametrize(
+    ("revision", "table"),
+    [("0011", category_facet_combinations), ("0012", category_facet_sets)],
+    ids=["0011 combinations", "0012 sets"],
+)
+def test_migration_fills_the_rows_a_rebuild_makes(catalogue, revision, table):
+    """A catalogue with its listing index, taken back to before the revision and migrated
+    again: the rows the migration's frozen backfill writes are the ones listing_index writes."""
     engine = catalogue.ctx.db
 
-    async def combinations() -> list[Any]:
+    async def rows() -> list[Any]:
         async with engine.connect() as conn:
-            table = category_facet_combinations
-            rows = await conn.execute(select(table).order_by(*table.primary_key.columns))
-            return [tuple(row) for row in rows]
+            found = await conn.execute(select(table).order_by(*table.primary_key.columns))
+            return [tuple(row) for row in found]
 
     def downgrade(connection: Any) -> None:
         config = alembic_config(connection)
-        before = ScriptDirectory.from_config(config).get_revision("0011").down_revision
+        before = ScriptDirectory.from_config(config).get_revision(revision).down_revision
         command.downgrade(config, str(before))
 
     async def back_and_forth() -> None:
@@ -470,7 +512,7 @@ def test_migration_0011_fills_the_combinations_a_rebuild_makes(catalogue):
             await conn.run_sync(downgrade)
         await migrate(engine)
 
-    rebuilt = catalogue.run(combinations())
+    rebuilt = catalogue.run(rows())
     assert len(rebuilt) > 1000
     catalogue.run(back_and_forth())
-    assert catalogue.run(combinations()) == rebuilt
+    assert catalogue.run(rows()) == rebuilt
