@@ -167,7 +167,7 @@ def _product_groups(dialect: str) -> Select[Any]:
         )
         # string_agg(value, separator ORDER BY value) on PostgreSQL: without the ORDER BY, the
         # grouping of a million products spilled hash aggregates to disk for over 10 minutes
-        # (migration 0012's backfill, the same statement); with it, 10 seconds.
+        # (migration 0013's backfill, the same statement); with it, 10 seconds.
         aggregate = (
             func.string_agg(
                 distinct.c.value, aggregate_order_by(literal(_SEPARATOR), distinct.c.value)

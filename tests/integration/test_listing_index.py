@@ -489,8 +489,8 @@ async def _plans(ctx: CallContext, statements: list[tuple[str, Any]]) -> list[st
 
 @pytest.mark.parametrize(
     ("revision", "table"),
-    [("0011", category_facet_combinations), ("0012", category_facet_sets)],
-    ids=["0011 combinations", "0012 sets"],
+    [("0011", category_facet_combinations), ("0013", category_facet_sets)],
+    ids=["0011 combinations", "0013 sets"],
 )
 def test_migration_fills_the_rows_a_rebuild_makes(catalogue, revision, table):
     """A catalogue with its listing index, taken back to before the revision and migrated

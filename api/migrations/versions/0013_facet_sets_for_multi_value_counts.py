@@ -6,8 +6,8 @@ the live products grouped by category, brand, price band, colours and sizes in S
 group's rows (every set of its facets holding colour or size, with its whole set of colours
 and of sizes joined) counted in Python in its category and every ancestor, then inserted.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-05 13:00:00
 """
 
@@ -21,8 +21,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
