@@ -48,14 +48,18 @@ def keys(values: Mapping[str, Collection[str]]) -> Iterator[Key]:
     for size in range(1, len(present) + 1):
         for chosen in itertools.combinations(present, size):
             for picked in itertools.product(*(sorted(values[facet]) for facet in chosen)):
-                row = dict(zip(chosen, picked, strict=True))
-                yield (
-                    mask(chosen),
-                    row.get(BRAND, ""),
-                    row.get(COLOUR, ""),
-                    row.get(SIZE, ""),
-                    row.get(PRICE_BAND, ""),
-                )
+                yield _key(chosen, dict(zip(chosen, picked, strict=True)))
+
+
+def _key(chosen: tuple[str, ...], row: Mapping[str, str]) -> Key:
+    """The key of the chosen facets holding these values (the others empty)."""
+    return (
+        mask(chosen),
+        row.get(BRAND, ""),
+        row.get(COLOUR, ""),
+        row.get(SIZE, ""),
+        row.get(PRICE_BAND, ""),
+    )
 
 
 def joined(values: Collection[str]) -> str:
@@ -81,14 +85,7 @@ def set_keys(values: Mapping[str, Collection[str]]) -> Iterator[Key]:
         for chosen in itertools.combinations(present, size):
             if not any(facet in MULTI_VALUED for facet in chosen):
                 continue
-            row = {facet: held[facet] for facet in chosen}
-            yield (
-                mask(chosen),
-                row.get(BRAND, ""),
-                row.get(COLOUR, ""),
-                row.get(SIZE, ""),
-                row.get(PRICE_BAND, ""),
-            )
+            yield _key(chosen, {facet: held[facet] for facet in chosen})
 
 
 def add_product(
