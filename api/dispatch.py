@@ -89,12 +89,16 @@ def _measured(
     async def measured(self: Dispatcher, method: Method, *args: Any, **kwargs: Any) -> Outcome:
         started = time.perf_counter()
         outcome = await execute(self, method, *args, **kwargs)
-        name = method.full_name
-        child(metrics.worker_call_seconds, name).observe(time.perf_counter() - started)
-        child(metrics.worker_calls, name, envelope_pb2.Status.Name(outcome.status)).inc()
+        _count(method.full_name, outcome.status, started)
         return outcome
 
     return measured
+
+
+def _count(name: str, status: int, started: float) -> None:
+    """A call of `name` ended with `status`, `started` at this time.perf_counter()."""
+    child(metrics.worker_call_seconds, name).observe(time.perf_counter() - started)
+    child(metrics.worker_calls, name, envelope_pb2.Status.Name(status)).inc()
 
 
 class Dispatcher:
@@ -298,8 +302,7 @@ class Dispatcher:
         reply = make_reply(call.id, trace_id, envelope_pb2.OK)
         reply.response = hit.wire()
         child(metrics.answer_cache, name, "hit").inc()
-        child(metrics.worker_call_seconds, name).observe(time.perf_counter() - started)
-        child(metrics.worker_calls, name, "OK").inc()
+        _count(name, envelope_pb2.OK, started)
         return reply
 
     async def run_call(self, call: Any, *, trace_id: str, now: datetime) -> Any:

@@ -220,6 +220,8 @@ class SharedAnswers:
         return method.full_name in SHOP_WIDE
 
     def get(self, method: Method) -> bytes | None:
+        """The kept answer of a shop-wide method while it lasts; None otherwise (and for any
+        other method, whose answers are never kept)."""
         kept = self._answers.get(method.full_name)
         if kept is None or kept[0] <= self._clock():
             return None
@@ -298,11 +300,9 @@ class ApiClient(ClientServices):
         self._next_id += 1
         deadline = deadline_ms / 1000 if deadline_ms else self._default_deadline
         call: Call[Any] = Call(self._next_id, method, request, required=required, deadline=deadline)
-        if self._shared is not None and self._shared.shared(method):
-            reply = self._shared.get(method)
-            if reply is not None:
-                call.kept = True
-                call.settle(envelope_pb2.OK, reply, size=len(reply))
+        if self._shared is not None and (reply := self._shared.get(method)) is not None:
+            call.kept = True
+            call.settle(envelope_pb2.OK, reply, size=len(reply))
         return call
 
     def send_batch(self, trace_id: str, calls: Sequence[Call]) -> None:
