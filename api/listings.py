@@ -42,6 +42,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import operators
 
@@ -453,11 +454,10 @@ def _related_statement() -> Select[Any]:
 _RELATED = _related_statement()
 
 
-async def related_page(conn: AsyncConnection, product_id: int, limit: int) -> Sequence[AnyRow]:
+def related_page(conn: Connection, product_id: int, limit: int) -> Sequence[AnyRow]:
     """Summary rows of the product's siblings (its leaf category's other live products), then,
     when those are too few, of its parent's other subtrees; each in the merchandiser's order.
 
     One statement: each part walks its category's position index for at most `limit` rows
     (the cousins' part also steps over the siblings, at most the leaf's size)."""
-    result = await conn.execute(_RELATED, {"product_id": product_id, "limit": limit})
-    return result.all()
+    return conn.execute(_RELATED, {"product_id": product_id, "limit": limit}).all()

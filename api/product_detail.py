@@ -22,7 +22,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 from api.messages import AnyRow
 from api.schema import product_attributes, product_images, products, variants
@@ -116,14 +116,14 @@ _BY_SLUG = _statement(
 )
 
 
-async def product_by_id(conn: AsyncConnection, product_id: int) -> ProductDetail | None:
-    """The product with this id; None when none has it."""
-    return _detail((await conn.execute(_BY_ID, {"product_id": product_id})).all())
+def product_by_id(conn: Connection, product_id: int) -> ProductDetail | None:
+    """The product with this id; None when none has it (a read for `api.db.read`)."""
+    return _detail(conn.execute(_BY_ID, {"product_id": product_id}).all())
 
 
-async def product_by_slug(conn: AsyncConnection, slug: str) -> ProductDetail | None:
+def product_by_slug(conn: Connection, slug: str) -> ProductDetail | None:
     """The product with this (current) slug; None when none has it."""
-    return _detail((await conn.execute(_BY_SLUG, {"slug": slug})).all())
+    return _detail(conn.execute(_BY_SLUG, {"slug": slug}).all())
 
 
 def _detail(rows: Sequence[AnyRow]) -> ProductDetail | None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 from api import messages, validation
 from api.category_tree import CategoryNode, CategoryTree, category_tree
 from api.context import CallContext
+from api.db import read
 from api.facets import FacetSelection, facet_messages
 from api.listings import listing_page, listing_stats, related_page
 from api.messages import AnyRow
@@ -134,14 +135,13 @@ async def get_product_by_slug(
 
 async def _full_product(
     ctx: CallContext,
-    read: Callable[[AsyncConnection], Awaitable[ProductDetail | None]],
+    statements: Callable[[Connection], ProductDetail | None],
     described: str,
 ) -> catalog_pb2.Product:
     """The product with its images, variants and attributes; discontinued ones too."""
     tree = await category_tree(ctx)
     sales = await sale_prices(ctx)
-    async with ctx.db.connect() as conn:
-        detail = await read(conn)
+    detail = await read(ctx.db, statements)
     if detail is None:
         raise NotFound(f"no product has {described}")
     return messages.product(
@@ -163,12 +163,16 @@ async def get_related_products(
     if not validation.known_id(request.product_id):
         raise NotFound(f"no product has id {request.product_id}")
     sales = await sale_prices(ctx)
-    async with ctx.db.connect() as conn:
-        rows = await related_page(conn, request.product_id, limit)
-        if not rows and not await conn.scalar(
-            select(products.c.id).where(products.c.id == request.product_id)
-        ):
-            raise NotFound(f"no product has id {request.product_id}")
+
+    def statements(conn: Connection) -> Sequence[AnyRow] | None:
+        rows = related_page(conn, request.product_id, limit)
+        if rows or conn.scalar(select(products.c.id).where(products.c.id == request.product_id)):
+            return rows
+        return None  # no such product
+
+    rows = await read(ctx.db, statements)
+    if rows is None:
+        raise NotFound(f"no product has id {request.product_id}")
     return catalog_pb2.GetRelatedProductsResponse(products=summaries(rows, sales))
 
 

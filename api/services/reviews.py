@@ -16,10 +16,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api import ratings, review_rules, validation
 from api.context import CallContext
+from api.db import read
 from api.messages import AnyRow, timestamp
 from api.rate_limits import Limit, in_words, take_turn
 from api.schema import (
@@ -109,21 +111,21 @@ async def list_reviews(
     page = validation.Page(number=request.page.page or 1, size=size)
     if page.number > validation.MAX_ROW_ID // size:
         raise Invalid(f"page {page.number} is past any product's reviews")
-    async with ctx.db.connect() as conn:
-        summary = await _summary(conn, request.product_id)
-        rows: list[AnyRow] = []
-        if page.offset < summary.review_count:  # a page past the end costs no read
-            rows = list(
-                await conn.execute(
-                    select(reviews)
-                    .where(
-                        reviews.c.product_id == request.product_id, reviews.c.status == PUBLISHED
-                    )
-                    .order_by(*order)
-                    .limit(page.size)
-                    .offset(page.offset)
-                )
-            )
+
+    def statements(conn: Connection) -> tuple[reviews_pb2.RatingSummary, list[AnyRow]]:
+        summary = _summary(conn, request.product_id)
+        if page.offset >= summary.review_count:  # a page past the end costs no read
+            return summary, []
+        published = conn.execute(
+            select(reviews)
+            .where(reviews.c.product_id == request.product_id, reviews.c.status == PUBLISHED)
+            .order_by(*order)
+            .limit(page.size)
+            .offset(page.offset)
+        )
+        return summary, list(published)
+
+    summary, rows = await read(ctx.db, statements)
     return reviews_pb2.ListReviewsResponse(
         summary=summary,
         reviews=[review_message(row, public=True) for row in rows],
@@ -134,22 +136,19 @@ async def list_reviews(
 async def get_rating_summary(
     ctx: CallContext, request: reviews_pb2.GetRatingSummaryRequest
 ) -> reviews_pb2.RatingSummary:
-    async with ctx.db.connect() as conn:
-        return await _summary(conn, request.product_id)
+    return await read(ctx.db, lambda conn: _summary(conn, request.product_id))
 
 
-async def _summary(conn: AsyncConnection, product_id: int) -> reviews_pb2.RatingSummary:
+def _summary(conn: Connection, product_id: int) -> reviews_pb2.RatingSummary:
     """The product's full summary; NOT_FOUND when there is no such product. One statement."""
     if not validation.known_id(product_id):
         raise NotFound(NO_SUCH_PRODUCT.format(product_id))
-    row = (
-        await conn.execute(
-            select(products.c.id, *product_ratings.c)
-            .select_from(
-                products.outerjoin(product_ratings, product_ratings.c.product_id == products.c.id)
-            )
-            .where(products.c.id == product_id)
+    row = conn.execute(
+        select(products.c.id, *product_ratings.c)
+        .select_from(
+            products.outerjoin(product_ratings, product_ratings.c.product_id == products.c.id)
         )
+        .where(products.c.id == product_id)
     ).one_or_none()
     if row is None:
         raise NotFound(NO_SUCH_PRODUCT.format(product_id))

@@ -29,7 +29,7 @@ from api import listing_index
 from api.cache import TtlCache
 from api.category_tree import load_category_tree
 from api.context import CallContext
-from api.db import alembic_config, create_engine, migrate
+from api.db import alembic_config, create_engine, migrate, read_engines
 from api.demo import seed_demo
 from api.facets import FACETS, FacetSelection, count_facet, facet_messages
 from api.queries import in_categories, is_live, sort_order
@@ -411,7 +411,9 @@ def _explain_reads(catalogue: Catalogue) -> None:
         ),
     }
     plans: dict[str, list[str]] = {}
-    event.listen(ctx.db.sync_engine, "before_cursor_execute", capture)
+    engines = read_engines(ctx.db)  # SQLite's reads run on an engine of their own
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", capture)
     try:
         for name, request in reads.items():
             statements.clear()
@@ -442,7 +444,8 @@ def _explain_reads(catalogue: Catalogue) -> None:
         assert links.categories
         plans["ListCategoryLinks"] = catalogue.run(_plans(ctx, list(statements)))
     finally:
-        event.remove(ctx.db.sync_engine, "before_cursor_execute", capture)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", capture)
     # The category tree (a few hundred rows, read once per worker) may be read whole.
     scanned = re.compile(r"Seq Scan on (products|variants|product_\w+|category_(?!ancestors)\w+)")
     for name, explained in plans.items():
