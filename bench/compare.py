@@ -12,6 +12,14 @@ are pinned to core 0 like every measured server of `make bench` (wrk and the wor
 shared machine hits all three. Then the same two fronts at half of the current front's peak,
 taking turns again. The figure to read is CPU per request (bench/README.md).
 
+    .venv/bin/python bench/compare.py --base <commit> --zipf [--products 1000000]
+
+`--zipf` compares issue #15's product pages instead: each tree's front and worker on the
+million-product SQLite catalogue of bench/million.py, caches on, taking turns on the same fresh
+slice of Zipf(s=1.0) product URLs each round, then on the 50 hot products; the figures to read are
+req/s and each tree's Zipf / hot ratio (the front of a Zipf page is mostly not the bottleneck:
+the worker is, on core 1 with wrk).
+
 Writes bench/results/compare-<timestamp>.json and .md.
 """
 
@@ -30,6 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import million
 from run import (
     RESULTS,
     URLS_PER_SCENARIO,
@@ -80,7 +89,8 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=6, help="seconds per wrk block")
     parser.add_argument("--rounds", type=int, default=3, help="blocks of each scenario")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--products", type=int, default=2000)
+    parser.add_argument("--products", type=int, default=None, help="2,000; --zipf: 1,000,000")
+    parser.add_argument("--zipf", action="store_true", help="Zipf product pages (issue #15)")
     args = parser.parse_args()
     if shutil.which("wrk") is None or shutil.which("taskset") is None:
         print("needs wrk and taskset", file=sys.stderr)
@@ -97,15 +107,19 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp_name, Stack(Path(tmp_name), pin=True) as stack:
         tmp = Path(tmp_name)
         bench = Bench(Wrk(WRK_THREADS, CLIENT_CORE), tmp, args.connections)
+        if args.zipf:
+            result = compare_zipf(args, stack, bench, export(args.base, tmp), base)
+            return write_zipf(result, bench, base, started)
         # Each front talks to a worker of its own tree: the wire between them may have changed.
-        database = stack.seed(args.products)
+        database = stack.seed(args.products or 2000)
         base_tree = export(args.base, tmp)
         worker = stack.api_worker(database)
         base_worker = stack.api_worker(database, code=base_tree)
         hello = stack.hello()
         before = stack.front([base_worker], code=base_tree)
         after = stack.front([worker])
-        paths = product_paths(worker.api_http, after.url, args.products)[:URLS_PER_SCENARIO]
+        paths = product_paths(worker.api_http, after.url, args.products or 2000)
+        paths = paths[:URLS_PER_SCENARIO]
         servers = {
             "hello world": (hello, ["/"]),
             f"product page, {base}": (before, paths),
@@ -158,6 +172,78 @@ def main() -> int:
             f"| {row['cpu_us_per_request']} | {row['server_cpu_share']:.0%} "
             f"| {'' if ratio is None else f'{ratio:.3f}'} |"
         )
+    table = "\n".join(lines) + "\n"
+    out.with_suffix(".md").write_text(table)
+    print(table)
+    print(f"written to {out}.json and .md")
+    return 0
+
+
+def compare_zipf(
+    args: argparse.Namespace, stack: Stack, bench: Bench, base_tree: Path, base: str
+) -> dict[str, Any]:
+    """Each tree's Zipf and hot product-page blocks, taking turns (see the module's text)."""
+    products = args.products or 1_000_000
+    database = million.ensure_database("sqlite", products)
+    zipf, hot = million.product_page_paths(database, products)
+    slices = [zipf[i : i + million.ZIPF_PATHS] for i in range(0, len(zipf), million.ZIPF_PATHS)]
+    fronts = {
+        base: stack.front([stack.api_worker(database, code=base_tree)], code=base_tree),
+        "this tree": stack.front([stack.api_worker(database)]),
+    }
+    for front in fronts.values():
+        bench.warm(front, hot)
+        bench.warm(front, slices[0])
+    for round_number in range(args.rounds):
+        print(f"round {round_number + 1} of {args.rounds}", flush=True)
+        fresh = slices[1 + round_number % (len(slices) - 1)]
+        for name, front in fronts.items():
+            bench.block(f"Zipf over {products:,}, {name}", front, fresh, args.duration)
+        for name, front in fronts.items():
+            bench.block(f"50 hot, {name}", front, hot, args.duration)
+    names = list(dict.fromkeys(b["scenario"] for b in bench.blocks))
+    scenarios = {n: summarise([b for b in bench.blocks if b["scenario"] == n]) for n in names}
+    return {
+        "products": products,
+        "scenarios": scenarios,
+        "zipf_over_hot": {
+            name: round(
+                scenarios[f"Zipf over {products:,}, {name}"]["rps"]
+                / scenarios[f"50 hot, {name}"]["rps"],
+                3,
+            )
+            for name in fronts
+        },
+    }
+
+
+def write_zipf(result: dict[str, Any], bench: Bench, base: str, started: datetime) -> int:
+    result = {
+        "when": started.isoformat(timespec="seconds"),
+        "code": git_state(),
+        "base": base,
+        **result,
+        "blocks": bench.blocks,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"compare-zipf-{started:%Y%m%dT%H%M%SZ}"
+    out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
+    dirty = " + uncommitted changes" if result["code"]["dirty"] else ""
+    lines = [
+        (
+            f"# bench/compare.py --zipf, {result['when']}: {base} against "
+            f"{result['code']['commit']}{dirty}"
+        ),
+        "",
+        "| scenario | req/s | p50 ms | p99 ms (worst) |",
+        "|---|---:|---:|---:|",
+        *(
+            f"| {name} | {row['rps']:.0f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} |"
+            for name, row in result["scenarios"].items()
+        ),
+        "",
+        *(f"Zipf / hot, {name}: {ratio}" for name, ratio in result["zipf_over_hot"].items()),
+    ]
     table = "\n".join(lines) + "\n"
     out.with_suffix(".md").write_text(table)
     print(table)
