@@ -5,10 +5,12 @@ it with py-spy meanwhile. Writes the collapsed stacks to bench/results/profile-<
 share of the samples.
 
     .venv/bin/python bench/profile.py [--seconds 15] [--rate 200] [--top 40] [--process worker]
-        [--render-every-time]
+        [--render-every-time] [--zipf]
 
 `--process worker` samples the API worker under the same load instead (it shares core 1 with
-wrk: when it is the slower of the two, the front waits for it).
+wrk: when it is the slower of the two, the front waits for it). `--zipf` loads it with issue
+#15's product pages instead: Zipf(s=1.0) over bench/million.py's million-product SQLite catalogue,
+caches on, each URL asked once.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import million
 from run import URLS_PER_SCENARIO, product_paths
 from stack import CLIENT_CORE, ROOT, Stack, Wrk, wrk_script
 
@@ -57,6 +60,9 @@ def main() -> int:
         action="store_true",
         help="the front reuses no rendered page (VITRINE_RENDERED_PAGES=0): where rendering goes",
     )
+    parser.add_argument(
+        "--zipf", action="store_true", help="Zipf product pages over a million products"
+    )
     args = parser.parse_args()
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not Path(py_spy).exists() or shutil.which("wrk") is None:
@@ -65,11 +71,24 @@ def main() -> int:
     suffix = "" if args.process == "front" else "-worker"
     out = ROOT / "bench" / "results" / f"profile{suffix}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.txt"
     with tempfile.TemporaryDirectory() as tmp, Stack(Path(tmp), pin=True) as stack:
-        worker = stack.api_worker(stack.seed(args.products))
+        database = (
+            million.ensure_database("sqlite", 1_000_000) if args.zipf else stack.seed(args.products)
+        )
+        worker = stack.api_worker(database)
         front = stack.front(
             [worker], env={"VITRINE_RENDERED_PAGES": "0"} if args.render_every_time else None
         )
-        paths = product_paths(worker.api_http, front.url, args.products)[:URLS_PER_SCENARIO]
+        if args.zipf:
+            zipf, hot = million.product_page_paths(database, 1_000_000)
+            paths = zipf[million.ZIPF_PATHS :]  # the first slice warms (as in make bench)
+            Wrk(1, CLIENT_CORE).run(
+                wrk_script(Path(tmp), "warm", hot + zipf[: million.ZIPF_PATHS]),
+                front.url,
+                5,
+                CONNECTIONS,
+            )
+        else:
+            paths = product_paths(worker.api_http, front.url, args.products)[:URLS_PER_SCENARIO]
         script = wrk_script(Path(tmp), "profile", paths)
         wrk = Wrk(1, CLIENT_CORE)
         load = threading.Thread(
