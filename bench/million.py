@@ -253,11 +253,21 @@ class _Reads:
 
     def searching(self, query: str) -> Call:
         request = self.search_pb2.SearchProductsRequest(query=query)
-        return lambda: self.search.search_products(self.ctx, request)
+
+        async def call() -> Any:
+            return await self.search.search_products(self.ctx, request)
+
+        call.asked = repr(query)  # type: ignore[attr-defined]
+        return call
 
     def suggesting(self, prefix: str) -> Call:
         request = self.search_pb2.SuggestRequest(prefix=prefix)
-        return lambda: self.search.suggest(self.ctx, request)
+
+        async def call() -> Any:
+            return await self.search.suggest(self.ctx, request)
+
+        call.asked = repr(prefix)  # type: ignore[attr-defined]
+        return call
 
     async def explore(self) -> None:
         """Every category and the facet values of its unfiltered page."""
