@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select, update
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -99,11 +99,29 @@ _ORDERS = {
 }
 
 
+def _published_page(order: tuple[ColumnElement[Any], ...]) -> Select[Any]:
+    return (
+        select(reviews)
+        .where(
+            reviews.c.product_id == bindparam("product_id", type_=Integer),
+            reviews.c.status == PUBLISHED,
+        )
+        .order_by(*order)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
+
+
+# A page of published reviews in each order, built once: a call binds its values (building
+# the statement cost as much CPU as running it on an uncached product page).
+_PUBLISHED_PAGES = {sort: _published_page(order) for sort, order in _ORDERS.items()}
+
+
 async def list_reviews(
     ctx: CallContext, request: reviews_pb2.ListReviewsRequest
 ) -> reviews_pb2.ListReviewsResponse:
-    order = _ORDERS.get(request.sort)
-    if order is None:
+    published_page = _PUBLISHED_PAGES.get(request.sort)
+    if published_page is None:
         raise Invalid(f"sort {request.sort} is not a ReviewSort value")
     size = validation.limit(
         request.page.page_size, field="page_size", default=PAGE_DEFAULT, maximum=PAGE_MAX
@@ -116,14 +134,8 @@ async def list_reviews(
         summary = _summary(conn, request.product_id)
         if page.offset >= summary.review_count:  # a page past the end costs no read
             return summary, []
-        published = conn.execute(
-            select(reviews)
-            .where(reviews.c.product_id == request.product_id, reviews.c.status == PUBLISHED)
-            .order_by(*order)
-            .limit(page.size)
-            .offset(page.offset)
-        )
-        return summary, list(published)
+        values = {"product_id": request.product_id, "limit": page.size, "offset": page.offset}
+        return summary, list(conn.execute(published_page, values))
 
     summary, rows = await read(ctx.db, statements)
     return reviews_pb2.ListReviewsResponse(
