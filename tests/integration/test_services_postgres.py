@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import event
 
 from api.services import catalog, landings, search
 from contract import catalog_pb2, common_pb2, landings_pb2, search_pb2
@@ -104,6 +105,26 @@ def test_suggest(shop):
         ("Rain Jacket", search_pb2.Suggestion.KIND_PRODUCT),
         ("Packable Rain Jacket", search_pb2.Suggestion.KIND_PRODUCT),
     ]
+
+
+def test_suggest_reads_no_name_for_a_prefix_without_a_letter_or_digit(shop):
+    # pg_trgm's index holds no word without a letter or a digit: such a prefix walked every
+    # name (450-670 ms at a million products). Categories and brands are still matched.
+    statements: list[str] = []
+
+    def capture(_conn, _cursor, statement: str, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(shop.ctx.db.sync_engine, "before_cursor_execute", capture)
+    try:
+        for prefix in ("&", "%", "- -"):
+            response = shop.call(search.suggest, search_pb2.SuggestRequest(prefix=prefix))
+            assert all(s.kind != search_pb2.Suggestion.KIND_PRODUCT for s in response.suggestions)
+        assert statements == []
+        shop.call(search.suggest, search_pb2.SuggestRequest(prefix="5%"))
+        assert len(statements) == 1
+    finally:
+        event.remove(shop.ctx.db.sync_engine, "before_cursor_execute", capture)
 
 
 def test_home_page_at_a_moment(shop):

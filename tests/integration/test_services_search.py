@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import event, update
 
 from api import fulltext
+from api.db import read_engines
+from api.schema import products
 from api.services import search
 from contract import catalog_pb2, common_pb2, search_pb2
 from contract.errors import Invalid
@@ -263,3 +266,55 @@ def test_suggest_reads_a_bounded_number_of_the_names_holding_a_prefix(shop, monk
     ]
     monkeypatch.setattr(fulltext, "TRIGRAM_HOLDERS_MAX", 1)
     assert [text for text, *_ in suggestions(shop, "sho")] == ["Shoes", "Running Shoe"]
+
+
+def test_suggest_takes_wildcards_as_characters_and_never_reads_every_name(shop):
+    # "%" and "_" in a prefix are the characters themselves, found through an index (the
+    # trigram one from three characters, the names' prefix index under): reading names in id
+    # order until one matched read every name when none did (530 ms at a million products, for
+    # any script typing "zz%").
+    async def rename() -> None:
+        async with shop.ctx.db.begin() as conn:
+            await conn.execute(update(products).where(products.c.id == 11).values(name="5% Wool"))
+
+    shop.run(rename())
+
+    def product_texts(prefix: str) -> list[str]:
+        return [text for text, kind, *_ in suggestions(shop, prefix) if kind == Kind.KIND_PRODUCT]
+
+    assert product_texts("5%") == ["5% Wool"]
+    assert product_texts("5% w") == ["5% Wool"]
+    assert product_texts("5_") == []
+    assert product_texts("5_ w") == []
+    statements: list[tuple[str, object]] = []
+
+    def capture(_conn, _cursor, statement: str, parameters, *_args) -> None:
+        statements.append((statement, parameters))
+
+    engines = read_engines(shop.ctx.db)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", capture)
+    try:
+        for prefix in ("zz%q", "a_b", "5_"):
+            assert suggestions(shop, prefix) == []
+        # No letter or digit: no index holds such a word, and no name is read.
+        read = len(statements)
+        for prefix in ("%", "&", "- -"):
+            assert product_texts(prefix) == []
+        assert len(statements) == read
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", capture)
+
+    async def plans() -> list[str]:
+        async with shop.ctx.db.connect() as conn:
+            return [
+                str(row[-1])
+                for statement, parameters in statements
+                for row in await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            ]
+
+    explained = shop.run(plans())
+    assert len(statements) == 3
+    scans = [step for step in explained if step == "SCAN products" or "SCAN products " in step]
+    assert not scans, explained
