@@ -42,6 +42,7 @@ TARGETS_MS = {
     "category page": 50.0,
     "filtered category page": 50.0,
     "deep page": 50.0,
+    "deep filtered page": 50.0,
     "SearchProducts": 50.0,
     "Suggest": 15.0,
     "GetProduct": 3.0,
@@ -223,6 +224,8 @@ class _Reads:
         self.rng = random.Random(15)
         self.nodes: list[Any] = []
         self.facets: dict[str, dict[str, list[str]]] = {}
+        # Each category's unfiltered counts, per facet and value (for deep filtered pages).
+        self.counts: dict[str, dict[str, dict[str, int]]] = {}
         self.products = 1
 
     def listing(self, slug: str, page: int = 1, sort: int = 0, **filters: list[str]) -> Call:
@@ -278,6 +281,9 @@ class _Reads:
         for node in self.nodes:
             answer = await self.listing(node.slug)()
             self.facets[node.slug] = {f.name: [v.value for v in f.values] for f in answer.facets}
+            self.counts[node.slug] = {
+                f.name: {v.value: v.count for v in f.values} for f in answer.facets
+            }
 
     def any_combination(self) -> Call:
         """A category, a sort and one to three facets, one or two values each, at random."""
@@ -299,6 +305,24 @@ class _Reads:
         page = self.rng.randint(max(1, last // 4), max(1, last * 3 // 4))
         return self.listing(node.slug, page, self.rng.choice(range(5)))
 
+    def deep_filtered(self) -> Call:
+        """A late page of a broad filter (one facet, one or two of its values) in a category of
+        a thousand products or more: the pages a walk of the sort's index reaches last. Pages
+        of filtered listings reach FILTERED_LISTED_MAX products (api/services/catalog.py)."""
+        from api.services.catalog import FILTERED_LISTED_MAX  # noqa: PLC0415
+
+        rng = self.rng
+        node = rng.choice([n for n in self.nodes if n.product_count >= 1000] or self.nodes)
+        counts = self.counts[node.slug]
+        facet = rng.choice([name for name, found in counts.items() if found])
+        chosen = rng.sample(sorted(counts[facet]), min(rng.randint(1, 2), len(counts[facet])))
+        # The most of one value: at least that many products match (a product may have both).
+        matching = min(FILTERED_LISTED_MAX, max(counts[facet][value] for value in chosen))
+        last = max(1, matching // PAGE_SIZE)
+        page = rng.randint(max(1, last // 2), last)
+        filters = {_FILTER_FIELDS[facet]: chosen}
+        return self.listing(node.slug, page, rng.choice(range(5)), **filters)
+
     def kinds(self) -> dict[str, Callable[[], Call]]:
         rng = self.rng
         return {
@@ -307,6 +331,7 @@ class _Reads:
             ),
             "filtered category page": self.any_combination,
             "deep page": self.deep,
+            "deep filtered page": self.deep_filtered,
             "SearchProducts": lambda: self.searching(rng.choice(QUERIES)),
             "Suggest": lambda: self.suggesting(rng.choice(PREFIXES)),
             "GetProduct": lambda: self.get_product(rng.randint(1, self.products)),

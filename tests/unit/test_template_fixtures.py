@@ -153,3 +153,16 @@ def test_an_uncapped_search_gives_its_exact_total():
     assert "+ products found" not in html
     assert "More than" not in html
     assert "Counts are of the" not in html
+
+
+def test_a_filtered_listing_past_its_listed_maximum_says_where_its_pages_stop():
+    html = render("catalog/category.html", "filtered-many-pages")
+    assert ">23,456 products</h2>" in html
+    assert "These pages show the first 1,000: narrow the filters or change the sort" in html
+    assert "page=42" in html  # the last page that reaches is linked
+    assert "page=43" not in html
+
+
+def test_a_listing_within_its_maximum_says_nothing_of_one():
+    html = render("catalog/category.html", "filtered-by-brand")
+    assert "These pages show the first" not in html

@@ -107,6 +107,12 @@ class CategoryPageHandler(BaseHandler):
         await self.wait_for_replies(batch)
         result = listing.result()
         if query.page > max(1, result.page.total_pages):
+            if result.listed_max:
+                raise PageError(
+                    404,
+                    f"Filtered, this category lists {result.page.total_pages} pages: narrow the"
+                    " filters or change the sort to see other products.",
+                )
             raise PageError(404, f"This category has {result.page.total_pages} pages.")
         self.render_page(
             "catalog/category.html",
