@@ -155,12 +155,8 @@ def main() -> int:
         },
         "blocks": bench.blocks,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"compare-{started:%Y%m%dT%H%M%SZ}"
-    out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
-    dirty = " + uncommitted changes" if result["code"]["dirty"] else ""
     lines = [
-        f"# bench/compare.py, {result['when']}: {base} against {result['code']['commit']}{dirty}",
+        heading("bench/compare.py", result),
         "",
         "| scenario | req/s | p50 ms | p99 ms (worst) | CPU µs/req | on CPU | hello / this, CPU |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -172,11 +168,7 @@ def main() -> int:
             f"| {row['cpu_us_per_request']} | {row['server_cpu_share']:.0%} "
             f"| {'' if ratio is None else f'{ratio:.3f}'} |"
         )
-    table = "\n".join(lines) + "\n"
-    out.with_suffix(".md").write_text(table)
-    print(table)
-    print(f"written to {out}.json and .md")
-    return 0
+    return save(f"compare-{started:%Y%m%dT%H%M%SZ}", result, lines)
 
 
 def compare_zipf(
@@ -225,15 +217,8 @@ def write_zipf(result: dict[str, Any], bench: Bench, base: str, started: datetim
         **result,
         "blocks": bench.blocks,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"compare-zipf-{started:%Y%m%dT%H%M%SZ}"
-    out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
-    dirty = " + uncommitted changes" if result["code"]["dirty"] else ""
     lines = [
-        (
-            f"# bench/compare.py --zipf, {result['when']}: {base} against "
-            f"{result['code']['commit']}{dirty}"
-        ),
+        heading("bench/compare.py --zipf", result),
         "",
         "| scenario | req/s | p50 ms | p99 ms (worst) |",
         "|---|---:|---:|---:|",
@@ -244,6 +229,20 @@ def write_zipf(result: dict[str, Any], bench: Bench, base: str, started: datetim
         "",
         *(f"Zipf / hot, {name}: {ratio}" for name, ratio in result["zipf_over_hot"].items()),
     ]
+    return save(f"compare-zipf-{started:%Y%m%dT%H%M%SZ}", result, lines)
+
+
+def heading(command: str, result: dict[str, Any]) -> str:
+    dirty = " + uncommitted changes" if result["code"]["dirty"] else ""
+    commit = result["code"]["commit"]
+    return f"# {command}, {result['when']}: {result['base']} against {commit}{dirty}"
+
+
+def save(stem: str, result: dict[str, Any], lines: list[str]) -> int:
+    """results/<stem>.json (every block) and .md (the table, printed too)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / stem
+    out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
     table = "\n".join(lines) + "\n"
     out.with_suffix(".md").write_text(table)
     print(table)
