@@ -167,8 +167,14 @@ class Bench:
         )
         return block
 
-    def warm(self, server: Process, paths: list[str], url: str = "") -> None:
-        script = wrk_script(self.tmp, "warm", paths)
+    def warm(
+        self,
+        server: Process,
+        paths: list[str],
+        url: str = "",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        script = wrk_script(self.tmp, "warm", paths, headers=headers)
         self.wrk.run(script, url or server.url, WARMUP_SECONDS, self.connections)
 
 

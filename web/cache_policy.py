@@ -1,5 +1,5 @@
-"""What a shared cache (nginx, a browser) may do with one response: its Cache-Control, and an
-ETag that stays the same while the page does.
+"""What a shared cache (nginx, a browser) may do with one response: its Cache-Control, its
+Vary, and an ETag that stays the same while the page does.
 
 The handler tells the policy what it did, through Tornado's public methods it overrides
 (set_header, set_cookie, write, flush): nothing here reads Tornado's private state.
@@ -35,10 +35,35 @@ class CachePolicy:
         self.body_hash: Any = None
         # Part of the body has gone out: no ETag can be sent any more, so none is hashed.
         self.streaming = False
+        # The body is sent in this content coding (gzip), the ETag names that variant.
+        self.encoding = ""
+        # The request headers the answer depends on, sent as one Vary line (vary_header).
+        self.vary: list[str] = []
+
+    def encoded(self, plain: bytes, encoding: str) -> None:
+        """The whole body is `plain` sent in `encoding`: the ETag is hashed from the plain
+        bytes (a form token's mask can only be taken out of those, and for a reused page their
+        hash is already made) and marked with the encoding. The encoded bytes are a function of
+        the plain ones (web/content_encoding.py), so the tag still names exact bytes, and the
+        two variants never share one: a cache holding one must not revalidate the other."""
+        self.encoding = encoding
+        if self.body_hash is None:
+            self.body = [plain]
 
     def wrote(self, chunk: bytes) -> None:
-        if self.body_hash is None and not self.streaming:
+        # An encoded body is hashed from its plain bytes (encoded()), never from what is written.
+        if self.body_hash is None and not self.streaming and not self.encoding:
             self.body.append(chunk)
+
+    def varies_with(self, header: str) -> None:
+        if header not in self.vary:
+            self.vary.append(header)
+
+    def vary_header(self) -> str:
+        """Every header the answer varies with, in one line: nginx 1.22 (the one tested) reads
+        only the last Vary line of an answer for its cache key, and mixed the gzip and plain
+        variants when Accept-Encoding came on a line of its own before Cookie."""
+        return ", ".join(self.vary)
 
     def flushed(self) -> None:
         """Headers and the body so far went out (a streamed sitemap or feed): stop keeping the
@@ -73,4 +98,5 @@ class CachePolicy:
                 hasher.update(part.replace(masked, b"") if masked else part)
         if self.form_token is not None:
             hasher.update((self.cookies_set.get(XSRF_COOKIE) or xsrf_cookie or "").encode())
-        return f'"{hasher.hexdigest()}"'
+        suffix = f"-{self.encoding}" if self.encoding else ""
+        return f'"{hasher.hexdigest()}{suffix}"'

@@ -36,8 +36,8 @@ def test_the_kept_hash_is_the_page_s_own():
     pages = RenderedPages()
     render = make_render([])
     for _ in range(2):
-        html, body_hash = pages.page("k", render)
-        assert body_hash.hexdigest() == hashlib.sha1(html).hexdigest()
+        page = pages.page("k", render)
+        assert page.body_hash.hexdigest() == hashlib.sha1(page.body).hexdigest()
 
 
 def test_other_replies_render_again():

@@ -9,6 +9,7 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import tornado.web
@@ -26,6 +27,7 @@ from api_client import (
 )
 from contract import envelope_pb2
 from web.cache_policy import ERROR_CACHE_CONTROL, XSRF_COOKIE, CachePolicy
+from web.content_encoding import MIN_GZIP_LENGTH, accepts_gzip, gzip_bytes
 from web.debug_panel import captured_context, with_debug_panel
 from web.local_redirect import local_target
 from web.logged_uri import logged_uri
@@ -191,16 +193,34 @@ class BaseHandler(tornado.web.RequestHandler):
         if reusable and pages is not None:
             key = pages.key(template, self.request, self.get_status(), self.outcomes())
             page = pages.page(key, lambda: self.render_template(template, context))
-            html: str | bytes = page.body
             self.cache.body_hash = page.body_hash
+            body = self.encoded(page.body, page.gzipped)
         else:
             page_context = self.frame(context)
             html = self.application.templates.get_template(template).render(page_context)
             if debug:
                 templates = self.application.templates
                 html = with_debug_panel(templates, html, template, self.calls, page_context)
+            plain = html.encode()
+            body = self.encoded(plain, lambda: gzip_bytes(plain))
         self.set_header("Server-Timing", self.server_timing(time.perf_counter() - started))
-        self.finish(html)
+        self.finish(body)
+
+    def encoded(self, plain: bytes, gzipped: Callable[[], bytes]) -> bytes:
+        """The page as this request accepts it: gzip (made by `gzipped`) when the request
+        accepts it and the page is worth it, else `plain`. Either way the answer varies with
+        Accept-Encoding, and says so, for nginx's microcache and browsers to keep the two
+        apart. One path for every page, rather than Tornado's GZipContentEncoding: that takes
+        "gzip" anywhere in the header as yes (`gzip;q=0` too), hashes the ETag before
+        compressing (both variants would share it), and stamps the time into the gzip header
+        (the same page would not be the same bytes)."""
+        self.cache.varies_with("Accept-Encoding")
+        accept_encoding = self.request.headers.get("Accept-Encoding", "")
+        if len(plain) < MIN_GZIP_LENGTH or not accepts_gzip(accept_encoding):
+            return plain
+        self.set_header("Content-Encoding", "gzip")
+        self.cache.encoded(plain, "gzip")
+        return gzipped()
 
     async def head(self, *args: str, **kwargs: str) -> None:
         """What GET answers, headers only (Tornado drops the body): crawlers and link checkers
@@ -237,6 +257,8 @@ class BaseHandler(tornado.web.RequestHandler):
             self.cache.decided = True
             if self.request.method in {"GET", "HEAD"}:
                 self.set_cache_control()
+            if self.cache.vary:
+                self.set_header("Vary", self.cache.vary_header())
         self.cache.flushed()
         return super().flush(include_footers)
 
@@ -248,7 +270,7 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_header("Cache-Control", cache_control)
         if cache_control != ERROR_CACHE_CONTROL:
             # The anonymous version must never be served to a shopper who has a cookie.
-            self.add_header("Vary", "Cookie")
+            self.cache.varies_with("Cookie")
 
     def compute_etag(self) -> str | None:
         etag = self.cache.etag(self.get_cookie(XSRF_COOKIE))
