@@ -5,42 +5,24 @@ HEAD as GET. Through nginx's microcache: tests/functional/test_nginx.py."""
 from __future__ import annotations
 
 import gzip
-import http.client
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import pytest
 
+from tests.functional import raw_http
 from tests.functional.pages import Facts, catalogue_facts
+from tests.functional.raw_http import Answer
 from tests.processes import Process, Processes
 
 GZIP = {"Accept-Encoding": "gzip"}
 
 
-@dataclass
-class Answer:
-    status: int
-    headers: http.client.HTTPMessage
-    body: bytes
-
-    def header(self, name: str) -> str:
-        return self.headers.get(name, "")
-
-
 def fetch(
     front: Process, path: str, headers: dict[str, str] | None = None, method: str = "GET"
 ) -> Answer:
-    """The answer as sent: http.client never decompresses."""
-    parts = urlsplit(front.url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=15)
-    try:
-        connection.request(method, path, headers=headers or {})
-        response = connection.getresponse()
-        return Answer(response.status, response.headers, response.read())
-    finally:
-        connection.close()
+    return raw_http.fetch(front.url, path, method=method, headers=headers)
 
 
 @dataclass

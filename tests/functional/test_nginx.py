@@ -3,50 +3,20 @@
 from __future__ import annotations
 
 import gzip
-import http.client
 import re
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
 from ops.nginx import NginxParams, nginx_command, render_nginx_conf
 from tests.functional.pages import Shopper, product_variants
+from tests.functional.raw_http import fetch
 from tests.processes import Process, Processes, free_port
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 FORGED_ADDRESS = "203.0.113.66"
-
-
-@dataclass
-class Answer:
-    status: int
-    headers: http.client.HTTPMessage
-    body: bytes
-
-    def header(self, name: str) -> str:
-        return self.headers.get(name, "")
-
-
-def fetch(
-    base: str,
-    path: str,
-    *,
-    method: str = "GET",
-    headers: dict[str, str] | None = None,
-    body: bytes | None = None,
-) -> Answer:
-    parts = urlsplit(base)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=15)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return Answer(response.status, response.headers, response.read())
-    finally:
-        connection.close()
 
 
 @pytest.fixture
