@@ -24,6 +24,7 @@ from sqlalchemy import (
     FromClause,
     Select,
     Subquery,
+    and_,
     column,
     func,
     literal_column,
@@ -38,6 +39,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Join, TableClause
 
 from api import spelling
+from api.messages import AnyRow
 from api.queries import is_live
 from api.schema import products
 
@@ -80,7 +82,9 @@ class FullText(Protocol):
 
     async def prepare_counts(self, conn: AsyncConnection) -> None: ...
 
-    def names_starting(self, prefix: str, limit: int) -> Select[Any]: ...
+    async def names_starting(
+        self, conn: AsyncConnection, prefix: str, limit: int
+    ) -> Sequence[AnyRow]: ...
 
     async def is_known(self, conn: AsyncConnection, word: str) -> bool: ...
 
@@ -198,7 +202,14 @@ class SqliteFullText:
             .limit(limit)
         )
 
-    def names_starting(self, prefix: str, limit: int) -> Select[Any]:
+    async def names_starting(
+        self, conn: AsyncConnection, prefix: str, limit: int
+    ) -> Sequence[AnyRow]:
+        """The first `limit` live products (id, slug, name) having a word of the name that
+        starts with `prefix`."""
+        return (await conn.execute(self.names_statement(prefix, limit))).all()
+
+    def names_statement(self, prefix: str, limit: int) -> Select[Any]:
         starts = _name_starts_a_word(prefix)
         if len(prefix) < TRIGRAM:
             # Too short for trigrams: names with a word starting so in products_fts, from its
@@ -284,6 +295,17 @@ async def _set_locally(conn: AsyncConnection, **settings: str) -> None:
 
 # -- PostgreSQL: tsvector and pg_trgm ----------------------------------------------------------
 
+# Ids a suggestion walks by the primary key before it asks the trigram index: a prefix that
+# a sixteenth of a percent of names hold is found there.
+SUGGEST_WALKED = 5000
+
+
+def _starts(prefix: str) -> ColumnElement[bool]:
+    # One case-blind regular expression rather than two ILIKEs: products_name_trigram serves
+    # it as one index condition.
+    return products.c.name.regexp_match(f"(^| ){re.escape(prefix)}", flags="i")
+
+
 _search_vector: ColumnElement[Any] = literal_column("products.search_vector")
 
 
@@ -339,11 +361,47 @@ class PostgresFullText:
             .limit(limit)  # no ORDER BY: the first rows the bitmap scan gives, in table order
         )
 
-    def names_starting(self, prefix: str, limit: int) -> Select[Any]:
-        # One case-blind regular expression rather than two ILIKEs: products_name_trigram
-        # serves it as one index condition (for prefixes of three letters or more).
-        starts = products.c.name.regexp_match(f"(^| ){re.escape(prefix)}", flags="i")
-        return _first_live(products, products.c.id, starts, limit)
+    async def names_starting(
+        self, conn: AsyncConnection, prefix: str, limit: int
+    ) -> Sequence[AnyRow]:
+        """The first `limit` live products (id, slug, name) by id having a word of the name
+        that starts with `prefix`: among the first SUGGEST_WALKED ids by the primary key,
+        then, only when those hold too few, among the others through the trigram index.
+
+        The planner cannot tell a common prefix from a rare one: it estimates such a regular
+        expression at the same few rows for any word. Left to choose, it read every name
+        holding "card" (8,288 of a million: 7,906 heap pages, 17-30 ms, 83 ms from disk)
+        through the trigram index to sort them, where a walk of the key stops at the
+        sixteenth; and a walk of the key for a word it took for common but that is rare would
+        read every product. Here the walk is bounded (a prefix no name has: about 4 ms), and the
+        index is read for prefixes rare among the first ids, whose matches are few."""
+        # The bound, read apart (an index probe): as a subquery inside the statements, the
+        # planner priced it as reading every product once index scans were off, and compiled
+        # the statement (JIT: 20 ms).
+        bound = (await conn.scalar(select(func.min(products.c.id))) or 0) + SUGGEST_WALKED
+        await _set_locally(
+            conn, enable_bitmapscan="off", max_parallel_workers_per_gather="0", jit="off"
+        )
+        rows = list((await conn.execute(self.names_walked(prefix, limit, bound))).all())
+        if len(rows) < limit:
+            await _set_locally(
+                conn, enable_bitmapscan="on", enable_indexscan="off", enable_seqscan="off"
+            )
+            beyond = self.names_beyond_walk(prefix, limit - len(rows), bound)
+            rows += (await conn.execute(beyond)).all()
+        return rows
+
+    def names_walked(self, prefix: str, limit: int, bound: int) -> Select[Any]:
+        """The first matches among the ids under `bound`, walking the primary key (with bitmap
+        scans and parallel workers off: names_starting)."""
+        walked = products.c.id < bound
+        return _first_live(products, products.c.id, and_(_starts(prefix), walked), limit)
+
+    def names_beyond_walk(self, prefix: str, limit: int, bound: int) -> Select[Any]:
+        """The first matches from `bound` on, from a bitmap scan of the trigram index (the
+        only scan names_starting leaves on)."""
+        beyond = products.c.id >= bound
+        return _first_live(products, products.c.id, and_(_starts(prefix), beyond), limit)
 
     async def is_known(self, conn: AsyncConnection, word: str) -> bool:
         query = func.plainto_tsquery(TEXT_SEARCH_CONFIG, word)

@@ -318,7 +318,7 @@ async def suggest(
         fulltext = for_dialect(ctx.db.dialect.name)
         async with ctx.db.connect() as conn:
             # Duplicates of a name are read too, hence the margin.
-            rows = await conn.execute(fulltext.names_starting(prefix, limit * 2))
+            rows = await fulltext.names_starting(conn, prefix, limit * 2)
             product_hits = [
                 kind(text=row.name, kind=kind.KIND_PRODUCT, slug=row.slug, product_id=row.id)
                 for row in rows

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete, text, update
 
+from api import fulltext as fulltext_module
 from api import listing_index
 from api.fulltext import for_dialect
 from api.schema import product_attributes, product_images, products, variants
@@ -165,13 +166,20 @@ def _fill(shop: Shop) -> None:
     shop.run(fill())
 
 
-def _plan(shop: Shop, statement, *, ranked: bool = False) -> str:
+def _plan(
+    shop: Shop, statement, *, ranked: bool = False, settings: dict[str, str] | None = None
+) -> str:
+    """EXPLAIN of `statement` as api/services/search.py reads it: after prepare_search when
+    `ranked`; with the planner `settings` (as PostgresFullText.names_starting sets them for
+    each of its two reads)."""
     fulltext = for_dialect("postgresql")
 
     async def explain() -> str:
         async with shop.ctx.db.connect() as conn:
             if ranked:
                 await fulltext.prepare_search(conn)  # as api/services/search.py reads them
+            for name, value in (settings or {}).items():
+                await conn.execute(text(f"SET LOCAL {name} = {value}"))
             sql = statement.compile(conn.sync_connection, compile_kwargs={"literal_binds": True})
             rows = await conn.execute(text(f"EXPLAIN {sql}"))
             return "\n".join(row[0] for row in rows)
@@ -194,9 +202,39 @@ def test_postgres_search_and_suggestions_use_the_gin_indexes(shop):
     assert "products_name_search" in plan
     assert "Seq Scan on products" not in plan
 
-    plan = _plan(shop, fulltext.names_starting("jack", 16))
+    # Suggestions: the first ids walked by the key (stopping at the sixteenth match), the
+    # others only through the trigram index; never every name.
+    plan = _plan(
+        shop,
+        fulltext.names_walked("jack", 16, bound=fulltext_module.SUGGEST_WALKED),
+        settings={"enable_bitmapscan": "off", "max_parallel_workers_per_gather": "0", "jit": "off"},
+    )
+    assert "Index Scan using products_pkey" in plan
+    assert "Seq Scan on products" not in plan
+    plan = _plan(
+        shop,
+        fulltext.names_beyond_walk("jack", 16, bound=fulltext_module.SUGGEST_WALKED),
+        settings={"enable_indexscan": "off", "enable_seqscan": "off"},
+    )
     assert "products_name_trigram" in plan
     assert "Seq Scan on products" not in plan
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("shop", ["postgres"], indirect=True)
+@pytest.mark.parametrize("walked", [1, 2, 5, 10_000])
+def test_postgres_suggestions_are_the_same_however_many_ids_the_walk_reads(
+    shop, monkeypatch, walked
+):
+    # The walk's first ids by key, then the trigram index past them: together the first
+    # matches by id, wherever the bound falls.
+    monkeypatch.setattr(fulltext_module, "SUGGEST_WALKED", walked)
+    response = shop.call(search.suggest, search_pb2.SuggestRequest(prefix="rain j"))
+    assert [(s.text, s.kind) for s in response.suggestions] == [
+        ("Rain Jackets", Kind.KIND_CATEGORY),
+        ("Rain Jacket", Kind.KIND_PRODUCT),
+        ("Packable Rain Jacket", Kind.KIND_PRODUCT),
+    ]
 
 
 def test_a_common_word_finds_a_bounded_number_of_results_name_matches_first(shop, monkeypatch):

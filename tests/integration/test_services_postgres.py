@@ -122,7 +122,7 @@ def test_suggest_reads_no_name_for_a_prefix_without_a_letter_or_digit(shop):
             assert all(s.kind != search_pb2.Suggestion.KIND_PRODUCT for s in response.suggestions)
         assert statements == []
         shop.call(search.suggest, search_pb2.SuggestRequest(prefix="5%"))
-        assert len(statements) == 1
+        assert statements  # with a digit, names are read
     finally:
         event.remove(shop.ctx.db.sync_engine, "before_cursor_execute", capture)
 
