@@ -36,12 +36,14 @@ class Page:
     def offset(self) -> int:
         return (self.number - 1) * self.size
 
-    def info(self, total_items: int) -> common_pb2.PageInfo:
+    def info(self, total_items: int, listed_items: int | None = None) -> common_pb2.PageInfo:
+        """`listed_items`: how many of the items the pages reach, when not all of them."""
+        listed = total_items if listed_items is None else listed_items
         return common_pb2.PageInfo(
             page=self.number,
             page_size=self.size,
             total_items=total_items,
-            total_pages=math.ceil(total_items / self.size),
+            total_pages=math.ceil(listed / self.size),
         )
 
 

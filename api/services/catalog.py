@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import func, select
@@ -78,13 +77,11 @@ async def list_category_products(
                 limit=min(page.size, listed - page.offset),
                 stats=stats,
             )
-    info = page.info(stats.total)
-    info.total_pages = math.ceil(listed / page.size)
     return catalog_pb2.ListCategoryProductsResponse(
         category=messages.category_with_children(node),
         breadcrumbs=[messages.category(crumb) for crumb in tree.path(node.id)],
         products=summaries(rows, sales),
-        page=info,
+        page=page.info(stats.total, listed),
         facets=facet_messages(stats.facet_counts, selection),
         listed_max=listed if listed < stats.total else 0,
     )

@@ -22,14 +22,14 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import delete, event, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api import listing_index
 from api.cache import TtlCache
 from api.category_tree import load_category_tree
 from api.context import CallContext
-from api.db import alembic_config, create_engine, migrate, read_engines
+from api.db import alembic_config, create_engine, migrate
 from api.demo import seed_demo
 from api.facets import FACETS, FacetSelection, count_facet, facet_messages
 from api.queries import in_categories, is_live, sort_order
@@ -49,6 +49,7 @@ from api.schema import (
 from api.services import catalog, landings
 from contract import catalog_pb2, common_pb2, landings_pb2
 from tests.conftest import fresh_schema
+from tests.integration.statements import statements_run
 from vitrine.config import Settings
 
 PRODUCTS = 600
@@ -374,12 +375,6 @@ def _assert_seed_vacuumed(catalogue: Catalogue, schema: str) -> None:
 
 def _explain_reads(catalogue: Catalogue) -> None:
     ctx = catalogue.ctx
-    statements: list[tuple[str, Any]] = []
-
-    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append((statement, parameters))
-
     tree = catalogue.run(load_category_tree(ctx.db))
     biggest = max(tree.roots, key=lambda root: root.product_count)
     reads = {
@@ -411,10 +406,7 @@ def _explain_reads(catalogue: Catalogue) -> None:
         ),
     }
     plans: dict[str, list[str]] = {}
-    engines = read_engines(ctx.db)  # SQLite's reads run on an engine of their own
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", capture)
-    try:
+    with statements_run(ctx.db) as statements:
         for name, request in reads.items():
             statements.clear()
             response = catalogue.run(catalog.list_category_products(ctx, request))
@@ -443,9 +435,6 @@ def _explain_reads(catalogue: Catalogue) -> None:
         )
         assert links.categories
         plans["ListCategoryLinks"] = catalogue.run(_plans(ctx, list(statements)))
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", capture)
     # The category tree (a few hundred rows, read once per worker) may be read whole.
     scanned = re.compile(r"Seq Scan on (products|variants|product_\w+|category_(?!ancestors)\w+)")
     for name, explained in plans.items():
@@ -483,6 +472,8 @@ async def _plans(ctx: CallContext, statements: list[tuple[str, Any]]) -> list[st
         await conn.exec_driver_sql("SET enable_seqscan = off")
         await conn.exec_driver_sql("SET enable_bitmapscan = off")
         for statement, parameters in statements:
+            if not statement.lstrip().upper().startswith("SELECT"):
+                continue  # SET, BEGIN and the like: nothing to plan
             result = await conn.exec_driver_sql(f"EXPLAIN {statement}", parameters)
             plans.append("\n".join(row[0] for row in result))
         await conn.exec_driver_sql("RESET enable_seqscan")

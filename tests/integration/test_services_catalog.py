@@ -6,16 +6,16 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from api import listing_index
-from api.db import read_engines
 from api.sales import sale_prices
 from api.schema import products, variants
 from api.services import catalog
 from contract import catalog_pb2, common_pb2
 from contract.errors import Invalid, NotFound
 from tests.integration.catalogue_fixture import Shop, sqlite_shop
+from tests.integration.statements import statements_run
 
 ListRequest = catalog_pb2.ListCategoryProductsRequest
 Filter = catalog_pb2.FacetFilter
@@ -472,20 +472,13 @@ def test_product_reads_and_a_category_page_are_a_statement_or_two(shop):
     # seconds), not counted here.
     shop.call(catalog.get_category_tree, catalog_pb2.GetCategoryTreeRequest())
     shop.run(sale_prices(shop.ctx))
-    statements: list[str] = []
+    with statements_run(shop.ctx.db) as statements:
 
-    def capture(_conn, _cursor, statement: str, *_args) -> None:
-        statements.append(statement)
+        def count(method, request) -> int:
+            statements.clear()
+            shop.call(method, request)
+            return len(statements)
 
-    def count(method, request) -> int:
-        statements.clear()
-        shop.call(method, request)
-        return len(statements)
-
-    engines = read_engines(shop.ctx.db)  # SQLite's reads run on an engine of their own
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", capture)
-    try:
         assert count(catalog.get_product, catalog_pb2.GetProductRequest(id=1)) == 1
         by_slug = catalog_pb2.GetProductBySlugRequest(slug="summer-dress")
         assert count(catalog.get_product_by_slug, by_slug) == 1
@@ -496,6 +489,3 @@ def test_product_reads_and_a_category_page_are_a_statement_or_two(shop):
         assert count(catalog.get_related_products, too_few) == 2
         # The counts, then the page.
         assert count(catalog.list_category_products, ListRequest(category_slug="women")) == 2
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", capture)

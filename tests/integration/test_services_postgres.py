@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event
 
 from api.services import catalog, landings, search
 from contract import catalog_pb2, common_pb2, landings_pb2, search_pb2
 from contract.errors import NotFound
 from tests.integration.catalogue_fixture import Shop, postgres_shop
+from tests.integration.statements import statements_run
 
 pytestmark = pytest.mark.postgres
 
@@ -110,21 +110,13 @@ def test_suggest(shop):
 def test_suggest_reads_no_name_for_a_prefix_without_a_letter_or_digit(shop):
     # pg_trgm's index holds no word without a letter or a digit: such a prefix walked every
     # name (450-670 ms at a million products). Categories and brands are still matched.
-    statements: list[str] = []
-
-    def capture(_conn, _cursor, statement: str, *_args) -> None:
-        statements.append(statement)
-
-    event.listen(shop.ctx.db.sync_engine, "before_cursor_execute", capture)
-    try:
+    with statements_run(shop.ctx.db) as statements:
         for prefix in ("&", "%", "- -"):
             response = shop.call(search.suggest, search_pb2.SuggestRequest(prefix=prefix))
             assert all(s.kind != search_pb2.Suggestion.KIND_PRODUCT for s in response.suggestions)
         assert statements == []
         shop.call(search.suggest, search_pb2.SuggestRequest(prefix="5%"))
         assert statements  # with a digit, names are read
-    finally:
-        event.remove(shop.ctx.db.sync_engine, "before_cursor_execute", capture)
 
 
 def test_home_page_at_a_moment(shop):

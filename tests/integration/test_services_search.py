@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from api import fulltext
-from api.db import read_engines
 from api.schema import products
 from api.services import search
 from contract import catalog_pb2, common_pb2, search_pb2
 from contract.errors import Invalid
 from tests.integration.catalogue_fixture import Shop, sqlite_shop
+from tests.integration.statements import statements_run
 
 Kind = search_pb2.Suggestion
 
@@ -286,15 +286,7 @@ def test_suggest_takes_wildcards_as_characters_and_never_reads_every_name(shop):
     assert product_texts("5% w") == ["5% Wool"]
     assert product_texts("5_") == []
     assert product_texts("5_ w") == []
-    statements: list[tuple[str, object]] = []
-
-    def capture(_conn, _cursor, statement: str, parameters, *_args) -> None:
-        statements.append((statement, parameters))
-
-    engines = read_engines(shop.ctx.db)
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", capture)
-    try:
+    with statements_run(shop.ctx.db) as statements:
         for prefix in ("zz%q", "a_b", "5_"):
             assert suggestions(shop, prefix) == []
         # No letter or digit: no index holds such a word, and no name is read.
@@ -302,9 +294,6 @@ def test_suggest_takes_wildcards_as_characters_and_never_reads_every_name(shop):
         for prefix in ("%", "&", "- -"):
             assert product_texts(prefix) == []
         assert len(statements) == read
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", capture)
 
     async def plans() -> list[str]:
         async with shop.ctx.db.connect() as conn:
