@@ -13,6 +13,7 @@ from typing import Any
 
 import jinja2
 import jinja2.meta
+from cachetools import LRUCache
 from google.protobuf.message import Message
 from markupsafe import Markup
 
@@ -92,6 +93,44 @@ class ShopWideFragments:
         return name, None if reply is None else reply.SerializeToString(deterministic=True)
 
 
+# Product cards a front keeps rendered: a card is about 1.2 KB of HTML, its key a summary of
+# about 200 bytes, so 4,096 of them hold about 6 MB.
+REUSED_CARDS = 4096
+
+
+class ReusedMacro:
+    """A macro whose HTML is a function of its one argument, a protobuf message, rendered once
+    per distinct message and reused: `{{ product_card(item) }}`. A product card shows on many
+    pages (a leaf category's first products on each of its products' pages, the same products
+    on a category's filtered pages and in search results) and cost 16 µs to render against
+    0.5 µs to serialize its summary, the key (with the message's type). With `make dev`'s
+    reloaded templates the key holds the template too, so an edited card shows at once."""
+
+    def __init__(
+        self, env: jinja2.Environment, template: str, macro: str, max_entries: int
+    ) -> None:
+        self.env = env
+        self.template = template
+        self.macro = macro
+        self.rendered: LRUCache[tuple[Any, ...], Markup] = LRUCache(maxsize=max_entries)
+        self._loaded: jinja2.Template | None = None
+
+    def __call__(self, message: Message) -> Markup:
+        if not isinstance(message, Message):
+            raise TypeError(f"{self.macro}: its argument must be a protobuf message")
+        page = self._template()
+        key = (page, type(message), message.SerializeToString(deterministic=True))
+        html = self.rendered.get(key)
+        if html is None:
+            html = self.rendered[key] = getattr(page.module, self.macro)(message)
+        return html
+
+    def _template(self) -> jinja2.Template:
+        if self._loaded is None or self.env.auto_reload:
+            self._loaded = self.env.get_template(self.template)
+        return self._loaded
+
+
 class PageEnvironment(jinja2.Environment):
     """Jinja's environment with each template's globals a plain dict, not a ChainMap over the
     environment's.
@@ -156,6 +195,9 @@ def make_environment(
         sold_out_variants=sold_out_variants,
     )
     env.globals["shop_wide"] = ShopWideFragments(env)
+    env.globals["product_card"] = ReusedMacro(
+        env, "partials/product_card.html", "product_card", REUSED_CARDS
+    )
     return env
 
 
