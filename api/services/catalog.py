@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api import messages, validation
 from api.category_tree import CategoryNode, CategoryTree, category_tree
 from api.context import CallContext
 from api.db import read
 from api.facets import FacetSelection, facet_messages
-from api.listings import listing_page, listing_stats, related_page
+from api.listings import RELATED_MAX, LeafRails, listing_page, listing_stats, related_page
 from api.messages import AnyRow
 from api.product_detail import ProductDetail, product_by_id, product_by_slug
 from api.queries import is_live, summaries, summary_statement
 from api.sales import sale_prices
 from api.schema import categories, product_old_slugs, products
-from contract import catalog_pb2
+from contract import METHODS, catalog_pb2
 from contract.errors import Invalid, NotFound
 
 RELATED_DEFAULT = 8
-RELATED_MAX = 24
 # Longer than the slug column: no product has it.
 MAX_SLUG_LENGTH = 200
 # Sitemap reads: a page of product links, and the sitemap protocol's most URLs in one file.
@@ -175,17 +176,27 @@ async def get_related_products(
     if not validation.known_id(request.product_id):
         raise NotFound(f"no product has id {request.product_id}")
     sales = await sale_prices(ctx)
-
-    def statements(conn: Connection) -> Sequence[AnyRow] | None:
-        rows = related_page(conn, request.product_id, limit)
-        if rows or conn.scalar(select(products.c.id).where(products.c.id == request.product_id)):
-            return rows
-        return None  # no such product
-
-    rows = await read(ctx.db, statements)
+    rails = _leaf_rails(ctx)
+    rows = await read(ctx.db, lambda conn: related_page(conn, request.product_id, limit, rails))
     if rows is None:
         raise NotFound(f"no product has id {request.product_id}")
     return catalog_pb2.GetRelatedProductsResponse(products=summaries(rows, sales))
+
+
+def _leaf_rails(ctx: CallContext) -> LeafRails | None:
+    """The worker's leaf rails for this database (api/listings.py): kept as long as the
+    method's answers may be (its cache_seconds), so a rail's summaries are at most that much
+    older than an answer read afresh; none with the answer cache off, when every call reads."""
+    if not ctx.settings.api_answer_cache:
+        return None
+    rails = _RAILS.get(ctx.db)
+    if rails is None:
+        rails = _RAILS[ctx.db] = LeafRails(METHODS[_GET_RELATED].cache_seconds)
+    return rails
+
+
+_GET_RELATED = "shop.v1.Catalog/GetRelatedProducts"
+_RAILS: weakref.WeakKeyDictionary[AsyncEngine, LeafRails] = weakref.WeakKeyDictionary()
 
 
 async def list_product_links(

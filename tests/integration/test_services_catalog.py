@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import update
 
 from api import listing_index
+from api.db import read
+from api.listings import LeafRails, related_page
 from api.sales import sale_prices
 from api.schema import products, variants
 from api.services import catalog
@@ -463,6 +466,41 @@ def test_related_of_unknown_product_is_not_found(shop):
         related(shop, 999)
 
 
+def test_related_from_a_kept_rail_are_those_read_afresh(shop):
+    kept = {(n, limit): related(shop, n, limit) for n in range(1, 13) for limit in (1, 2, 3, 8)}
+    shop.ctx = replace(shop.ctx, settings=replace(shop.ctx.settings, api_answer_cache=False))
+    assert kept == {key: related(shop, *key) for key in kept}
+    assert kept[1, 8] == [2, 3, 5, 6]
+
+
+def test_a_kept_rail_shows_a_change_once_its_seconds_are_over(shop):
+    now = [0.0]
+    rails = LeafRails(5, timer=lambda: now[0])
+
+    def names(product_id: int) -> list[str]:
+        rows = shop.run(read(shop.ctx.db, lambda conn: related_page(conn, product_id, 1, rails)))
+        return [row.name for row in rows]
+
+    assert names(1) == ["Evening Dress"]
+
+    async def rename() -> None:
+        async with shop.ctx.db.begin() as conn:
+            await conn.execute(update(products).where(products.c.id == 2).values(name="Renamed"))
+
+    shop.run(rename())
+    now[0] = 4.9
+    assert names(3) == ["Evening Dress"]  # the leaf's rail, kept
+    now[0] = 5.1
+    assert names(3) == ["Renamed"]
+
+
+def test_a_rail_is_kept_per_leaf_within_its_bound(shop):
+    rails = LeafRails(5, max_leaves=1)
+    for product_id in (1, 5, 1):  # a dress, a shoe, the dress again: its rail read anew
+        shop.run(read(shop.ctx.db, lambda conn, n=product_id: related_page(conn, n, 1, rails)))
+    assert len(rails._rails) == 1
+
+
 # -- Statements per read -----------------------------------------------------------------------
 
 
@@ -482,10 +520,18 @@ def test_product_reads_and_a_category_page_are_a_statement_or_two(shop):
         assert count(catalog.get_product, catalog_pb2.GetProductRequest(id=1)) == 1
         by_slug = catalog_pb2.GetProductBySlugRequest(slug="summer-dress")
         assert count(catalog.get_product_by_slug, by_slug) == 1
-        # Siblings enough to fill the rail: their statement alone; too few: the cousins' too.
+        # The product's leaf, then the leaf's first products, read once and kept (LeafRails):
+        # a sibling then probes only its leaf. Too few siblings: the cousins' statement too.
         enough = catalog_pb2.GetRelatedProductsRequest(product_id=1, limit=1)
-        assert count(catalog.get_related_products, enough) == 1
+        assert count(catalog.get_related_products, enough) == 2
+        sibling = catalog_pb2.GetRelatedProductsRequest(product_id=2, limit=1)
+        assert count(catalog.get_related_products, sibling) == 1
         too_few = catalog_pb2.GetRelatedProductsRequest(product_id=1)
+        assert count(catalog.get_related_products, too_few) == 2
+        # With the answer cache off every call reads: the siblings' statement alone, or the
+        # statement of both parts after it.
+        shop.ctx = replace(shop.ctx, settings=replace(shop.ctx.settings, api_answer_cache=False))
+        assert count(catalog.get_related_products, enough) == 1
         assert count(catalog.get_related_products, too_few) == 2
         # The counts, then the page.
         assert count(catalog.list_category_products, ListRequest(category_slug="women")) == 2
