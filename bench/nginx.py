@@ -17,14 +17,12 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from stack import CLIENT_CORE, Process, Stack, free_port, wait_until_ready
+from stack import BROWSER_HEADERS, CLIENT_CORE, Process, Stack, free_port, wait_until_ready
 
 from ops.nginx import NginxParams, nginx_command, render_nginx_conf
 
 if TYPE_CHECKING:
     from run import Bench
-
-BROWSER_HEADERS = {"Accept-Encoding": "gzip"}
 
 
 def start_nginx(stack: Stack, front: Process, *, microcache: bool) -> Process:

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import million
 from run import URLS_PER_SCENARIO, product_paths
-from stack import CLIENT_CORE, ROOT, Stack, Wrk, wrk_script
+from stack import BROWSER_HEADERS, CLIENT_CORE, ROOT, Stack, Wrk, wrk_script
 
 CONNECTIONS = 32
 
@@ -78,18 +78,20 @@ def main() -> int:
         front = stack.front(
             [worker], env={"VITRINE_RENDERED_PAGES": "0"} if args.render_every_time else None
         )
+        # Zipf pages as browsers ask for them, with gzip (compare.py and make bench do the same).
+        headers = BROWSER_HEADERS if args.zipf else None
         if args.zipf:
             zipf, hot = million.product_page_paths(database, 1_000_000)
             paths = zipf[million.ZIPF_PATHS :]  # the first slice warms (as in make bench)
             Wrk(1, CLIENT_CORE).run(
-                wrk_script(Path(tmp), "warm", hot + zipf[: million.ZIPF_PATHS]),
+                wrk_script(Path(tmp), "warm", hot + zipf[: million.ZIPF_PATHS], headers=headers),
                 front.url,
                 5,
                 CONNECTIONS,
             )
         else:
             paths = product_paths(worker.api_http, front.url, args.products)[:URLS_PER_SCENARIO]
-        script = wrk_script(Path(tmp), "profile", paths)
+        script = wrk_script(Path(tmp), "profile", paths, headers=headers)
         wrk = Wrk(1, CLIENT_CORE)
         load = threading.Thread(
             target=wrk.run, args=(script, front.url, args.seconds + 4, CONNECTIONS)

@@ -108,6 +108,11 @@ class Wrk:
         return figures
 
 
+# What a browser sends that changes the answer: it accepts gzip, so a front compresses each page
+# it sends (once for a page it reuses), and nginx's microcache keeps the gzip copy.
+BROWSER_HEADERS = {"Accept-Encoding": "gzip"}
+
+
 def wrk_script(
     directory: Path,
     name: str,
