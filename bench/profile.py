@@ -58,7 +58,7 @@ def main() -> int:
     parser.add_argument(
         "--render-every-time",
         action="store_true",
-        help="the front reuses no rendered page (VITRINE_RENDERED_PAGES=0): where rendering goes",
+        help="the front reuses no page (VITRINE_RENDERED_PAGES_MB=0): where rendering goes",
     )
     parser.add_argument(
         "--zipf", action="store_true", help="Zipf product pages over a million products"
@@ -76,7 +76,7 @@ def main() -> int:
         )
         worker = stack.api_worker(database)
         front = stack.front(
-            [worker], env={"VITRINE_RENDERED_PAGES": "0"} if args.render_every_time else None
+            [worker], env={"VITRINE_RENDERED_PAGES_MB": "0"} if args.render_every_time else None
         )
         # Zipf pages as browsers ask for them, with gzip (compare.py and make bench do the same).
         headers = BROWSER_HEADERS if args.zipf else None

@@ -355,7 +355,7 @@ def run(args: argparse.Namespace, stack: Stack, tmp: Path) -> tuple[Bench, dict[
     front = stack.front([worker])
     front_http = stack.front([worker], transport="http")
     # The same front rendering every page (no reuse of rendered pages): the before of the after.
-    front_rendering = stack.front([worker], env={"VITRINE_RENDERED_PAGES": "0"})
+    front_rendering = stack.front([worker], env={"VITRINE_RENDERED_PAGES_MB": "0"})
     front_delayed = stack.front([delayed])
     products = product_paths(worker.api_http, front.url, args.products)
     categories = category_paths(worker.api_http, front.url)

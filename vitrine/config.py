@@ -71,9 +71,9 @@ class Settings:
     api_deadline_ms: int = 1000
     # Workers answer repeated catalogue reads from memory (see `cache_seconds` in the .proto).
     api_answer_cache: bool = True
-    # Pages a front keeps rendered, reused while the API's replies are byte for byte the same
-    # (web/rendered_pages.py); 0 renders every page.
-    rendered_pages: int = 512
+    # Megabytes of pages a front keeps rendered, reused while the API's replies are byte for
+    # byte the same (web/rendered_pages.py: about 4,000 product pages); 0 renders every page.
+    rendered_pages_mb: int = 32
     # Benchmark and test knob: extra latency per method, {"shop.v1.Catalog/GetProduct": 200}.
     api_delays_ms: Mapping[str, int] = field(default_factory=dict)
     # Test knob: methods that always answer one status: {"shop.v1.Catalog/X": "UNAVAILABLE"}.
@@ -298,7 +298,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         api_transport=transport,
         api_deadline_ms=_int(env, "VITRINE_API_DEADLINE_MS", defaults.api_deadline_ms, minimum=1),
         api_answer_cache=_flag(env, "VITRINE_API_ANSWER_CACHE", default=True),
-        rendered_pages=_int(env, "VITRINE_RENDERED_PAGES", defaults.rendered_pages),
+        rendered_pages_mb=_int(env, "VITRINE_RENDERED_PAGES_MB", defaults.rendered_pages_mb),
         api_delays_ms=_delays(env.get("VITRINE_API_DELAYS", "")),
         api_faults=_faults(env.get("VITRINE_API_FAULTS", "")),
         locale=env.get("VITRINE_LOCALE", defaults.locale),

@@ -63,7 +63,7 @@ from web.handlers.seo import (
 from web.handlers.stock_alerts import StockAlertHandler
 from web.handlers.vouchers import ApplyVoucherHandler, RemoveVoucherHandler
 from web.logged_uri import logged_uri
-from web.rendered_pages import RenderedPages
+from web.rendered_pages import MB, RenderedPages
 from web.templating import TEMPLATES_DIR, make_environment
 
 access_log = logging.getLogger("vitrine.access")
@@ -207,8 +207,8 @@ class VitrineApplication(tornado.web.Application):
         )
         # Never in debug mode: templates change under it, and pages carry the debug panel.
         self.rendered_pages = (
-            RenderedPages(settings.rendered_pages)
-            if settings.rendered_pages and not settings.debug
+            RenderedPages(settings.rendered_pages_mb * MB)
+            if settings.rendered_pages_mb and not settings.debug
             else None
         )
         # Compile every template now: the first shopper after a start would wait for it.

@@ -40,7 +40,7 @@ class CachePolicy:
         # The request headers the answer depends on, sent as one Vary line (vary_header).
         self.vary: list[str] = []
 
-    def encoded(self, plain: bytes, encoding: str) -> None:
+    def encoded(self, plain: bytes | None, encoding: str) -> None:
         """The whole body is `plain` sent in `encoding`: the ETag is hashed from the plain
         bytes (a form token's mask can only be taken out of those, and for a reused page their
         hash is already made) and marked with the encoding. The encoded bytes are a function of
@@ -48,6 +48,8 @@ class CachePolicy:
         two variants never share one: a cache holding one must not revalidate the other."""
         self.encoding = encoding
         if self.body_hash is None:
+            if plain is None:
+                raise ValueError("an encoded body is hashed from its plain bytes: pass them")
             self.body = [plain]
 
     def wrote(self, chunk: bytes) -> None:

@@ -42,7 +42,7 @@ def site(database: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> 
         worker = processes.start_worker()
         fronts = {
             "reused": processes.start_front(worker),
-            "rendered": processes.start_front(worker, env={"VITRINE_RENDERED_PAGES": "0"}),
+            "rendered": processes.start_front(worker, env={"VITRINE_RENDERED_PAGES_MB": "0"}),
         }
         yield Site(fronts, catalogue_facts(database))
     finally:

@@ -432,13 +432,13 @@ def test_a_page_takes_as_long_as_its_slowest_call_not_the_sum(workers, database)
 
 
 def test_reused_pages_are_the_pages_a_fresh_render_gives(site, database, tmp_path):
-    """The same URLs from a front that renders every page (VITRINE_RENDERED_PAGES=0) and from
+    """The same URLs from a front that renders every page (VITRINE_RENDERED_PAGES_MB=0) and from
     one that reuses rendered pages, twice: byte for byte the same HTML."""
     processes = Processes(database, tmp_path)
     try:
         # Absolute URLs (canonical, Open Graph) name the public address: the same for both.
         fresh = processes.start_front(
-            site.worker, env={"VITRINE_RENDERED_PAGES": "0", "VITRINE_PUBLIC_URL": site.front.url}
+            site.worker, env={"VITRINE_RENDERED_PAGES_MB": "0", "VITRINE_PUBLIC_URL": site.front.url}
         )
         paths = [
             "/",

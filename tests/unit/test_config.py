@@ -43,9 +43,9 @@ def test_delays_are_parsed_per_method():
     assert settings.api_delays_ms == {"shop.v1.Catalog/GetProduct": 20, "shop.v1.Search/Suggest": 5}
 
 
-def test_rendered_pages_are_512_by_default_and_0_turns_their_reuse_off():
-    assert load_settings({}).rendered_pages == 512
-    assert load_settings({"VITRINE_RENDERED_PAGES": "0"}).rendered_pages == 0
+def test_rendered_pages_keep_32_mb_by_default_and_0_turns_their_reuse_off():
+    assert load_settings({}).rendered_pages_mb == 32
+    assert load_settings({"VITRINE_RENDERED_PAGES_MB": "0"}).rendered_pages_mb == 0
 
 
 def test_the_feed_reads_500_products_a_call_unless_told():
@@ -60,8 +60,8 @@ def test_the_feed_reads_500_products_a_call_unless_told():
         ({"VITRINE_API_WORKERS": "two"}, "is not a whole number"),
         ({"VITRINE_API_WORKERS": "0"}, "must be at least 1"),
         ({"VITRINE_API_DELAYS": "GetProduct=fast"}, "is not like shop.v1.Catalog/GetProduct=20"),
-        ({"VITRINE_RENDERED_PAGES": "many"}, "VITRINE_RENDERED_PAGES='many' is not a whole"),
-        ({"VITRINE_RENDERED_PAGES": "-1"}, "VITRINE_RENDERED_PAGES='-1' must be at least 0"),
+        ({"VITRINE_RENDERED_PAGES_MB": "many"}, "VITRINE_RENDERED_PAGES_MB='many' is not a"),
+        ({"VITRINE_RENDERED_PAGES_MB": "-1"}, "VITRINE_RENDERED_PAGES_MB='-1' must be at least"),
         ({"VITRINE_FEED_PAGE_ITEMS": "0"}, "VITRINE_FEED_PAGE_ITEMS='0' must be at least 1"),
         ({"VITRINE_FEED_PAGE_ITEMS": "2001"}, "the API answers at most 2000"),
     ],

@@ -3,13 +3,13 @@ HTTP statuses and error pages, the Server-Timing header, the trace id."""
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import logging
 import re
 import secrets
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import tornado.web
@@ -190,37 +190,42 @@ class BaseHandler(tornado.web.RequestHandler):
             self.finish(captured_context(template, self.get_status(), self.frame(context)))
             return
         pages = self.application.rendered_pages
+        gzip = self.accepts_gzip()
         if reusable and pages is not None:
             key = pages.key(template, self.request, self.get_status(), self.outcomes())
-            page = pages.page(key, lambda: self.render_template(template, context))
+            render = functools.partial(self.render_template, template, context)
+            page, body = pages.page(key, render, gzip=gzip)
             self.cache.body_hash = page.body_hash
-            body = self.encoded(page.body, page.gzipped)
+            if gzip and page.compressible:
+                self.sent_gzip(None)
         else:
             page_context = self.frame(context)
             html = self.application.templates.get_template(template).render(page_context)
             if debug:
                 templates = self.application.templates
                 html = with_debug_panel(templates, html, template, self.calls, page_context)
-            plain = html.encode()
-            body = self.encoded(plain, lambda: gzip_bytes(plain))
+            body = html.encode()
+            if gzip and len(body) >= MIN_GZIP_LENGTH:
+                self.sent_gzip(body)
+                body = gzip_bytes(body)
         self.set_header("Server-Timing", self.server_timing(time.perf_counter() - started))
         self.finish(body)
 
-    def encoded(self, plain: bytes, gzipped: Callable[[], bytes]) -> bytes:
-        """The page as this request accepts it: gzip (made by `gzipped`) when the request
-        accepts it and the page is worth it, else `plain`. Either way the answer varies with
-        Accept-Encoding, and says so, for nginx's microcache and browsers to keep the two
+    def accepts_gzip(self) -> bool:
+        """Whether this request accepts a gzip-compressed page. Either way the answer varies
+        with Accept-Encoding, and says so, for nginx's microcache and browsers to keep the two
         apart. One path for every page, rather than Tornado's GZipContentEncoding: that takes
         "gzip" anywhere in the header as yes (`gzip;q=0` too), hashes the ETag before
         compressing (both variants would share it), and stamps the time into the gzip header
         (the same page would not be the same bytes)."""
         self.cache.varies_with("Accept-Encoding")
-        accept_encoding = self.request.headers.get("Accept-Encoding", "")
-        if len(plain) < MIN_GZIP_LENGTH or not accepts_gzip(accept_encoding):
-            return plain
+        return accepts_gzip(self.request.headers.get("Accept-Encoding", ""))
+
+    def sent_gzip(self, plain: bytes | None) -> None:
+        """The body goes gzip-compressed: say so, and hash its ETag from the `plain` bytes
+        (None for a reused page, whose hash is kept)."""
         self.set_header("Content-Encoding", "gzip")
         self.cache.encoded(plain, "gzip")
-        return gzipped()
 
     async def head(self, *args: str, **kwargs: str) -> None:
         """What GET answers, headers only (Tornado drops the body): crawlers and link checkers
