@@ -151,17 +151,19 @@ async def get_rating_summary(
     return await read(ctx.db, lambda conn: _summary(conn, request.product_id))
 
 
+# Built once, as the review pages above: every product page asks for its rating summary.
+_RATING = (
+    select(products.c.id, *product_ratings.c)
+    .select_from(products.outerjoin(product_ratings, product_ratings.c.product_id == products.c.id))
+    .where(products.c.id == bindparam("product_id", type_=Integer))
+)
+
+
 def _summary(conn: Connection, product_id: int) -> reviews_pb2.RatingSummary:
     """The product's full summary; NOT_FOUND when there is no such product. One statement."""
     if not validation.known_id(product_id):
         raise NotFound(NO_SUCH_PRODUCT.format(product_id))
-    row = conn.execute(
-        select(products.c.id, *product_ratings.c)
-        .select_from(
-            products.outerjoin(product_ratings, product_ratings.c.product_id == products.c.id)
-        )
-        .where(products.c.id == product_id)
-    ).one_or_none()
+    row = conn.execute(_RATING, {"product_id": product_id}).one_or_none()
     if row is None:
         raise NotFound(NO_SUCH_PRODUCT.format(product_id))
     return ratings.summary(product_id, row if row.product_id is not None else None)
