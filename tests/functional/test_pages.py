@@ -438,7 +438,8 @@ def test_reused_pages_are_the_pages_a_fresh_render_gives(site, database, tmp_pat
     try:
         # Absolute URLs (canonical, Open Graph) name the public address: the same for both.
         fresh = processes.start_front(
-            site.worker, env={"VITRINE_RENDERED_PAGES_MB": "0", "VITRINE_PUBLIC_URL": site.front.url}
+            site.worker,
+            env={"VITRINE_RENDERED_PAGES_MB": "0", "VITRINE_PUBLIC_URL": site.front.url},
         )
         paths = [
             "/",
