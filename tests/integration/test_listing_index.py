@@ -190,7 +190,9 @@ def test_every_listing_shows_the_products_order_and_counts_it_showed_before(cata
         )
         for facet_filter in _selections(list(first.facets)):
             selection = FacetSelection.from_filter(facet_filter)
-            sorts = SORTS if selection.is_empty() else SORTS[::2]
+            # Filtered: both price sorts, which walk only the prices of the bands that hold
+            # matches (api/listings.py).
+            sorts = SORTS if selection.is_empty() else SORTS[:3]
             for sort in sorts:
                 for page in (1, 2, 9):
                     request = catalog_pb2.ListCategoryProductsRequest(

@@ -272,6 +272,34 @@ def test_size_and_price_band_filters(shop):
     assert facet(response, "size") == [("S", 1, False), ("M", 2, True), ("L", 1, False)]
 
 
+def test_a_price_sorted_page_walks_only_the_prices_of_the_bands_holding_matches(shop):
+    # Shoe sizes: the running shoe (EUR 120, band 100-250) and the trail shoe (EUR 250, 250-).
+    # A walk along the price from the cheapest would read every cheaper product of Women
+    # first: it starts at the first band holding a match, 100-250.
+    shoes = Filter(sizes=["40", "10"])
+    with statements_run(shop.ctx.db) as statements:
+        ascending = listing(
+            shop, category_slug="women", filter=shoes, sort=catalog_pb2.PRODUCT_SORT_PRICE_ASC
+        )
+    assert ids(ascending.products) == [5, 6]
+    (page,) = [(sql, values) for sql, values in statements if "category_products.price >=" in sql]
+    assert 10_000 in page[1]  # from the band's start, in cents
+    descending = listing(
+        shop, category_slug="women", filter=shoes, sort=catalog_pb2.PRODUCT_SORT_PRICE_DESC
+    )
+    assert ids(descending.products) == [6, 5]
+    # Matches in every band (a colour of all prices): nothing to skip, no bounds.
+    with statements_run(shop.ctx.db) as statements:
+        listing(shop, category_slug="women", sort=catalog_pb2.PRODUCT_SORT_PRICE_ASC)
+        listing(
+            shop,
+            category_slug="women",
+            filter=Filter(brands=["Acme", "Belle", "Zoom"]),
+            sort=catalog_pb2.PRODUCT_SORT_PRICE_ASC,
+        )
+    assert not [sql for sql, _ in statements if "category_products.price >=" in sql]
+
+
 def test_selected_values_without_products_are_still_listed(shop):
     response = listing(
         shop,
