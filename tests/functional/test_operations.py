@@ -114,6 +114,12 @@ def test_fronts_and_workers_export_prometheus_metrics_on_their_own_ports(workers
         metric(worker_metrics, "vitrine_worker_answer_cache_total", method=home, result="hit") == 1
     )
     assert metric(worker_metrics, "vitrine_worker_batch_calls_count") >= 2
+    # The second home page had the same replies: its HTML was reused, not rendered again.
+    pages = "vitrine_front_rendered_pages_total"
+    assert metric(front_metrics, pages, result="rendered") == 1
+    assert metric(front_metrics, pages, result="reused") == 1
+    assert metric(front_metrics, "vitrine_front_rendered_pages_kept") == 1
+    assert 1_000 < metric(front_metrics, "vitrine_front_rendered_pages_kept_bytes") < 100_000
 
 
 def test_a_retry_on_another_worker_is_counted(workers: Processes, database: dict[str, str]):
