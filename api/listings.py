@@ -548,6 +548,7 @@ def related_page(
     if len(rows) >= limit:
         return rows
     rows = conn.execute(_RELATED, values).all()
-    if rows or conn.execute(_LEAF_OF, values).first() is not None:
+    # No rows: a product alone in its subtree, or no product. With rails, its leaf was read.
+    if rows or rails is not None or conn.execute(_LEAF_OF, values).first() is not None:
         return rows
     return None
